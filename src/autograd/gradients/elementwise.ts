@@ -1,0 +1,72 @@
+/** Backward rules of the elementwise ops. Broadcast inputs get their gradient summed back. */
+import { Tensor } from '../../tensor/tensor';
+import { compare, div, log, mul, neg, pow, powScalar, sign, sub, sumToShape, where } from '../../tensor/ops/elementwise';
+import { zeros } from '../../tensor/create';
+import type { GradientRule } from '../node';
+import { passInRange } from './mask';
+
+export const negGrad: GradientRule<'Neg'> = (dy) => [neg(dy)];
+export const expGrad: GradientRule<'Exp'> = (dy, { output }) => [mul(dy, output)];
+export const logGrad: GradientRule<'Log'> = (dy, { inputs: [x] }) => [div(dy, x)];
+export const sqrtGrad: GradientRule<'Sqrt'> = (dy, { output }) => [div(dy, mul(output, 2))];
+export const absGrad: GradientRule<'Abs'> = (dy, { inputs: [x] }) => [mul(dy, sign(x))];
+/** sign is flat almost everywhere: no gradient (the binary STE lives in binary/). */
+export const signGrad: GradientRule<'Sign'> = (dy) => [zeros(dy.shape)];
+export const reluGrad: GradientRule<'Relu'> = (dy, { inputs: [x] }) => [passInRange(dy, x, 0, Infinity, false)];
+export const relu6Grad: GradientRule<'Relu6'> = (dy, { inputs: [x] }) => [passInRange(dy, x, 0, 6, false)];
+export const hardSigmoidGrad: GradientRule<'HardSigmoid'> = (dy, { inputs: [x] }) => [passInRange(dy, x, -3, 3, false, 1 / 6)];
+export const clampGrad: GradientRule<'Clamp'> = (dy, { inputs: [x], attrs }) => [passInRange(dy, x, attrs.min, attrs.max, true)];
+
+export const sigmoidGrad: GradientRule<'Sigmoid'> = (dy, { output: y }) => {
+  const out = new Float32Array(dy.size);
+  for (let i = 0; i < out.length; i++) out[i] = dy.data[i] * y.data[i] * (1 - y.data[i]);
+  return [new Tensor(out, dy.shape)];
+};
+
+export const tanhGrad: GradientRule<'Tanh'> = (dy, { output: y }) => {
+  const out = new Float32Array(dy.size);
+  for (let i = 0; i < out.length; i++) out[i] = dy.data[i] * (1 - y.data[i] * y.data[i]);
+  return [new Tensor(out, dy.shape)];
+};
+
+export const powScalarGrad: GradientRule<'PowScalar'> = (dy, { inputs: [x], attrs: { exponent } }) => [
+  mul(dy, mul(powScalar(x, exponent - 1), exponent)),
+];
+
+export const addGrad: GradientRule<'Add'> = (dy, { inputs: [a, b] }) => [sumToShape(dy, a.shape), sumToShape(dy, b.shape)];
+export const subGrad: GradientRule<'Sub'> = (dy, { inputs: [a, b] }) => [sumToShape(dy, a.shape), sumToShape(neg(dy), b.shape)];
+export const mulGrad: GradientRule<'Mul'> = (dy, { inputs: [a, b] }) => [sumToShape(mul(dy, b), a.shape), sumToShape(mul(dy, a), b.shape)];
+/** d(a/b)/db = -a/b² = -(a/b)/b. */
+export const divGrad: GradientRule<'Div'> = (dy, { inputs: [a, b], output }) => [
+  sumToShape(div(dy, b), a.shape),
+  sumToShape(neg(div(mul(dy, output), b)), b.shape),
+];
+
+/** d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a = 0 (PyTorch's convention). */
+export const powGrad: GradientRule<'Pow'> = (dy, { inputs: [a, b], output }) => {
+  const da = mul(dy, mul(b, div(output, a)));
+  // a^(b-1) computed as a^b / a fails at a = 0; recompute those entries directly.
+  const exact = where(compare('eq', a, 0), mul(dy, mul(b, pow(a, sub(b, 1)))), da);
+  const db = where(compare('eq', a, 0), 0, mul(dy, mul(output, log(a))));
+  return [sumToShape(exact, a.shape), sumToShape(db, b.shape)];
+};
+
+/** The larger input gets the gradient; ties split it equally, as in PyTorch. */
+export const maximumGrad: GradientRule<'Maximum'> = (dy, { inputs: [a, b] }) => {
+  const half = mul(dy, 0.5);
+  const ga = where(compare('gt', a, b), dy, where(compare('eq', a, b), half, 0));
+  const gb = where(compare('lt', a, b), dy, where(compare('eq', a, b), half, 0));
+  return [sumToShape(ga, a.shape), sumToShape(gb, b.shape)];
+};
+
+export const minimumGrad: GradientRule<'Minimum'> = (dy, { inputs: [a, b] }) => {
+  const half = mul(dy, 0.5);
+  const ga = where(compare('lt', a, b), dy, where(compare('eq', a, b), half, 0));
+  const gb = where(compare('gt', a, b), dy, where(compare('eq', a, b), half, 0));
+  return [sumToShape(ga, a.shape), sumToShape(gb, b.shape)];
+};
+
+export const whereGrad: GradientRule<'Where'> = (dy, { inputs: [a, b], attrs: { condition } }) => [
+  sumToShape(where(condition, dy, 0), a.shape),
+  sumToShape(where(condition, 0, dy), b.shape),
+];

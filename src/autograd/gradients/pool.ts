@@ -1,0 +1,25 @@
+/** Backward rules of the pooling ops. */
+import { Tensor } from '../../tensor/tensor';
+import { adaptiveAvgPool2dBackward, avgPool2dBackward, poolGeometry } from '../../tensor/kernels/pool2d';
+import type { GradientRule } from '../node';
+
+export const avgPool2dGrad: GradientRule<'AvgPool2d'> = (dy, { inputs: [x], attrs }) => {
+  const g = poolGeometry(x.shape, attrs.kernel, attrs.stride, attrs.padding, 'avgPool2d');
+  const dx = new Float32Array(x.size);
+  avgPool2dBackward(dy.data, g, attrs.countIncludePad, dx);
+  return [new Tensor(dx, x.shape)];
+};
+
+/** Each output's gradient goes to the input element that was the window's maximum. */
+export const maxPool2dGrad: GradientRule<'MaxPool2d'> = (dy, { inputs: [x], attrs: { argmax } }) => {
+  const dx = new Float32Array(x.size);
+  for (let o = 0; o < argmax.length; o++) dx[argmax[o]] += dy.data[o];
+  return [new Tensor(dx, x.shape)];
+};
+
+export const adaptiveAvgPool2dGrad: GradientRule<'AdaptiveAvgPool2d'> = (dy, { inputs: [x], attrs }) => {
+  const [n, c, h, w] = x.shape;
+  const dx = new Float32Array(x.size);
+  adaptiveAvgPool2dBackward(dy.data, n, c, h, w, attrs.outH, attrs.outW, dx);
+  return [new Tensor(dx, x.shape)];
+};

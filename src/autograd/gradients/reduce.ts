@@ -1,0 +1,45 @@
+/** Backward rules of the reductions: spread the gradient back over each reduced slice. */
+import { Tensor } from '../../tensor/tensor';
+import { broadcastIndex } from '../../tensor/shape';
+import type { GradientRule, ReduceAttrs } from '../node';
+
+/** The gradient of each slice, copied to every input element of that slice, times `scale`. */
+function spread(dy: Tensor, x: Tensor, attrs: ReduceAttrs, scale: number): Float32Array {
+  const kept = x.shape.map((d, i) => (attrs.dims.includes(i) ? 1 : d));
+  const index = broadcastIndex(kept, x.shape);
+  const out = new Float32Array(x.size);
+  const g = dy.data;
+  for (let k = 0; k < out.length; k++) out[k] = g[index[k]] * scale;
+  return out;
+}
+
+function sliceCount(x: Tensor, dims: number[]): number {
+  return dims.reduce((a, d) => a * x.shape[d], 1);
+}
+
+export const sumGrad: GradientRule<'Sum'> = (dy, { inputs: [x], attrs }) => [new Tensor(spread(dy, x, attrs, 1), x.shape)];
+
+export const meanGrad: GradientRule<'Mean'> = (dy, { inputs: [x], attrs }) => [
+  new Tensor(spread(dy, x, attrs, 1 / sliceCount(x, attrs.dims)), x.shape),
+];
+
+/** Only the element that was chosen as the maximum receives the gradient. */
+export const maxGrad: GradientRule<'Max'> = (dy, { inputs: [x], attrs }) => {
+  const out = new Float32Array(x.size);
+  for (let o = 0; o < attrs.argmax.length; o++) out[attrs.argmax[o]] += dy.data[o];
+  return [new Tensor(out, x.shape)];
+};
+
+/** d var / dx = 2 (x - mean) / (n - correction). */
+export const varianceGrad: GradientRule<'Variance'> = (dy, { inputs: [x], attrs }) => {
+  const n = sliceCount(x, attrs.dims);
+  const kept = x.shape.map((d, i) => (attrs.dims.includes(i) ? 1 : d));
+  const index = broadcastIndex(kept, x.shape);
+  const means = new Float64Array(dy.size);
+  for (let k = 0; k < x.size; k++) means[index[k]] += x.data[k];
+  for (let i = 0; i < means.length; i++) means[i] /= n;
+  const scale = 2 / Math.max(0, n - attrs.correction);
+  const out = new Float32Array(x.size);
+  for (let k = 0; k < out.length; k++) out[k] = dy.data[index[k]] * (x.data[k] - means[index[k]]) * scale;
+  return [new Tensor(out, x.shape)];
+};

@@ -1,0 +1,62 @@
+/**
+ * A small argument parser for the `bnext` commands: `--name value`, `--flag`, and positionals.
+ * Errors are user errors (exit code 1, one line), never stack traces.
+ */
+
+/** An error caused by the user's input; the CLI prints its message alone and exits with 1. */
+export class UsageError extends Error {}
+
+export interface ParsedArgs {
+  options: Map<string, string>;
+  flags: Set<string>;
+  positionals: string[];
+}
+
+/**
+ * Parses argv against the option names that take a value and the flags that do not.
+ * Unknown options are refused by name, so a typo never silently changes a run.
+ */
+export function parseArgs(argv: readonly string[], valued: readonly string[], flags: readonly string[], command: string): ParsedArgs {
+  const out: ParsedArgs = { options: new Map(), flags: new Set(), positionals: [] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (!a.startsWith('--')) {
+      out.positionals.push(a);
+      continue;
+    }
+    const eq = a.indexOf('=');
+    const name = eq >= 0 ? a.slice(2, eq) : a.slice(2);
+    if (valued.includes(name)) {
+      const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
+      if (value === undefined) throw new UsageError(`${command}: --${name} needs a value`);
+      out.options.set(name, value);
+    } else if (flags.includes(name) && eq < 0) {
+      out.flags.add(name);
+    } else {
+      throw new UsageError(`${command}: unknown option --${name} (see bnext ${command} --help)`);
+    }
+  }
+  return out;
+}
+
+export function requireOption(args: ParsedArgs, name: string, command: string): string {
+  const v = args.options.get(name);
+  if (v === undefined) throw new UsageError(`${command}: --${name} is required`);
+  return v;
+}
+
+export function intOption(args: ParsedArgs, name: string, fallback: number, command: string): number {
+  const v = args.options.get(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`${command}: --${name} must be an integer, got '${v}'`);
+  return n;
+}
+
+export function numberOption(args: ParsedArgs, name: string, fallback: number, command: string): number {
+  const v = args.options.get(name);
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n)) throw new UsageError(`${command}: --${name} must be a number, got '${v}'`);
+  return n;
+}

@@ -1,0 +1,149 @@
+/**
+ * 2-D pooling kernels in NCHW, with PyTorch's conventions: floor output size (ceil_mode off),
+ * max pooling pads with -infinity, average pooling counts padded zeros unless told otherwise,
+ * and adaptive pooling uses the bins [floor(i*H/out), ceil((i+1)*H/out)).
+ */
+import { formatShape, type Shape } from '../shape';
+
+export interface PoolGeometry {
+  n: number;
+  c: number;
+  h: number;
+  w: number;
+  kh: number;
+  kw: number;
+  sh: number;
+  sw: number;
+  ph: number;
+  pw: number;
+  outH: number;
+  outW: number;
+}
+
+export function poolGeometry(shape: Shape, kernel: [number, number], stride: [number, number], padding: [number, number], op: string): PoolGeometry {
+  if (shape.length !== 4) throw new Error(`${op}: input must be 4-D NCHW, got shape ${formatShape(shape)}`);
+  const [n, c, h, w] = shape;
+  const [kh, kw] = kernel;
+  const [sh, sw] = stride;
+  const [ph, pw] = padding;
+  if (kh < 1 || kw < 1 || sh < 1 || sw < 1) throw new Error(`${op}: kernel ${kernel} and stride ${stride} must be positive`);
+  if (2 * ph > kh || 2 * pw > kw) throw new Error(`${op}: padding ${padding} must be at most half the kernel ${kernel}`);
+  const outH = Math.floor((h + 2 * ph - kh) / sh) + 1;
+  const outW = Math.floor((w + 2 * pw - kw) / sw) + 1;
+  if (outH < 1 || outW < 1) throw new Error(`${op}: input ${formatShape(shape)} is smaller than the kernel ${kernel}`);
+  return { n, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW };
+}
+
+export function avgPool2dForward(x: Float32Array, g: PoolGeometry, countIncludePad: boolean, out: Float32Array): void {
+  const planes = g.n * g.c;
+  for (let p = 0; p < planes; p++) {
+    const xBase = p * g.h * g.w;
+    const oBase = p * g.outH * g.outW;
+    for (let oy = 0; oy < g.outH; oy++) {
+      const y0 = oy * g.sh - g.ph;
+      const y1 = Math.min(y0 + g.kh, g.h + g.ph);
+      for (let ox = 0; ox < g.outW; ox++) {
+        const x0 = ox * g.sw - g.pw;
+        const x1 = Math.min(x0 + g.kw, g.w + g.pw);
+        const padded = (y1 - y0) * (x1 - x0);
+        let s = 0;
+        let count = 0;
+        for (let y = Math.max(y0, 0); y < Math.min(y1, g.h); y++) {
+          for (let xx = Math.max(x0, 0); xx < Math.min(x1, g.w); xx++) {
+            s += x[xBase + y * g.w + xx];
+            count++;
+          }
+        }
+        out[oBase + oy * g.outW + ox] = s / (countIncludePad ? padded : count);
+      }
+    }
+  }
+}
+
+export function avgPool2dBackward(dy: Float32Array, g: PoolGeometry, countIncludePad: boolean, dx: Float32Array): void {
+  dx.fill(0);
+  const planes = g.n * g.c;
+  for (let p = 0; p < planes; p++) {
+    const xBase = p * g.h * g.w;
+    const oBase = p * g.outH * g.outW;
+    for (let oy = 0; oy < g.outH; oy++) {
+      const y0 = oy * g.sh - g.ph;
+      const y1 = Math.min(y0 + g.kh, g.h + g.ph);
+      for (let ox = 0; ox < g.outW; ox++) {
+        const x0 = ox * g.sw - g.pw;
+        const x1 = Math.min(x0 + g.kw, g.w + g.pw);
+        const ya = Math.max(y0, 0);
+        const yb = Math.min(y1, g.h);
+        const xa = Math.max(x0, 0);
+        const xb = Math.min(x1, g.w);
+        const divisor = countIncludePad ? (y1 - y0) * (x1 - x0) : (yb - ya) * (xb - xa);
+        const d = dy[oBase + oy * g.outW + ox] / divisor;
+        for (let y = ya; y < yb; y++) for (let xx = xa; xx < xb; xx++) dx[xBase + y * g.w + xx] += d;
+      }
+    }
+  }
+}
+
+/** Max pooling; `argmax` receives the flat input index of each chosen element. */
+export function maxPool2dForward(x: Float32Array, g: PoolGeometry, out: Float32Array, argmax: Int32Array): void {
+  const planes = g.n * g.c;
+  for (let p = 0; p < planes; p++) {
+    const xBase = p * g.h * g.w;
+    const oBase = p * g.outH * g.outW;
+    for (let oy = 0; oy < g.outH; oy++) {
+      const y0 = oy * g.sh - g.ph;
+      for (let ox = 0; ox < g.outW; ox++) {
+        const x0 = ox * g.sw - g.pw;
+        let best = -Infinity;
+        let at = -1;
+        for (let y = Math.max(y0, 0); y < Math.min(y0 + g.kh, g.h); y++) {
+          for (let xx = Math.max(x0, 0); xx < Math.min(x0 + g.kw, g.w); xx++) {
+            const v = x[xBase + y * g.w + xx];
+            // NaN propagates, as in PyTorch.
+            if (v > best || v !== v || at < 0) {
+              best = v;
+              at = xBase + y * g.w + xx;
+              if (v !== v) break;
+            }
+          }
+        }
+        out[oBase + oy * g.outW + ox] = best;
+        argmax[oBase + oy * g.outW + ox] = at;
+      }
+    }
+  }
+}
+
+export function adaptiveBins(inSize: number, outSize: number, i: number): [number, number] {
+  return [Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)];
+}
+
+export function adaptiveAvgPool2dForward(x: Float32Array, n: number, c: number, h: number, w: number, outH: number, outW: number, out: Float32Array): void {
+  for (let p = 0; p < n * c; p++) {
+    const xBase = p * h * w;
+    for (let oy = 0; oy < outH; oy++) {
+      const [y0, y1] = adaptiveBins(h, outH, oy);
+      for (let ox = 0; ox < outW; ox++) {
+        const [x0, x1] = adaptiveBins(w, outW, ox);
+        let s = 0;
+        for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) s += x[xBase + y * w + xx];
+        out[(p * outH + oy) * outW + ox] = s / ((y1 - y0) * (x1 - x0));
+      }
+    }
+  }
+}
+
+export function adaptiveAvgPool2dBackward(dy: Float32Array, n: number, c: number, h: number, w: number, outH: number, outW: number, dx: Float32Array): void {
+  dx.fill(0);
+  for (let p = 0; p < n * c; p++) {
+    const xBase = p * h * w;
+    for (let oy = 0; oy < outH; oy++) {
+      const [y0, y1] = adaptiveBins(h, outH, oy);
+      for (let ox = 0; ox < outW; ox++) {
+        const [x0, x1] = adaptiveBins(w, outW, ox);
+        const d = dy[(p * outH + oy) * outW + ox] / ((y1 - y0) * (x1 - x0));
+        for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) dx[xBase + y * w + xx] += d;
+      }
+    }
+  }
+}

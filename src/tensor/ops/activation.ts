@@ -1,0 +1,66 @@
+/** PReLU with a per-channel weight, softmax and log-softmax along a dimension. */
+import { record } from '../../autograd/graph';
+import { formatShape, normalizeDim, stridesOf } from '../shape';
+import { Tensor } from '../tensor';
+
+/**
+ * PReLU as torch.nn.PReLU: x where x > 0, else weight[c] * x, with c the channel (dim 1);
+ * a one-element weight is shared by all channels.
+ */
+export function prelu(x: Tensor, weight: Tensor): Tensor {
+  const channels = x.ndim >= 2 ? x.shape[1] : 1;
+  if (weight.ndim !== 1 || (weight.shape[0] !== channels && weight.shape[0] !== 1)) {
+    throw new Error(`prelu: weight shape ${formatShape(weight.shape)} does not match ${channels} channels of input ${formatShape(x.shape)}`);
+  }
+  const inner = x.ndim >= 2 ? x.size / (x.shape[0] * channels) : 1;
+  const shared = weight.shape[0] === 1;
+  const out = new Float32Array(x.size);
+  const d = x.data;
+  const w = weight.data;
+  for (let i = 0; i < out.length; i++) {
+    const v = d[i];
+    out[i] = v > 0 ? v : (shared ? w[0] : w[Math.floor(i / inner) % channels]) * v;
+  }
+  return record('PRelu', [x, weight], new Tensor(out, x.shape), {});
+}
+
+/** Views a shape as [outer, size, inner] around `dim`. */
+export function splitAround(shape: readonly number[], dim: number): { outer: number; size: number; inner: number } {
+  const size = shape[dim];
+  const inner = stridesOf(shape)[dim];
+  const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1);
+  return { outer, size, inner };
+}
+
+function softmaxInto(x: Tensor, dim: number, logarithm: boolean): Float32Array {
+  const { outer, size, inner } = splitAround(x.shape, dim);
+  const out = new Float32Array(x.size);
+  const d = x.data;
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) {
+      const base = o * size * inner + i;
+      // Subtract the maximum so exp never overflows.
+      let m = -Infinity;
+      for (let j = 0; j < size; j++) m = Math.max(m, d[base + j * inner]);
+      let s = 0;
+      for (let j = 0; j < size; j++) s += Math.exp(d[base + j * inner] - m);
+      if (logarithm) {
+        const lse = m + Math.log(s);
+        for (let j = 0; j < size; j++) out[base + j * inner] = d[base + j * inner] - lse;
+      } else {
+        for (let j = 0; j < size; j++) out[base + j * inner] = Math.exp(d[base + j * inner] - m) / s;
+      }
+    }
+  }
+  return out;
+}
+
+export function softmax(x: Tensor, dim = -1): Tensor {
+  const d = normalizeDim(dim, x.ndim, 'softmax');
+  return record('Softmax', [x], new Tensor(softmaxInto(x, d, false), x.shape), { dim: d });
+}
+
+export function logSoftmax(x: Tensor, dim = -1): Tensor {
+  const d = normalizeDim(dim, x.ndim, 'logSoftmax');
+  return record('LogSoftmax', [x], new Tensor(softmaxInto(x, d, true), x.shape), { dim: d });
+}

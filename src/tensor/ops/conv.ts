@@ -1,0 +1,40 @@
+/** 2-D convolution in NCHW (cross-correlation, as torch.nn.functional.conv2d). */
+import { record } from '../../autograd/graph';
+import { formatShape } from '../shape';
+import { Tensor } from '../tensor';
+import { conv2dForward, conv2dGeometry } from '../kernels/conv2d';
+import type { Conv2dAttrs } from '../../autograd/node';
+
+export interface Conv2dOptions {
+  stride?: number | [number, number];
+  padding?: number | [number, number];
+  dilation?: number | [number, number];
+  groups?: number;
+}
+
+function pair(v: number | [number, number] | undefined, fallback: number): [number, number] {
+  if (v === undefined) return [fallback, fallback];
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+export function conv2dAttrs(options: Conv2dOptions): Conv2dAttrs {
+  return {
+    stride: pair(options.stride, 1),
+    padding: pair(options.padding, 0),
+    dilation: pair(options.dilation, 1),
+    groups: options.groups ?? 1,
+  };
+}
+
+/** x [N, Cin, H, W], weight [Cout, Cin/groups, kH, kW], bias [Cout] or null. */
+export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, options: Conv2dOptions = {}): Tensor {
+  const attrs = conv2dAttrs(options);
+  const g = conv2dGeometry(x.shape, weight.shape, attrs);
+  if (bias && (bias.ndim !== 1 || bias.shape[0] !== g.cOut)) {
+    throw new Error(`conv2d: bias shape ${formatShape(bias.shape)} does not match ${g.cOut} output channels`);
+  }
+  const out = new Float32Array(g.n * g.cOut * g.outH * g.outW);
+  conv2dForward(x.data, weight.data, bias ? bias.data : null, g, out);
+  const inputs = bias ? [x, weight, bias] : [x, weight];
+  return record('Conv2d', inputs, new Tensor(out, [g.n, g.cOut, g.outH, g.outW]), attrs);
+}

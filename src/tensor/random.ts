@@ -1,0 +1,67 @@
+/**
+ * The one source of randomness in bnext: a seeded generator (seedrandom's ARC4), so the same seed
+ * gives the same bits everywhere. Its state can be saved and restored for exact resume.
+ */
+import seedrandom from 'seedrandom';
+
+/** Everything needed to continue a generator bit-identically. */
+export interface RngState {
+  arc4: seedrandom.State.Arc4;
+  spare: number | null;
+}
+
+export class Rng {
+  private prng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>;
+  /** A spare standard normal from the last Box-Muller pair. */
+  private spare: number | null = null;
+
+  constructor(seed: string | number = 0, state?: RngState) {
+    this.prng = state
+      ? seedrandom('', { state: state.arc4 })
+      : seedrandom(String(seed), { state: true });
+    if (state) this.spare = state.spare;
+  }
+
+  /** Uniform in [0, 1). */
+  uniform(): number {
+    return this.prng.double();
+  }
+
+  /** Uniform integer in [0, n). */
+  int(n: number): number {
+    return Math.floor(this.prng.double() * n);
+  }
+
+  /** Standard normal by the Box-Muller transform. */
+  normal(): number {
+    if (this.spare !== null) {
+      const s = this.spare;
+      this.spare = null;
+      return s;
+    }
+    let u = 0;
+    while (u === 0) u = this.prng.double();
+    const v = this.prng.double();
+    const r = Math.sqrt(-2 * Math.log(u));
+    this.spare = r * Math.sin(2 * Math.PI * v);
+    return r * Math.cos(2 * Math.PI * v);
+  }
+
+  /** A Fisher-Yates permutation of 0..n-1. */
+  permutation(n: number): Int32Array {
+    const p = new Int32Array(n);
+    for (let i = 0; i < n; i++) p[i] = i;
+    for (let i = n - 1; i > 0; i--) {
+      const j = this.int(i + 1);
+      const t = p[i];
+      p[i] = p[j];
+      p[j] = t;
+    }
+    return p;
+  }
+
+  /** The generator's state, including a pending spare normal. */
+  state(): RngState {
+    return { arc4: this.prng.state(), spare: this.spare };
+  }
+}

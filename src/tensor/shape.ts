@@ -1,0 +1,107 @@
+/**
+ * Shapes, strides and broadcasting for row-major (C-order) tensors.
+ *
+ * Broadcasting follows NumPy/PyTorch: shapes are aligned on their trailing dimensions and a
+ * dimension of size 1 stretches to match the other.
+ */
+
+export type Shape = readonly number[];
+
+/** Number of elements of a shape (1 for a scalar shape []). */
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major strides, in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i];
+  }
+  return strides;
+}
+
+export function formatShape(shape: Shape): string {
+  return `[${shape.join(', ')}]`;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Checks that a shape is made of non-negative integers; `what` names the caller in the error. */
+export function checkShape(shape: Shape, what: string): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) {
+      throw new Error(`${what}: invalid shape ${formatShape(shape)} (dimensions must be non-negative integers)`);
+    }
+  }
+}
+
+/** The broadcast shape of two shapes, or an error naming the op and both shapes. */
+export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
+  const n = Math.max(a.length, b.length);
+  const out = new Array<number>(n);
+  for (let i = 0; i < n; i++) {
+    const da = i < n - a.length ? 1 : a[i - (n - a.length)];
+    const db = i < n - b.length ? 1 : b[i - (n - b.length)];
+    if (da !== db && da !== 1 && db !== 1) {
+      throw new Error(`${op}: shapes ${formatShape(a)} and ${formatShape(b)} cannot be broadcast together (dimension ${i} is ${da} vs ${db})`);
+    }
+    out[i] = da === 1 ? db : da;
+  }
+  return out;
+}
+
+/**
+ * For every element of the broadcast output shape, the flat index of the element of `shape`
+ * that it reads. Computed once per op so the arithmetic loops stay free of index math.
+ */
+export function broadcastIndex(shape: Shape, outShape: Shape): Int32Array {
+  const size = sizeOf(outShape);
+  const index = new Int32Array(size);
+  const nd = outShape.length;
+  const offset = nd - shape.length;
+  // Stride of the source along each output dimension (0 where the source is broadcast).
+  const srcStrides = new Array<number>(nd).fill(0);
+  const own = stridesOf(shape);
+  for (let i = 0; i < shape.length; i++) srcStrides[i + offset] = shape[i] === 1 ? 0 : own[i];
+  const counter = new Array<number>(nd).fill(0);
+  let src = 0;
+  for (let k = 0; k < size; k++) {
+    index[k] = src;
+    // Odometer increment over the output shape, updating the source offset incrementally.
+    for (let d = nd - 1; d >= 0; d--) {
+      counter[d]++;
+      src += srcStrides[d];
+      if (counter[d] < outShape[d]) break;
+      src -= srcStrides[d] * counter[d];
+      counter[d] = 0;
+    }
+  }
+  return index;
+}
+
+/** Resolves a possibly negative dimension index against a rank, with an error naming the op. */
+export function normalizeDim(dim: number, ndim: number, op: string): number {
+  const d = dim < 0 ? dim + ndim : dim;
+  if (!Number.isInteger(d) || d < 0 || d >= ndim) {
+    throw new Error(`${op}: dimension ${dim} is out of range for a tensor of rank ${ndim}`);
+  }
+  return d;
+}
+
+/** Normalises a list of dimensions (undefined means all), sorted and without repeats. */
+export function normalizeDims(dims: number | readonly number[] | undefined, ndim: number, op: string): number[] {
+  if (dims === undefined) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof dims === 'number' ? [dims] : dims;
+  const out = [...new Set(list.map((d) => normalizeDim(d, ndim, op)))].sort((x, y) => x - y);
+  if (out.length !== list.length) throw new Error(`${op}: repeated dimension in [${list.join(', ')}]`);
+  return out;
+}

@@ -1,0 +1,107 @@
+/**
+ * The N-d tensor: a row-major Float32Array and a shape, plus the fields reverse-mode autograd
+ * needs (`requiresGrad`, `grad`, and the graph node that produced it).
+ *
+ * Tensors are always contiguous: reshape shares storage, every other layout change copies. This
+ * keeps every kernel a plain loop over a typed array.
+ */
+import { checkShape, formatShape, type Shape, sizeOf } from './shape';
+import type { GraphNode } from '../autograd/node';
+
+/** Set by the autograd module when it loads; keeps this file free of an import cycle. */
+let backwardImpl: ((root: Tensor, gradient?: Tensor) => void) | null = null;
+export function setBackwardImpl(impl: (root: Tensor, gradient?: Tensor) => void): void {
+  backwardImpl = impl;
+}
+
+export class Tensor {
+  readonly data: Float32Array;
+  readonly shape: readonly number[];
+  /** Whether gradients flow to this tensor (a leaf parameter, or anything computed from one). */
+  requiresGrad: boolean;
+  /** The accumulated gradient, for leaves that require it (or after `retainGrad`). */
+  grad: Tensor | null = null;
+  /** The operation that produced this tensor, while the graph is being recorded. */
+  node: GraphNode | null = null;
+  /** Keep the gradient of this non-leaf tensor during backward. */
+  retainsGrad = false;
+
+  constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
+    checkShape(shape, 'Tensor');
+    if (data.length !== sizeOf(shape)) {
+      throw new Error(`Tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${data.length}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+    this.requiresGrad = requiresGrad;
+  }
+
+  get size(): number {
+    return this.data.length;
+  }
+
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.data.length !== 1) throw new Error(`item: tensor of shape ${formatShape(this.shape)} has ${this.data.length} elements, expected 1`);
+    return this.data[0];
+  }
+
+  /** Back-propagates from this tensor; see `autograd/graph.ts`. */
+  backward(gradient?: Tensor): void {
+    if (!backwardImpl) throw new Error('backward: the autograd module is not loaded (import from src/index)');
+    backwardImpl(this, gradient);
+  }
+
+  /** A tensor sharing this one's storage, cut from the graph. */
+  detach(): Tensor {
+    return new Tensor(this.data, this.shape);
+  }
+
+  /** A copy with its own storage, cut from the graph. */
+  clone(): Tensor {
+    return new Tensor(this.data.slice(), this.shape);
+  }
+
+  /** Marks a tensor as a leaf that collects gradients; returns it for chaining. */
+  requireGrad(flag = true): this {
+    if (this.node) throw new Error('requireGrad: only leaf tensors can be marked; use detach() first');
+    this.requiresGrad = flag;
+    return this;
+  }
+
+  toString(): string {
+    return `Tensor(${formatShape(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
+  }
+}
+
+/** An integer tensor (class indices, argmax results). Not differentiable. */
+export class IntTensor {
+  readonly data: Int32Array;
+  readonly shape: readonly number[];
+  constructor(data: Int32Array, shape: Shape) {
+    checkShape(shape, 'IntTensor');
+    if (data.length !== sizeOf(shape)) {
+      throw new Error(`IntTensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${data.length}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+  }
+}
+
+/** A boolean tensor stored as 0/1 bytes (masks for `where`). Not differentiable. */
+export class BoolTensor {
+  readonly data: Uint8Array;
+  readonly shape: readonly number[];
+  constructor(data: Uint8Array, shape: Shape) {
+    checkShape(shape, 'BoolTensor');
+    if (data.length !== sizeOf(shape)) {
+      throw new Error(`BoolTensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${data.length}`);
+    }
+    this.data = data;
+    this.shape = Object.freeze([...shape]);
+  }
+}
