@@ -71,9 +71,10 @@ export interface OpAttrs {
   Softmax: { dim: number };
   LogSoftmax: { dim: number };
   PRelu: NoAttrs;
+  BatchNorm: { mean: Float32Array; invstd: Float32Array; training: boolean };
   // binary networks (paper Eq. 1/2)
   SignSTE: { clip: number };
-  BinaryWeight: { temperature: number };
+  BinaryWeight: NoAttrs;
 }
 
 export type OpName = keyof OpAttrs;

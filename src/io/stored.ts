@@ -97,7 +97,7 @@ export function checkStoredArray(arr: StoredArray, what: string): void {
   }
   const expected = DATA_CLASS[arr.dtype];
   if (!(arr.data instanceof expected)) {
-    throw new Error(`${what}: dtype ${arr.dtype} needs a ${expected.name}, got a ${arr.data.constructor.name}`);
+    throw new Error(`${what}: dtype ${arr.dtype} needs a ${expected.name}, got ${arr.data.constructor.name}`);
   }
   if (arr.data.length !== sizeOf(arr.shape)) {
     throw new Error(`${what}: shape ${formatShape(arr.shape)} needs ${sizeOf(arr.shape)} elements, data has ${arr.data.length}`);

@@ -65,3 +65,15 @@ export class Rng {
     return { arc4: this.prng.state(), spare: this.spare };
   }
 }
+
+let global = new Rng(0);
+
+/** Reseeds the generator that layer initialisation uses by default (as torch.manual_seed). */
+export function manualSeed(seed: string | number): void {
+  global = new Rng(seed);
+}
+
+/** The default generator for parameter initialisation. */
+export function globalRng(): Rng {
+  return global;
+}

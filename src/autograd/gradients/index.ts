@@ -10,6 +10,7 @@ import * as lin from './linalg';
 import * as pool from './pool';
 import * as act from './activation';
 import * as bin from './binary';
+import * as norm from './normalization';
 
 export const gradients: GradientRegistry = {
   Neg: ew.negGrad,
@@ -51,6 +52,7 @@ export const gradients: GradientRegistry = {
   Softmax: act.softmaxGrad,
   LogSoftmax: act.logSoftmaxGrad,
   PRelu: act.preluGrad,
+  BatchNorm: norm.batchNormGrad,
   SignSTE: bin.signSTEGrad,
   BinaryWeight: bin.binaryWeightGrad,
 };

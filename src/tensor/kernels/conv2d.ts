@@ -2,9 +2,21 @@
  * 2-D convolution kernels in NCHW (cross-correlation, as PyTorch's conv2d), with stride,
  * zero padding, dilation and groups: the forward pass and the two gradients.
  *
- * PLACEHOLDER: direct loops; to be replaced by im2col + the blocked GEMM.
+ * Each is one GEMM per image and group over an im2col matrix (see im2col.ts), with
+ * K = Cin/groups * kH * kW and P = outH * outW output positions:
+ *   forward          out_g [Cout/g x P] = W_g [Cout/g x K] * col [K x P]        (+ bias)
+ *   backward input   dcol  [K x P]      = W_g^T [K x Cout/g] * dY_g [Cout/g x P], then col2im
+ *   backward filter  dW_g  [Cout/g x K] += dY_g [Cout/g x P] * col^T [P x K]   (over the batch)
+ * A 1x1 convolution with stride 1 and no padding needs no im2col: the input plane already is
+ * the column matrix. Large images are processed in bands of output rows so the column buffer
+ * stays bounded (COL_BUDGET floats); it is module-level scratch, grown on demand.
+ *
+ * The *Reference functions are the direct loops: the oracle of the specs and the "naive"
+ * line of the benchmark.
  */
 import { formatShape, type Shape } from '../shape';
+import { sgemm } from './gemm';
+import { col2im, im2col } from './im2col';
 
 export interface Conv2dGeometry {
   n: number;
@@ -61,8 +73,120 @@ export function conv2dGeometry(xShape: Shape, wShape: Shape, p: Conv2dParams, op
   };
 }
 
-/** out[n, co, oy, ox] = bias[co] + sum over ci, ky, kx of x[...] * w[...] */
+/** Most floats the column buffer holds at once (4 MB). */
+const COL_BUDGET = 1 << 20;
+let colScratch = new Float32Array(0);
+
+function colBuffer(size: number): Float32Array {
+  if (colScratch.length < size) colScratch = new Float32Array(size);
+  return colScratch;
+}
+
+/** Whether the input planes are already the column matrix (1x1, stride 1, no padding). */
+function isPointwise(g: Conv2dGeometry): boolean {
+  return g.kh === 1 && g.kw === 1 && g.strideH === 1 && g.strideW === 1 && g.padH === 0 && g.padW === 0;
+}
+
+/** Output rows per band so that a band's column matrix fits in COL_BUDGET (at least one row). */
+function bandRows(g: Conv2dGeometry, depth: number): number {
+  return Math.max(1, Math.min(g.outH, Math.floor(COL_BUDGET / (depth * g.outW))));
+}
+
+/** out[n, co, oy, ox] = bias[co] + sum over ci, ky, kx of x[n, ci, iy, ix] * w[co, ci, ky, kx]. Overwrites out. */
 export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, out: Float32Array): void {
+  const cInG = g.cIn / g.groups;
+  const cOutG = g.cOut / g.groups;
+  const depth = cInG * g.kh * g.kw;
+  const inPlane = g.h * g.w;
+  const outPlane = g.outH * g.outW;
+  const pointwise = isPointwise(g);
+  const rows = bandRows(g, depth);
+  const col = pointwise ? colScratch : colBuffer(depth * rows * g.outW);
+  for (let n = 0; n < g.n; n++) {
+    for (let grp = 0; grp < g.groups; grp++) {
+      const xOff = (n * g.cIn + grp * cInG) * inPlane;
+      const outOff = (n * g.cOut + grp * cOutG) * outPlane;
+      const weights = { data: w, offset: grp * cOutG * depth, ld: depth, trans: false };
+      if (bias) {
+        for (let co = 0; co < cOutG; co++) out.fill(bias[grp * cOutG + co], outOff + co * outPlane, outOff + (co + 1) * outPlane);
+      }
+      if (pointwise) {
+        sgemm(cOutG, outPlane, depth, weights, { data: x, offset: xOff, ld: inPlane, trans: false }, out, outOff, outPlane, bias !== null);
+        continue;
+      }
+      for (let oy0 = 0; oy0 < g.outH; oy0 += rows) {
+        const oy1 = Math.min(g.outH, oy0 + rows);
+        const width = (oy1 - oy0) * g.outW;
+        im2col(x, xOff, g, cInG, oy0, oy1, col);
+        sgemm(cOutG, width, depth, weights, { data: col, offset: 0, ld: width, trans: false }, out, outOff + oy0 * g.outW, outPlane, bias !== null);
+      }
+    }
+  }
+}
+
+/** dx = gradient of the forward with respect to x, given dy. Overwrites dx. */
+export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
+  const cInG = g.cIn / g.groups;
+  const cOutG = g.cOut / g.groups;
+  const depth = cInG * g.kh * g.kw;
+  const inPlane = g.h * g.w;
+  const outPlane = g.outH * g.outW;
+  const pointwise = isPointwise(g);
+  const rows = bandRows(g, depth);
+  const col = pointwise ? colScratch : colBuffer(depth * rows * g.outW);
+  if (!pointwise) dx.fill(0, 0, g.n * g.cIn * inPlane);
+  for (let n = 0; n < g.n; n++) {
+    for (let grp = 0; grp < g.groups; grp++) {
+      const dxOff = (n * g.cIn + grp * cInG) * inPlane;
+      const dyOff = (n * g.cOut + grp * cOutG) * outPlane;
+      const weightsT = { data: w, offset: grp * cOutG * depth, ld: depth, trans: true };
+      if (pointwise) {
+        sgemm(depth, outPlane, cOutG, weightsT, { data: dy, offset: dyOff, ld: outPlane, trans: false }, dx, dxOff, inPlane, false);
+        continue;
+      }
+      for (let oy0 = 0; oy0 < g.outH; oy0 += rows) {
+        const oy1 = Math.min(g.outH, oy0 + rows);
+        const width = (oy1 - oy0) * g.outW;
+        sgemm(depth, width, cOutG, weightsT, { data: dy, offset: dyOff + oy0 * g.outW, ld: outPlane, trans: false }, col, 0, width, false);
+        col2im(col, g, cInG, oy0, oy1, dx, dxOff);
+      }
+    }
+  }
+}
+
+/** dw = gradient of the forward with respect to w, given dy, summed over the batch. Overwrites dw. */
+export function conv2dBackwardFilter(dy: Float32Array, x: Float32Array, g: Conv2dGeometry, dw: Float32Array): void {
+  const cInG = g.cIn / g.groups;
+  const cOutG = g.cOut / g.groups;
+  const depth = cInG * g.kh * g.kw;
+  const inPlane = g.h * g.w;
+  const outPlane = g.outH * g.outW;
+  const pointwise = isPointwise(g);
+  const rows = bandRows(g, depth);
+  const col = pointwise ? colScratch : colBuffer(depth * rows * g.outW);
+  // Every GEMM below adds onto dw, one image and band at a time.
+  dw.fill(0, 0, g.cOut * depth);
+  for (let n = 0; n < g.n; n++) {
+    for (let grp = 0; grp < g.groups; grp++) {
+      const xOff = (n * g.cIn + grp * cInG) * inPlane;
+      const dyOff = (n * g.cOut + grp * cOutG) * outPlane;
+      const dwOff = grp * cOutG * depth;
+      if (pointwise) {
+        sgemm(cOutG, depth, outPlane, { data: dy, offset: dyOff, ld: outPlane, trans: false }, { data: x, offset: xOff, ld: inPlane, trans: true }, dw, dwOff, depth, true);
+        continue;
+      }
+      for (let oy0 = 0; oy0 < g.outH; oy0 += rows) {
+        const oy1 = Math.min(g.outH, oy0 + rows);
+        const width = (oy1 - oy0) * g.outW;
+        im2col(x, xOff, g, cInG, oy0, oy1, col);
+        sgemm(cOutG, depth, width, { data: dy, offset: dyOff + oy0 * g.outW, ld: outPlane, trans: false }, { data: col, offset: 0, ld: width, trans: true }, dw, dwOff, depth, true);
+      }
+    }
+  }
+}
+
+/** Direct loops: out[n, co, oy, ox] = bias[co] + sum over ci, ky, kx of x[...] * w[...] */
+export function conv2dForwardReference(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, out: Float32Array): void {
   const cInG = g.cIn / g.groups;
   const cOutG = g.cOut / g.groups;
   for (let n = 0; n < g.n; n++) {
@@ -90,8 +214,8 @@ export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Arr
   }
 }
 
-/** dx = gradient of the forward with respect to x, given dy. Overwrites dx. */
-export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
+/** Direct loops: dx = gradient of the forward with respect to x, given dy. Overwrites dx. */
+export function conv2dBackwardInputReference(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
   dx.fill(0);
   const cInG = g.cIn / g.groups;
   const cOutG = g.cOut / g.groups;
@@ -119,8 +243,8 @@ export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2d
   }
 }
 
-/** dw = gradient of the forward with respect to w, given dy. Overwrites dw. */
-export function conv2dBackwardFilter(dy: Float32Array, x: Float32Array, g: Conv2dGeometry, dw: Float32Array): void {
+/** Direct loops: dw = gradient of the forward with respect to w, given dy. Overwrites dw. */
+export function conv2dBackwardFilterReference(dy: Float32Array, x: Float32Array, g: Conv2dGeometry, dw: Float32Array): void {
   dw.fill(0);
   const cInG = g.cIn / g.groups;
   const cOutG = g.cOut / g.groups;

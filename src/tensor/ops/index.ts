@@ -7,3 +7,4 @@ export * from './conv';
 export * from './pool';
 export * from './activation';
 export * from '../create';
+export * from './normalization';

@@ -1,0 +1,97 @@
+import { expect } from 'chai';
+import { Rng } from '../../../src/tensor/random';
+import { KC, MC, MR, NC, NR, sgemm, sgemmReference, type MatrixRef } from '../../../src/tensor/kernels/gemm';
+import { expectClose, randomArray } from './helpers';
+
+/**
+ * Stores op(X)[rows x cols] inside a larger buffer (offset and padded leading dimension), as the
+ * transpose when asked, so the specs exercise offsets and leading dimensions too.
+ */
+function operand(rng: Rng, rows: number, cols: number, trans: boolean): MatrixRef {
+  const storedRows = trans ? cols : rows;
+  const storedCols = trans ? rows : cols;
+  const ld = storedCols + rng.int(3);
+  const offset = rng.int(5);
+  return { data: randomArray(rng, offset + storedRows * ld + rng.int(3)), offset, ld, trans };
+}
+
+interface Case { M: number; N: number; K: number }
+
+function check(rng: Rng, { M, N, K }: Case, transA: boolean, transB: boolean, accumulate: boolean): void {
+  const A = operand(rng, M, K, transA);
+  const B = operand(rng, K, N, transB);
+  const ldc = N + rng.int(3);
+  const cOffset = rng.int(4);
+  const C0 = randomArray(rng, cOffset + M * ldc + 2);
+  const expected = C0.slice();
+  const actual = C0.slice();
+  sgemmReference(M, N, K, A, B, expected, cOffset, ldc, accumulate);
+  sgemm(M, N, K, A, B, actual, cOffset, ldc, accumulate);
+  expectClose(actual, expected, `M=${M} N=${N} K=${K} transA=${transA} transB=${transB} accumulate=${accumulate}`);
+}
+
+const transposes: [boolean, boolean][] = [[false, false], [true, false], [false, true], [true, true]];
+
+describe('sgemm', () => {
+  it('computes a known 2x3 * 3x2 product', () => {
+    const A = { data: Float32Array.of(1, 2, 3, 4, 5, 6), offset: 0, ld: 3, trans: false };
+    const B = { data: Float32Array.of(7, 8, 9, 10, 11, 12), offset: 0, ld: 2, trans: false };
+    const C = new Float32Array(4);
+    sgemm(2, 2, 3, A, B, C, 0, 2, false);
+    expect(Array.from(C)).to.deep.equal([58, 64, 139, 154]);
+  });
+
+  it('matches the reference on 1-sized, odd and block-straddling shapes, all transposes, with and without accumulate', () => {
+    const rng = new Rng('sgemm-shapes');
+    const sizes = [1, 2, MR - 1, MR + 1, NR + 3, 17, 33];
+    const cases: Case[] = [];
+    for (const M of sizes) for (const N of sizes) cases.push({ M, N, K: 1 + rng.int(40) });
+    for (const c of cases) {
+      const [ta, tb] = transposes[rng.int(4)];
+      check(rng, c, ta, tb, rng.uniform() < 0.5);
+    }
+    for (const [ta, tb] of transposes) for (const acc of [false, true]) check(rng, { M: 13, N: 11, K: 7 }, ta, tb, acc);
+  });
+
+  it('matches the reference when M, N and K cross the cache blocks', () => {
+    const rng = new Rng('sgemm-blocks');
+    const cases: Case[] = [
+      { M: MC + 5, N: 9, K: KC + 3 },
+      { M: 3, N: NC + 11, K: 2 * KC + 1 },
+      { M: MC + MR + 1, N: NR * 3 + 1, K: KC },
+    ];
+    for (const c of cases) for (const [ta, tb] of transposes) check(rng, c, ta, tb, rng.uniform() < 0.5);
+  });
+
+  it('matches the reference on random shapes', () => {
+    const rng = new Rng('sgemm-random');
+    for (let t = 0; t < 40; t++) {
+      const [ta, tb] = transposes[t % 4];
+      check(rng, { M: 1 + rng.int(70), N: 1 + rng.int(70), K: 1 + rng.int(300) }, ta, tb, t % 3 === 0);
+    }
+  });
+
+  it('with K = 0 stores zeros, or leaves C alone when accumulating', () => {
+    const A = { data: new Float32Array(0), offset: 0, ld: 0, trans: false };
+    const C = Float32Array.of(1, 2, 3, 4, 5, 6);
+    sgemm(2, 2, 0, A, A, C, 1, 3, true);
+    expect(Array.from(C)).to.deep.equal([1, 2, 3, 4, 5, 6]);
+    sgemm(2, 2, 0, A, A, C, 1, 3, false);
+    expect(Array.from(C)).to.deep.equal([1, 0, 0, 4, 0, 0]);
+  });
+
+  it('does not write outside the addressed sub-matrix of C', () => {
+    const rng = new Rng('sgemm-bounds');
+    const M = 11, N = 13, K = 5, ldc = 20, cOffset = 7;
+    const A = operand(rng, M, K, false);
+    const B = operand(rng, K, N, true);
+    const C = new Float32Array(cOffset + M * ldc + 10).fill(-3);
+    sgemm(M, N, K, A, B, C, cOffset, ldc, false);
+    for (let i = 0; i < C.length; i++) {
+      const r = Math.floor((i - cOffset) / ldc);
+      const c = (i - cOffset) % ldc;
+      const inside = i >= cOffset && r < M && c < N;
+      if (!inside) expect(C[i], `C[${i}]`).to.equal(-3);
+    }
+  });
+});

@@ -1,0 +1,73 @@
+/**
+ * The binary building blocks of BNext as modules (spec "Units"): the binary activation
+ * (HardSign) and the binary convolution (HardBinaryConv), each with its `temperature` buffer.
+ */
+import { Module } from '../nn/module';
+import { Tensor } from '../tensor/tensor';
+import { conv2d } from '../tensor/ops/conv';
+import { globalRng, type Rng } from '../tensor/random';
+import { binaryActivation, binarizeWeight, BNEXT_SIGN_THRESHOLD } from './binarize';
+
+/** sign(x) with the straight-through gradient of clamp(x, -1.5, 1.5). */
+export class BinaryActivation extends Module {
+  /** Kept for state_dict compatibility; it does not change the value (spec). */
+  readonly temperature: Tensor;
+
+  constructor(readonly offset = 0) {
+    super();
+    this.temperature = this.registerBuffer('temperature', new Tensor(new Float32Array([1]), [1]));
+  }
+
+  forward(x: Tensor): Tensor {
+    return binaryActivation(x, { clip: 1.5, offset: this.offset });
+  }
+}
+
+export interface BinaryConv2dOptions {
+  stride?: number;
+  /** Temperature below which weights are sign(w) (BNext 1e-7, BNext-18 1e-5). */
+  threshold?: number;
+  /** Also clamp the latent weight in evaluation mode (BNext-18 does). */
+  clampInEval?: boolean;
+  rng?: Rng;
+}
+
+/**
+ * Convolution with binarized weights, zero padding k//2, no bias. Latent weights start as
+ * N(0, 1)·0.001 and are clamped in place to [-1.5, 1.5] before each training forward.
+ */
+export class BinaryConv2d extends Module {
+  readonly weight: Tensor;
+  readonly temperature: Tensor;
+  readonly stride: number;
+  readonly threshold: number;
+  readonly clampInEval: boolean;
+
+  constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, options: BinaryConv2dOptions = {}) {
+    super();
+    const rng = options.rng ?? globalRng();
+    const w = new Float32Array(outChannels * inChannels * kernelSize * kernelSize);
+    for (let i = 0; i < w.length; i++) w[i] = rng.normal() * 0.001;
+    this.weight = this.registerParameter('weight', new Tensor(w, [outChannels, inChannels, kernelSize, kernelSize]));
+    this.temperature = this.registerBuffer('temperature', new Tensor(new Float32Array([1]), [1]));
+    this.stride = options.stride ?? 1;
+    this.threshold = options.threshold ?? BNEXT_SIGN_THRESHOLD;
+    this.clampInEval = options.clampInEval ?? false;
+  }
+
+  /** The weight the convolution uses at the current temperature. */
+  binaryWeight(): Tensor {
+    return binarizeWeight(this.weight, this.temperature.data[0], this.training, this.threshold);
+  }
+
+  forward(x: Tensor): Tensor {
+    if (this.training || this.clampInEval) clampInPlace(this.weight, -1.5, 1.5);
+    return conv2d(x, this.binaryWeight(), null, { stride: this.stride, padding: Math.floor(this.kernelSize / 2) });
+  }
+}
+
+/** The official code's `tensor.data.clamp_(lo, hi)`: an in-place change outside the graph. */
+export function clampInPlace(t: Tensor, lo: number, hi: number): void {
+  const d = t.data;
+  for (let i = 0; i < d.length; i++) d[i] = d[i] < lo ? lo : d[i] > hi ? hi : d[i];
+}

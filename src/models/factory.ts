@@ -1,0 +1,64 @@
+/** Builds a model from an architecture name and options, as the CLI and the trainer do. */
+import type { Module } from '../nn/module';
+import { BNext } from './bnext';
+import { BNext18 } from './bnext18';
+import { ARCH_NAMES, type ArchName, defaultStemStride, type ModelConfig, PRESETS } from './config';
+
+export interface ArchOptions {
+  arch: string;
+  /** Required with arch 'bnext'. */
+  baseWidth?: number;
+  stages?: [number, number, number, number];
+  numClasses?: number;
+  stemStride?: number;
+  inChannels?: number;
+  elmAttention?: boolean;
+  infoRecoupling?: boolean;
+}
+
+export type BNextModel = BNext | BNext18;
+
+/** Resolves options into a full configuration; errors name the offending option. */
+export function resolveConfig(o: ArchOptions): ModelConfig {
+  if (!(ARCH_NAMES as readonly string[]).includes(o.arch)) {
+    throw new Error(`unknown architecture '${o.arch}' (expected one of ${ARCH_NAMES.join(', ')})`);
+  }
+  const arch = o.arch as ArchName;
+  const numClasses = o.numClasses ?? 1000;
+  const inChannels = o.inChannels ?? 3;
+  if (arch === 'bnext-18') {
+    if (o.baseWidth !== undefined || o.stages !== undefined || o.stemStride !== undefined || o.elmAttention === false || o.infoRecoupling === false) {
+      throw new Error('bnext-18 has a fixed ResNet-18 layout: base width, stages, stem stride and ablation switches do not apply');
+    }
+    return { arch: 'bnext-18', numClasses, inChannels };
+  }
+  let baseWidth: number;
+  let stages: [number, number, number, number];
+  if (arch === 'bnext') {
+    if (o.baseWidth === undefined || o.stages === undefined) throw new Error("architecture 'bnext' needs a base width and stage ratios (--base-width C --stages r1,r2,r3,r4)");
+    baseWidth = o.baseWidth;
+    stages = o.stages;
+  } else {
+    if (o.baseWidth !== undefined || o.stages !== undefined) throw new Error(`${arch} is a preset: base width and stages apply only to --arch bnext`);
+    baseWidth = PRESETS[arch].baseWidth;
+    stages = [...PRESETS[arch].stages];
+  }
+  return {
+    arch: 'bnext',
+    baseWidth,
+    stages,
+    numClasses,
+    stemStride: o.stemStride ?? defaultStemStride(numClasses),
+    inChannels,
+    elmAttention: o.elmAttention ?? true,
+    infoRecoupling: o.infoRecoupling ?? true,
+  };
+}
+
+export function buildModel(config: ModelConfig): BNextModel {
+  return config.arch === 'bnext-18' ? new BNext18(config) : new BNext(config);
+}
+
+export function isModule(m: unknown): m is Module {
+  return typeof m === 'object' && m !== null && 'stateDict' in m;
+}

@@ -1,0 +1,24 @@
+/** PyTorch's default initialisations, drawn from the seeded generator. */
+import { Tensor } from '../tensor/tensor';
+import { sizeOf, type Shape } from '../tensor/shape';
+import { globalRng, type Rng } from '../tensor/random';
+
+/** Uniform on (-bound, bound). */
+export function uniformTensor(shape: Shape, bound: number, rng: Rng = globalRng()): Tensor {
+  const data = new Float32Array(sizeOf(shape));
+  for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * bound;
+  return new Tensor(data, shape);
+}
+
+/**
+ * kaiming_uniform_(a = √5), PyTorch's default for Conv2d and Linear weights: the bound
+ * gain·√(3 / fan_in) with gain √(2 / (1 + a²)) simplifies to 1 / √fan_in.
+ */
+export function defaultWeight(shape: Shape, fanIn: number, rng?: Rng): Tensor {
+  return uniformTensor(shape, 1 / Math.sqrt(fanIn), rng);
+}
+
+/** The default bias: uniform(±1/√fan_in). */
+export function defaultBias(n: number, fanIn: number, rng?: Rng): Tensor {
+  return uniformTensor([n], fanIn > 0 ? 1 / Math.sqrt(fanIn) : 0, rng);
+}
