@@ -12,7 +12,7 @@ import {
   centerCrop, randomCropWithPadding, randomHorizontalFlip, randomResizedCropParams, resizedCrop, roundHalfEven,
   toNormalizedCHW, IMAGENET_RRC,
 } from '../../src/data/transforms';
-import { CIFAR_STATS, IMAGENET_STATS } from '../../src/data/pipelines';
+import { CIFAR_STATS, IMAGENET_STATS, imagenetEvalImage } from '../../src/data/pipelines';
 import { Rng } from '../../src/tensor/random';
 import { expectSameImage, goldenFloats, goldenImage, manifest, source } from './fixtures';
 
@@ -60,6 +60,18 @@ describe('data/transforms', () => {
         const out = toNormalizedCHW(img, c.stats === 'cifar' ? CIFAR_STATS : IMAGENET_STATS);
         const golden = goldenFloats(c.golden);
         expect(golden.shape).to.deep.equal([3, img.height, img.width]);
+        expect(Array.from(out)).to.deep.equal(Array.from(golden.data));
+      });
+    }
+  });
+
+  describe('golden: the ImageNet eval pipeline (Resize(floor(32 / 0.95)) bicubic, CenterCrop(32), Normalize)', () => {
+    for (const c of cases('imagenet_eval')) {
+      it(`${c.src} size ${c.size}`, () => {
+        const img = imagenetEvalImage(source(c.src as string), c.size as number);
+        const out = toNormalizedCHW(img, IMAGENET_STATS);
+        const golden = goldenFloats(c.golden);
+        expect(golden.shape).to.deep.equal([3, c.size, c.size]);
         expect(Array.from(out)).to.deep.equal(Array.from(golden.data));
       });
     }

@@ -261,10 +261,17 @@ export function str(kwargs: Kwargs, key: string): string {
   return v;
 }
 
-export function ints(kwargs: Kwargs, key: string): number[] {
+export function numbers(kwargs: Kwargs, key: string): number[] {
   const v = kwargs[key];
   if (!Array.isArray(v) || !v.every((d) => typeof d === 'number')) throw bad(kwargs, key, 'a list of numbers');
   return v as number[];
+}
+
+/** A shape, a permutation or another list of integers. */
+export function ints(kwargs: Kwargs, key: string): number[] {
+  const list = numbers(kwargs, key);
+  if (!list.every(Number.isInteger)) throw bad(kwargs, key, 'a list of integers');
+  return list;
 }
 
 /** A dimension list as the reductions take it: undefined (all), one dim, or several. */

@@ -5,7 +5,8 @@
 import { Module } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
 import { conv2d } from '../tensor/ops/conv';
-import { globalRng, type Rng } from '../tensor/random';
+import type { Rng } from '../tensor/random';
+import { normalTensor } from '../nn/init';
 import { binaryActivation, binarizeWeight, BNEXT_SIGN_THRESHOLD } from './binarize';
 
 /** sign(x) with the straight-through gradient of clamp(x, -1.5, 1.5). */
@@ -45,10 +46,7 @@ export class BinaryConv2d extends Module {
 
   constructor(readonly inChannels: number, readonly outChannels: number, readonly kernelSize: number, options: BinaryConv2dOptions = {}) {
     super();
-    const rng = options.rng ?? globalRng();
-    const w = new Float32Array(outChannels * inChannels * kernelSize * kernelSize);
-    for (let i = 0; i < w.length; i++) w[i] = rng.normal() * 0.001;
-    this.weight = this.registerParameter('weight', new Tensor(w, [outChannels, inChannels, kernelSize, kernelSize]));
+    this.weight = this.registerParameter('weight', normalTensor([outChannels, inChannels, kernelSize, kernelSize], 0.001, options.rng));
     this.temperature = this.registerBuffer('temperature', new Tensor(new Float32Array([1]), [1]));
     this.stride = options.stride ?? 1;
     this.threshold = options.threshold ?? BNEXT_SIGN_THRESHOLD;

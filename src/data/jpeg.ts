@@ -6,12 +6,15 @@
  * an obscure message is refused by name: CMYK/YCCK (4 components, which PIL would convert and
  * jpeg-js would return as 4-channel data), arithmetic coding, lossless and 12-bit JPEGs.
  *
- * Pixels differ slightly from PIL's (libjpeg): jpeg-js uses its own IDCT and upsamples subsampled
- * chroma by pixel replication where libjpeg interpolates ("fancy upsampling"). The largest
- * differences, measured on the fixtures in spec/data/jpeg.spec.ts, are stated there.
+ * jpeg-js's own last stage (chroma replication, float colour conversion with truncation) lands
+ * far from PIL's pixels at colour edges, so for the usual layouts (4:4:4, 4:2:2, 4:4:0, 4:2:0) we
+ * take its raw YCbCr planes and finish as libjpeg does (jpeg_color.ts). What remains is the IDCT:
+ * jpeg-js's differs from libjpeg's by a level or two; spec/data/decode.spec.ts states the measured
+ * maximum.
  */
 import { decode as decodeJpegFile } from 'jpeg-js';
 import { createImage, type RgbImage } from './image';
+import { upsamplePlane, yccToRgbInPlace } from './jpeg_color';
 
 export function hasJpegSignature(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
@@ -30,6 +33,8 @@ export interface JpegHeader {
   adobeTransform: number | null;
   /** Component ids, in frame order (ids 'R','G','B' mean stored RGB without an Adobe segment). */
   componentIds: number[];
+  /** Horizontal and vertical sampling factors per component, in frame order. */
+  sampling: { h: number; v: number }[];
 }
 
 /** Walks the marker segments up to the frame header; throws (naming `source`) if there is none. */
@@ -59,7 +64,12 @@ export function readJpegHeader(bytes: Uint8Array, source: string): JpegHeader {
       const components = bytes[body + 5];
       if (length < 8 + 3 * components) throw new Error(`${source}: truncated JPEG (frame header)`);
       const componentIds: number[] = [];
-      for (let c = 0; c < components; c++) componentIds.push(bytes[body + 6 + 3 * c]);
+      const sampling: { h: number; v: number }[] = [];
+      for (let c = 0; c < components; c++) {
+        componentIds.push(bytes[body + 6 + 3 * c]);
+        const factors = bytes[body + 7 + 3 * c];
+        sampling.push({ h: factors >> 4, v: factors & 15 });
+      }
       return {
         precision: bytes[body],
         height: (bytes[body + 1] << 8) | bytes[body + 2],
@@ -68,6 +78,7 @@ export function readJpegHeader(bytes: Uint8Array, source: string): JpegHeader {
         process: marker & 0x0f,
         adobeTransform,
         componentIds,
+        sampling,
       };
     }
     pos += 2 + length;
@@ -101,11 +112,45 @@ export function decodeJpeg(bytes: Uint8Array, source: string): RgbImage {
   const ids = header.componentIds;
   const storedRgb = header.components === 3 &&
     (header.adobeTransform !== null ? header.adobeTransform === 0 : ids[0] === 82 && ids[1] === 71 && ids[2] === 66);
+  // libjpeg's output stage (fancy chroma upsampling, fixed-point colour) is redone on jpeg-js's
+  // raw YCbCr when the layout is one it covers: full-resolution luma, chroma at 1x or 2x.
+  const ownColor = header.components === 3 && !storedRgb && hasSimpleSubsampling(header);
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
-    decoded = decodeJpegFile(bytes, { useTArray: true, formatAsRGBA: false, colorTransform: !storedRgb });
+    decoded = decodeJpegFile(bytes, { useTArray: true, formatAsRGBA: false, colorTransform: ownColor ? false : !storedRgb });
   } catch (e) {
     throw new Error(`${source}: truncated or corrupt JPEG (${(e as Error).message})`);
   }
+  if (ownColor) yccToRgb(decoded.data, decoded.width, decoded.height, header);
   return createImage(decoded.width, decoded.height, decoded.data);
+}
+
+/** Luma at full resolution and each chroma plane subsampled by 1 or 2 in each direction. */
+function hasSimpleSubsampling(h: JpegHeader): boolean {
+  const maxH = Math.max(...h.sampling.map((s) => s.h));
+  const maxV = Math.max(...h.sampling.map((s) => s.v));
+  if (h.sampling[0].h !== maxH || h.sampling[0].v !== maxV) return false;
+  return h.sampling.every((s) => (maxH === s.h || maxH === 2 * s.h) && (maxV === s.v || maxV === 2 * s.v));
+}
+
+/**
+ * jpeg-js's raw output repeats each chroma sample over its fx x fy block; take one sample per
+ * block back, upsample it as libjpeg does, then convert the interleaved pixels to RGB in place.
+ */
+function yccToRgb(pixels: Uint8Array, width: number, height: number, h: JpegHeader): void {
+  const maxH = Math.max(...h.sampling.map((s) => s.h));
+  const maxV = Math.max(...h.sampling.map((s) => s.v));
+  for (let c = 1; c < 3; c++) {
+    const fx = maxH / h.sampling[c].h;
+    const fy = maxV / h.sampling[c].v;
+    if (fx === 1 && fy === 1) continue;
+    const plane = { width: Math.ceil(width / fx), height: Math.ceil(height / fy), data: new Uint8Array(0) };
+    plane.data = new Uint8Array(plane.width * plane.height);
+    for (let y = 0; y < plane.height; y++) {
+      for (let x = 0; x < plane.width; x++) plane.data[y * plane.width + x] = pixels[((y * fy) * width + x * fx) * 3 + c];
+    }
+    const full = upsamplePlane(plane, fx, fy, width, height);
+    for (let p = 0; p < full.length; p++) pixels[p * 3 + c] = full[p];
+  }
+  yccToRgbInPlace(pixels);
 }

@@ -52,9 +52,9 @@ export function countModel(model: Module, inChannels: number, resolution: number
     return r;
   };
   for (const [path, m] of model.namedModules()) {
-    const r = row(path);
     for (const [name, p] of m.namedParameters()) {
       if (name.includes('.')) continue; // counted at its own module
+      const r = row(path);
       r.params += p.size;
       if (m instanceof BinaryConv2d && name === 'weight') r.binaryParams += p.size;
     }

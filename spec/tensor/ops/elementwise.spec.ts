@@ -8,7 +8,6 @@
  * - sumToShape forward (a sum): `scale` 1e-5; comparisons: exact.
  */
 import * as T from '../../../src/tensor/ops/index';
-import '../../../src/autograd/graph';
 import { asBool, asFloat, describeGolden, ELEMENTWISE, EXACT, type GoldenInput, ints, type Kwargs, optNum, type OpSpec, REDUCTION, str } from '../../helpers/golden';
 import type { Tensor } from '../../../src/tensor/tensor';
 

@@ -1,0 +1,47 @@
+/** The architecture options every model command shares (`--arch`, widths, ablations). */
+import { type ParsedArgs, UsageError } from './args';
+import type { ArchOptions } from '../models/factory';
+
+export const ARCH_VALUED = ['arch', 'base-width', 'stages', 'classes', 'stem-stride', 'in-channels'] as const;
+export const ARCH_FLAGS = ['no-elm', 'no-recoupling'] as const;
+
+export const ARCH_USAGE = `  --arch A               bnext-t | bnext-s | bnext-m | bnext-l | bnext-18 | bnext
+  --base-width C         base width (with --arch bnext)
+  --stages r1,r2,r3,r4   stage ratios (with --arch bnext), e.g. 1,1,3,1
+  --classes N            number of classes (default 1000)
+  --stem-stride S        1 or 2 (default: 2 for 1000 classes, else 1)
+  --in-channels K        input channels of the stem (default 3)
+  --no-elm               ablation: no ELM-Attention (paper Table 4)
+  --no-recoupling        ablation: no Info-Recoupling (paper Table 4)`;
+
+function intValue(args: ParsedArgs, name: string, command: string): number | undefined {
+  const v = args.options.get(name);
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (!Number.isInteger(n)) throw new UsageError(`${command}: --${name} must be an integer, got '${v}'`);
+  return n;
+}
+
+export function archOptionsFrom(args: ParsedArgs, command: string): ArchOptions {
+  const arch = args.options.get('arch');
+  if (arch === undefined) throw new UsageError(`${command}: --arch is required`);
+  let stages: [number, number, number, number] | undefined;
+  const s = args.options.get('stages');
+  if (s !== undefined) {
+    const parts = s.split(/[,:]/).map(Number);
+    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 1)) {
+      throw new UsageError(`${command}: --stages must be four positive integers like 1,1,3,1, got '${s}'`);
+    }
+    stages = [parts[0], parts[1], parts[2], parts[3]];
+  }
+  return {
+    arch,
+    baseWidth: intValue(args, 'base-width', command),
+    stages,
+    numClasses: intValue(args, 'classes', command),
+    stemStride: intValue(args, 'stem-stride', command),
+    inChannels: intValue(args, 'in-channels', command),
+    elmAttention: args.flags.has('no-elm') ? false : undefined,
+    infoRecoupling: args.flags.has('no-recoupling') ? false : undefined,
+  };
+}

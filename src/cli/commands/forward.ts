@@ -1,0 +1,99 @@
+/**
+ * `bnext forward`: runs a model on an input batch and writes the logits, so another backend can
+ * be golden-tested against ours. In training mode it also writes the loss gradients of every
+ * parameter and the BatchNorm running statistics after the step; `--dump-activations` writes
+ * every module's output to find the first layer where two backends diverge.
+ * Outputs are written only after everything has been computed, so bad input leaves no file.
+ */
+import type { Command } from '../command';
+import { parseArgs, requireOption, UsageError } from '../args';
+import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
+import { resolveConfig } from '../../models/factory';
+import { loadModel, readInputBatch, readTargets } from '../model-io';
+import { writeNpy } from '../../io/npy';
+import { writeSafetensors } from '../../io/safetensors';
+import { fromTensor, type StoredArray } from '../../io/stored';
+import { noGrad } from '../../autograd/graph';
+import { withActivationHook, type Module } from '../../nn/module';
+import { BatchNorm2d } from '../../nn/layers/batchnorm';
+import { crossEntropy } from '../../nn/losses';
+import type { Tensor } from '../../tensor/tensor';
+
+const USAGE = `usage: bnext forward --arch A [options] --weights W.safetensors --input X.npy --out Y.npy
+                     [--train --target T.npy [--grads G.safetensors] [--stats-out S.safetensors]]
+                     [--dump-activations A.safetensors]
+
+Evaluation mode by default: writes the logits as float32 .npy.
+${ARCH_USAGE}
+  --weights W            state_dict (safetensors, PyTorch names; a 'module.' prefix is stripped)
+  --input X              float32 (or float64/16) NCHW batch (.npy)
+  --out Y                logits [N, classes] (.npy, float32)
+  --train                training-mode forward (batch statistics, in-place clamps) and the mean
+                         cross-entropy against --target (int64 .npy); prints the loss
+  --grads G              with --train: the loss gradient of every parameter, by state_dict name
+  --stats-out S          with --train: every BatchNorm running_mean/running_var after the step
+  --dump-activations A   the output of every module, keyed by its dotted path`;
+
+export const forward: Command = {
+  name: 'forward',
+  summary: 'run a model on an .npy batch and write logits (and gradients, activations)',
+  usage: USAGE,
+  async run(argv) {
+    const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'input', 'out', 'target', 'grads', 'stats-out', 'dump-activations'], [...ARCH_FLAGS, 'train'], 'forward');
+    const config = resolveConfig(archOptionsFrom(args, 'forward'));
+    const weights = requireOption(args, 'weights', 'forward');
+    const inputPath = requireOption(args, 'input', 'forward');
+    const outPath = requireOption(args, 'out', 'forward');
+    const train = args.flags.has('train');
+    for (const name of ['target', 'grads', 'stats-out']) {
+      if (!train && args.options.has(name)) throw new UsageError(`forward: --${name} needs --train`);
+    }
+    const targetPath = train ? requireOption(args, 'target', 'forward') : null;
+
+    const model = loadModel(config, weights);
+    const x = readInputBatch(inputPath, config.inChannels);
+    const target = targetPath ? readTargets(targetPath, x.shape[0], config.numClasses) : null;
+
+    const activations = new Map<string, StoredArray>();
+    const paths = new Map<Module, string>(model.namedModules().map(([p, m]) => [m, p]));
+    const record = (m: Module, y: Tensor): void => {
+      const path = paths.get(m);
+      if (path) activations.set(path, fromTensor(y));
+    };
+    const dump = args.options.get('dump-activations');
+    const run = (): Tensor => (dump ? withActivationHook(record, () => model.call(x)) : model.call(x));
+
+    let logits: Tensor;
+    const outputs: (() => void)[] = [];
+    if (train && target) {
+      model.train();
+      logits = run();
+      const loss = crossEntropy(logits, target);
+      loss.backward();
+      console.log(`loss ${loss.item()}`);
+      const gradsPath = args.options.get('grads');
+      if (gradsPath) {
+        const grads = new Map<string, StoredArray>();
+        for (const [name, p] of model.namedParameters()) if (p.grad) grads.set(name, fromTensor(p.grad));
+        outputs.push(() => writeSafetensors(gradsPath, grads));
+      }
+      const statsPath = args.options.get('stats-out');
+      if (statsPath) {
+        const stats = new Map<string, StoredArray>();
+        for (const [path, m] of model.namedModules()) {
+          if (!(m instanceof BatchNorm2d)) continue;
+          stats.set(`${path}.running_mean`, fromTensor(m.runningMean));
+          stats.set(`${path}.running_var`, fromTensor(m.runningVar));
+        }
+        outputs.push(() => writeSafetensors(statsPath, stats));
+      }
+    } else {
+      model.eval();
+      logits = noGrad(run);
+    }
+    if (dump) outputs.push(() => writeSafetensors(dump, activations));
+    writeNpy(outPath, fromTensor(logits.detach()));
+    for (const write of outputs) write();
+    return 0;
+  },
+};
