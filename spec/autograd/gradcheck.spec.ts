@@ -75,6 +75,7 @@ const CASES: Record<Checked, GradCase[]> = {
     unary('x^3', (r) => normal(r, [3, 4]), (x) => T.powScalar(x, 3), 3e-3),
     unary('x^0.5, x > 0', (r) => uniform(r, [6], 0.5, 3), (x) => T.powScalar(x, 0.5), 3e-3),
     unary('x^-1, |x| > 0.5', (r) => uniform(r, [6], 0.5, 2), (x) => T.powScalar(x, -1), 3e-3),
+    unary('x^0, x = 0 included (constant: gradient 0)', () => T.tensor([0, 1.5, -2, 0]), (x) => T.powScalar(x, 0), 3e-3),
   ],
   Clamp: [
     unary('[-0.5, 0.5]', (r) => awayFrom(r, [3, 4], [-0.5, 0.5]), (x) => T.clamp(x, -0.5, 0.5), PIECEWISE),

@@ -29,8 +29,9 @@ export const tanhGrad: GradientRule<'Tanh'> = (dy, { output: y }) => {
   return [new Tensor(out, dy.shape)];
 };
 
+/** d(x^e)/dx = e·x^(e-1); x^0 is constant, so its gradient is 0 even at x = 0 (as PyTorch's). */
 export const powScalarGrad: GradientRule<'PowScalar'> = (dy, { inputs: [x], attrs: { exponent } }) => [
-  mul(dy, mul(powScalar(x, exponent - 1), exponent)),
+  exponent === 0 ? zeros(x.shape) : mul(dy, mul(powScalar(x, exponent - 1), exponent)),
 ];
 
 export const addGrad: GradientRule<'Add'> = (dy, { inputs: [a, b] }) => [sumToShape(dy, a.shape), sumToShape(dy, b.shape)];

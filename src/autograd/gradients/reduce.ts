@@ -23,10 +23,24 @@ export const meanGrad: GradientRule<'Mean'> = (dy, { inputs: [x], attrs }) => [
   new Tensor(spread(dy, x, attrs, 1 / sliceCount(x, attrs.dims)), x.shape),
 ];
 
-/** Only the element that was chosen as the maximum receives the gradient. */
-export const maxGrad: GradientRule<'Max'> = (dy, { inputs: [x], attrs }) => {
+/**
+ * Over one dimension (torch.max(x, dim)) the gradient goes to the element the forward chose;
+ * over several or all dimensions (torch.amax, torch.max(x)) it is split evenly among the ties.
+ */
+export const maxGrad: GradientRule<'Max'> = (dy, { inputs: [x], output, attrs }) => {
   const out = new Float32Array(x.size);
-  for (let o = 0; o < attrs.argmax.length; o++) out[attrs.argmax[o]] += dy.data[o];
+  if (attrs.dims.length === 1) {
+    for (let o = 0; o < attrs.argmax.length; o++) out[attrs.argmax[o]] += dy.data[o];
+    return [new Tensor(out, x.shape)];
+  }
+  const kept = x.shape.map((d, i) => (attrs.dims.includes(i) ? 1 : d));
+  const index = broadcastIndex(kept, x.shape);
+  const ties = new Int32Array(output.size);
+  for (let k = 0; k < x.size; k++) if (x.data[k] === output.data[index[k]]) ties[index[k]]++;
+  for (let k = 0; k < x.size; k++) {
+    const o = index[k];
+    if (x.data[k] === output.data[o]) out[k] = dy.data[o] / ties[o];
+  }
   return [new Tensor(out, x.shape)];
 };
 

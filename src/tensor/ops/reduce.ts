@@ -46,7 +46,10 @@ export function mean(x: Tensor, dims?: number | readonly number[], keepdim = fal
   return record('Mean', [x], new Tensor(out, reducedShapes(x.shape, ds, keepdim).out), { dims: ds, keepdim });
 }
 
-/** Maximum over `dims`; the gradient goes to the first maximal element of each slice. */
+/**
+ * Maximum over `dims`. Over one dimension the gradient goes to the first maximal element of each
+ * slice (torch.max(x, dim)); over several it is shared by the ties (torch.amax).
+ */
 export function max(x: Tensor, dims?: number | readonly number[], keepdim = false): Tensor {
   const ds = normalizeDims(dims, x.ndim, 'max');
   if (x.size === 0) throw new Error('max: cannot reduce an empty tensor');

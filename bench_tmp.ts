@@ -1,0 +1,2 @@
+import bench from '/work/main/bench/data';
+await bench.run();
