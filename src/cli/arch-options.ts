@@ -6,8 +6,9 @@ export const ARCH_VALUED = ['arch', 'base-width', 'stages', 'classes', 'stem-str
 export const ARCH_FLAGS = ['no-elm', 'no-recoupling'] as const;
 
 export const ARCH_USAGE = `  --arch A               bnext-t | bnext-s | bnext-m | bnext-l | bnext-18 | bnext
-  --base-width C         base width (with --arch bnext)
-  --stages r1,r2,r3,r4   stage ratios (with --arch bnext), e.g. 1,1,3,1
+  --base-width C         base width (required with --arch bnext; bnext-18: default 64)
+  --stages r1,r2,r3,r4   stage ratios with --arch bnext, e.g. 1,1,3,1 (trailing 0s allowed);
+                         blocks per layer with bnext-18 (default 2,2,2,2)
   --classes N            number of classes (default 1000)
   --stem-stride S        1 or 2 (default: 2 for 1000 classes, else 1)
   --in-channels K        input channels of the stem (default 3)
@@ -29,8 +30,8 @@ export function archOptionsFrom(args: ParsedArgs, command: string): ArchOptions 
   const s = args.options.get('stages');
   if (s !== undefined) {
     const parts = s.split(/[,:]/).map(Number);
-    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 1)) {
-      throw new UsageError(`${command}: --stages must be four positive integers like 1,1,3,1, got '${s}'`);
+    if (parts.length !== 4 || parts.some((p) => !Number.isInteger(p) || p < 0)) {
+      throw new UsageError(`${command}: --stages must be four non-negative integers like 1,1,3,1, got '${s}'`);
     }
     stages = [parts[0], parts[1], parts[2], parts[3]];
   }

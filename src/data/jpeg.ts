@@ -31,6 +31,8 @@ export interface JpegHeader {
   process: number;
   /** Colour transform byte of an Adobe APP14 segment, or null without one. */
   adobeTransform: number | null;
+  /** Byte range [start, end) of that segment (marker included), or null. */
+  adobeSegment: [number, number] | null;
   /** Component ids, in frame order (ids 'R','G','B' mean stored RGB without an Adobe segment). */
   componentIds: number[];
   /** Horizontal and vertical sampling factors per component, in frame order. */
@@ -41,6 +43,7 @@ export interface JpegHeader {
 export function readJpegHeader(bytes: Uint8Array, source: string): JpegHeader {
   if (!hasJpegSignature(bytes)) throw new Error(`${source}: not a JPEG file (no SOI marker)`);
   let adobeTransform: number | null = null;
+  let adobeSegment: [number, number] | null = null;
   let pos = 2;
   for (;;) {
     // Markers may be preceded by any number of 0xFF fill bytes.
@@ -58,6 +61,7 @@ export function readJpegHeader(bytes: Uint8Array, source: string): JpegHeader {
     if (length < 2 || pos + 2 + length > bytes.length) throw new Error(`${source}: truncated JPEG (segment 0x${marker.toString(16)} at byte ${pos})`);
     if (marker === 0xee && length >= 14 && String.fromCharCode(...bytes.subarray(body, body + 5)) === 'Adobe') {
       adobeTransform = bytes[body + 11];
+      adobeSegment = [pos, pos + 2 + length];
     }
     const isSof = marker >= 0xc0 && marker <= 0xcf && marker !== 0xc4 && marker !== 0xc8 && marker !== 0xcc;
     if (isSof) {
@@ -77,6 +81,7 @@ export function readJpegHeader(bytes: Uint8Array, source: string): JpegHeader {
         components,
         process: marker & 0x0f,
         adobeTransform,
+        adobeSegment,
         componentIds,
         sampling,
       };
@@ -84,6 +89,9 @@ export function readJpegHeader(bytes: Uint8Array, source: string): JpegHeader {
     pos += 2 + length;
   }
 }
+
+/** jpeg-js's default resolution cap, checked here so the message says what happened. */
+const MAX_PIXELS = 100e6;
 
 /** Refuses, by name, the JPEG variants jpeg-js cannot decode correctly. */
 function checkSupported(h: JpegHeader, source: string): void {
@@ -101,6 +109,9 @@ function checkSupported(h: JpegHeader, source: string): void {
   }
   if (h.precision !== 8) throw new Error(`${source}: ${h.precision}-bit JPEG is not supported (8-bit only)`);
   if (h.width === 0 || h.height === 0) throw new Error(`${source}: JPEG with a zero dimension (${h.width}x${h.height})`);
+  if (h.width * h.height > MAX_PIXELS) {
+    throw new Error(`${source}: JPEG of ${h.width}x${h.height} exceeds the decoder's ${MAX_PIXELS / 1e6}-megapixel limit`);
+  }
 }
 
 /** Decodes JPEG bytes to RGB; `source` (a path) names the file in every error. */
@@ -115,9 +126,18 @@ export function decodeJpeg(bytes: Uint8Array, source: string): RgbImage {
   // libjpeg's output stage (fancy chroma upsampling, fixed-point colour) is redone on jpeg-js's
   // raw YCbCr when the layout is one it covers: full-resolution luma, chroma at 1x or 2x.
   const ownColor = header.components === 3 && !storedRgb && hasSimpleSubsampling(header);
+  // jpeg-js converts colour itself, whatever it is told, when an Adobe segment says YCbCr; for
+  // three components that segment means what its absence means, so it is cut from the copy we pass.
+  let input = bytes;
+  if (ownColor && header.adobeSegment) {
+    const [from, to] = header.adobeSegment;
+    input = new Uint8Array(bytes.length - (to - from));
+    input.set(bytes.subarray(0, from));
+    input.set(bytes.subarray(to), from);
+  }
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
-    decoded = decodeJpegFile(bytes, { useTArray: true, formatAsRGBA: false, colorTransform: ownColor ? false : !storedRgb });
+    decoded = decodeJpegFile(input, { useTArray: true, formatAsRGBA: false, colorTransform: ownColor ? false : !storedRgb });
   } catch (e) {
     throw new Error(`${source}: truncated or corrupt JPEG (${(e as Error).message})`);
   }

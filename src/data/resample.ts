@@ -136,17 +136,20 @@ function resampleColumns(src: RgbImage, outHeight: number, c: ResampleCoefficien
   const inData = src.data;
   const outData = out.data;
   const stride = width * 3;
+  // Whole input rows are accumulated at a time (row-major, cache-friendly); the sums fit int32.
+  const acc = new Int32Array(stride);
   for (let yy = 0; yy < outHeight; yy++) {
     const ymin = bounds[yy * 2] - rowShift;
     const count = bounds[yy * 2 + 1];
     const k = yy * ksize;
-    const outRow = yy * stride;
-    for (let i = 0; i < stride; i++) {
-      let s = HALF;
-      let p = ymin * stride + i;
-      for (let y = 0; y < count; y++, p += stride) s += inData[p] * weights[k + y];
-      outData[outRow + i] = clip8(s);
+    acc.fill(HALF);
+    for (let y = 0; y < count; y++) {
+      const wt = weights[k + y];
+      const row = (ymin + y) * stride;
+      for (let i = 0; i < stride; i++) acc[i] += inData[row + i] * wt;
     }
+    const outRow = yy * stride;
+    for (let i = 0; i < stride; i++) outData[outRow + i] = clip8(acc[i]);
   }
   return out;
 }

@@ -97,10 +97,26 @@ export class BNext extends Module {
     this.fc = this.registerModule('fc', new Linear(w[w.length - 1], config.numClasses));
   }
 
+  /**
+   * Each stride-2 unit halves its input with a strided conv (ceil) and its shortcut with 2x2
+   * pooling (floor): the sizes only agree when they are even, so the input size after the stem
+   * must be a multiple of 2^(stride-2 units), as in the official code.
+   */
+  private checkSpatialSize(h: number, w: number): void {
+    const downsamplings = this.widths.filter((c, i) => i >= 2 && c !== this.widths[i - 1]).length;
+    const multiple = 2 ** downsamplings;
+    const s = this.config.stemStride;
+    const [hs, ws] = [Math.ceil(h / s), Math.ceil(w / s)];
+    if (hs % multiple !== 0 || ws % multiple !== 0) {
+      throw new Error(`BNext: input ${h}x${w} gives a ${hs}x${ws} map after the stride-${s} stem; its ${downsamplings} stride-2 stages need height and width that are multiples of ${multiple} there`);
+    }
+  }
+
   forward(x: Tensor): Tensor {
     if (x.ndim !== 4 || x.shape[1] !== this.config.inChannels) {
       throw new Error(`BNext: input must be [N, ${this.config.inChannels}, H, W], got ${formatShape(x.shape)}`);
     }
+    this.checkSpatialSize(x.shape[2], x.shape[3]);
     let y = x;
     for (const block of this.feature.items) y = block.call(y);
     return this.fc.call(flatten(this.pool1.call(this.prelu.call(y)), 1));

@@ -1,6 +1,6 @@
 /**
  * BNext-18 (spec "BNext-18"; official birealnet.py): BNext's units on a ResNet-18 backbone,
- * four layers of two blocks (64, 128, 256, 512 channels). Each block is an ELM-Attention unit
+ * four layers of two blocks (64, 128, 256, 512 channels; both settable for small variants). Each block is an ELM-Attention unit
  * (with a pooled 1x1-conv shortcut where the shape changes) then an FFN_3x3, both with
  * Info-Recoupling. Its units differ in small ways from BNext's (see `BNEXT18_FLAVOR`).
  */
@@ -84,26 +84,33 @@ export class BNext18 extends Module {
     validateConfig(config);
     const imagenet = config.numClasses === 1000;
     // ImageNet: 7x7 stride-2 stem and max pool; otherwise a 3x3 stride-1 stem (CIFAR-style).
+    const C = config.baseWidth;
     this.conv1 = this.registerModule('conv1', imagenet
-      ? new Conv2d(config.inChannels, 64, 7, { stride: 2, padding: 3, bias: false })
-      : new Conv2d(config.inChannels, 64, 3, { stride: 1, padding: 1, bias: false }));
-    this.bn1 = this.registerModule('bn1', new BatchNorm2d(64));
+      ? new Conv2d(config.inChannels, C, 7, { stride: 2, padding: 3, bias: false })
+      : new Conv2d(config.inChannels, C, 3, { stride: 1, padding: 1, bias: false }));
+    this.bn1 = this.registerModule('bn1', new BatchNorm2d(C));
     this.maxpool = imagenet ? this.registerModule('maxpool', new MaxPool2d(3, 2, 1)) : null;
-    let inplanes = 64;
-    this.layers = [64, 128, 256, 512].map((planes, i) => {
-      const stride = i === 0 ? 1 : 2;
-      const layer = new Sequential(new Block18(inplanes, planes, stride), new Block18(planes, planes, 1));
+    let inplanes = C;
+    this.layers = [C, 2 * C, 4 * C, 8 * C].map((planes, i) => {
+      const blocks = [new Block18(inplanes, planes, i === 0 ? 1 : 2)];
+      for (let b = 1; b < config.blocksPerLayer[i]; b++) blocks.push(new Block18(planes, planes, 1));
       inplanes = planes;
-      return this.registerModule(`layer${i}`, layer);
+      return this.registerModule(`layer${i}`, new Sequential(...blocks));
     });
-    this.prelu = this.registerModule('prelu', new PReLU(512));
+    this.prelu = this.registerModule('prelu', new PReLU(8 * C));
     this.pool1 = this.registerModule('pool1', new AdaptiveAvgPool2d(1));
-    this.fc = this.registerModule('fc', new Linear(512, config.numClasses));
+    this.fc = this.registerModule('fc', new Linear(8 * C, config.numClasses));
   }
 
   forward(x: Tensor): Tensor {
     if (x.ndim !== 4 || x.shape[1] !== this.config.inChannels) {
       throw new Error(`BNext-18: input must be [N, ${this.config.inChannels}, H, W], got ${formatShape(x.shape)}`);
+    }
+    // Layers 1-3 halve with a strided conv (ceil) beside a 2x2 pooled shortcut (floor).
+    const stemScale = this.maxpool ? 4 : 1;
+    const [h, w] = [Math.ceil(x.shape[2] / stemScale), Math.ceil(x.shape[3] / stemScale)];
+    if (h % 8 !== 0 || w % 8 !== 0) {
+      throw new Error(`BNext-18: input ${x.shape[2]}x${x.shape[3]} gives a ${h}x${w} map after the stem; its three stride-2 layers need multiples of 8 there`);
     }
     let y = this.bn1.call(this.conv1.call(x));
     if (this.maxpool) y = this.maxpool.call(y);

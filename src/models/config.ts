@@ -19,6 +19,10 @@ export interface BNextConfig {
 
 export interface BNext18Config {
   arch: 'bnext-18';
+  /** Channels of the first layer (64 in the paper); layers double it. */
+  baseWidth: number;
+  /** Blocks in each of the four layers ([2, 2, 2, 2] in the paper). */
+  blocksPerLayer: [number, number, number, number];
   numClasses: number;
   inChannels: number;
 }
@@ -58,10 +62,17 @@ export function validateConfig(c: ModelConfig): void {
   };
   int(c.numClasses, 'number of classes', 1);
   int(c.inChannels, 'input channels', 1);
+  // Every squeeze-and-expand divides its channels by 8, the first one C channels.
+  int(c.baseWidth, 'base width', 8);
   if (c.arch === 'bnext') {
-    // The first block's squeeze-and-expand divides C channels by 8.
-    int(c.baseWidth, 'base width', 8);
-    c.stages.forEach((r, i) => int(r, `stage ratio ${i + 1}`, 1));
+    c.stages.forEach((r, i) => int(r, `stage ratio ${i + 1}`, 0));
+    // A block can keep or double its width, so a stage may be empty only after the last used one.
+    const last = c.stages.reduce((at, r, i) => (r > 0 ? i : at), -1);
+    if (c.stages.some((r, i) => r === 0 && i < last)) {
+      throw new Error(`bnext: stage ratios ${c.stages.join(':')} skip a stage; only trailing stages may be 0`);
+    }
     if (c.stemStride !== 1 && c.stemStride !== 2) throw new Error(`bnext: stem stride must be 1 or 2, got ${c.stemStride}`);
+  } else {
+    c.blocksPerLayer.forEach((b, i) => int(b, `blocks of layer ${i}`, 1));
   }
 }

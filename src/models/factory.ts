@@ -27,10 +27,11 @@ export function resolveConfig(o: ArchOptions): ModelConfig {
   const numClasses = o.numClasses ?? 1000;
   const inChannels = o.inChannels ?? 3;
   if (arch === 'bnext-18') {
-    if (o.baseWidth !== undefined || o.stages !== undefined || o.stemStride !== undefined || o.elmAttention === false || o.infoRecoupling === false) {
-      throw new Error('bnext-18 has a fixed ResNet-18 layout: base width, stages, stem stride and ablation switches do not apply');
+    if (o.stemStride !== undefined || o.elmAttention === false || o.infoRecoupling === false) {
+      throw new Error('bnext-18: the stem follows the class count (7x7/2 + max pool for 1000) and there are no ablation switches');
     }
-    return { arch: 'bnext-18', numClasses, inChannels };
+    // Base width and blocks per layer default to ResNet-18's; `stages` gives blocks per layer.
+    return { arch: 'bnext-18', baseWidth: o.baseWidth ?? 64, blocksPerLayer: o.stages ?? [2, 2, 2, 2], numClasses, inChannels };
   }
   let baseWidth: number;
   let stages: [number, number, number, number];

@@ -1,5 +1,5 @@
 /**
- * Progressive binarization (paper Sec. 5 "progressive weight binarization as proposed in [11]",
+ * Progressive binarization (paper Sec. 5.1 "progressive weight binarization as proposed in [11]",
  * Fig. 8's temperature curve; spec "Training recipe"): a binary conv
  * uses clamp(w / T, -1, 1) while its temperature T is at least its threshold (1e-7 for BNext,
  * 1e-5 for BNext-18) and sign(w) below it, so lowering T moves weights from real to binary.

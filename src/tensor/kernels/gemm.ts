@@ -4,24 +4,27 @@
  * where op transposes when asked. Offsets and leading dimensions let callers address
  * sub-matrices of larger buffers (one image of a batch, one group of a convolution).
  *
- * `sgemm` is cache-blocked in the Goto/BLIS way. V8 compiles this to scalar SSE code, one
- * bounds-checked load per element, so speed comes from reusing every loaded value many times
- * while it is in a register and from keeping every load in L1:
+ * `sgemm` is cache-blocked in the Goto/BLIS way. V8 compiles it to scalar SSE code with a
+ * bounds check on every typed-array load, so speed comes from reusing each loaded value in
+ * many multiply-adds while it is in a register, and from keeping every load in L1:
  *   - B is copied a KC x NC block at a time into panels NR columns wide, k-major, so the
  *     micro-kernel reads it with unit stride whatever B's layout or transpose;
  *   - A is copied an MC x KC block at a time into panels MR rows tall, likewise;
- *   - the micro-kernel holds an MR x NR tile of C in local variables over the whole depth
- *     KC and stores it once. Edge panels are zero-padded, so the micro-kernel always computes
- *     a full tile and only the store is clipped.
- * Packing handles the four transpose combinations, so there is one micro-kernel. Panels are
- * stored as Float64 so the hot loop does no float-to-double conversions (measured ~10% faster
- * than Float32 panels here); products are summed in double and rounded to float32 once per
- * KC-deep block. Packing buffers are module-level and grow on demand: a call allocates nothing
- * once they have reached the largest size needed.
+ *   - the micro-kernel holds an MR x NR tile of C in local variables over the whole KC-deep
+ *     block and stores it once. Edge panels are zero-padded, so the micro-kernel always
+ *     computes a full tile and only the store is clipped.
+ * Loop order, outside in: columns of C by NC (pack B), depth by KC, rows by MC (pack A), then
+ * NR-wide B panels, each staying in L1 while every MR-tall A panel of the block passes over it.
+ * Packing handles the four transpose combinations, so there is one micro-kernel.
  *
- * Measured on the project machine (see bench/gemm.ts): tiles of 8x8 ran about 10% faster than
- * 4x4, 4x8 or 6x8 even though V8 spills most of the 64 accumulators, because each loaded value
- * feeds 8 multiply-adds instead of 4.
+ * Choices measured on the project machine (micro-kernel alone, interleaved medians): panels
+ * stored as Float64 ran ~15% faster than Float32 (no float-to-double conversion per load);
+ * 8x8 tiles ran ~10% faster than 4x4 (4.4 vs 4.0 GFLOP/s), tied with 6x8 and ahead of 4x8,
+ * although V8 spills most of the 64 accumulators: each load then feeds 8 multiply-adds instead
+ * of 4, and the loads with their checks are the bottleneck. Cache-block sizes mattered less
+ * than the noise of the shared machine. Products are summed in double and rounded to float32
+ * once per KC-deep block. Packing buffers are module-level and grow on demand, so calls do not
+ * allocate.
  *
  * `sgemmReference` is the plain triple loop: the oracle of the specs and the "naive" line of
  * the benchmark.
@@ -57,10 +60,12 @@ export function sgemm(M: number, N: number, K: number, A: MatrixRef, B: MatrixRe
     if (!accumulate) for (let i = 0; i < M; i++) C.fill(0, cOffset + i * ldc, cOffset + i * ldc + N);
     return;
   }
+  // Equal depth blocks: a short last block would pay the per-tile overhead for little work.
+  const kBlock = Math.ceil(K / Math.ceil(K / KC));
   for (let jc = 0; jc < N; jc += NC) {
     const nc = Math.min(NC, N - jc);
-    for (let pc = 0; pc < K; pc += KC) {
-      const kc = Math.min(KC, K - pc);
+    for (let pc = 0; pc < K; pc += kBlock) {
+      const kc = Math.min(kBlock, K - pc);
       packB(B, pc, jc, kc, nc);
       // Depth blocks after the first add to what the first one stored.
       const add = accumulate || pc > 0;

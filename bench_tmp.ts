@@ -1,2 +1,0 @@
-import bench from '/work/main/bench/data';
-await bench.run();

@@ -1,0 +1,247 @@
+/**
+ * Bit packing of signs for the XNOR-popcount convolution (xnor-conv.ts; paper Sec. 3.1: a
+ * binary value takes one bit, so one 32-bit word holds 32 of them).
+ *
+ * The convention, the same in memory and in .bnx files (docs/bnx-format.md):
+ *   - bit 1 means -1 and bit 0 means +1 (the float's sign bit, as in Larq Compute Engine);
+ *   - channels last, 32 channels per word: channel c is bit (c mod 32) of word floor(c / 32), so
+ *     a pixel (or a weight tap) takes ceil(C / 32) words;
+ *   - the tail bits past channel C - 1 in the last word are 0 in activations and weights alike,
+ *     so they never differ and add nothing to popcount(a XOR w); the kernel counts C channels.
+ *
+ * sign(0): torch.sign(0) = 0, which no bit can hold. A zero packs as +1 and its flat index in
+ * the source is listed, so the convolution can subtract what the +1 added and stay exact
+ * (xnor-conv.ts). NaN has no sign at all: packing refuses it.
+ *
+ * Activations are stored with a border of `pad` pixels of zero words (+1): the kernel reads
+ * every tap without a bounds test, and removes the border's contribution with a per-output-
+ * channel correction (xnor-conv.ts). Weights are stored per output channel and tap, with the
+ * output channels rounded up to the kernel's register block (rows of zero words).
+ */
+import { formatShape } from '../tensor/shape';
+import { popcount32 } from './popcount';
+
+/** Channels per packed word. */
+export const BITS = 32;
+
+/** Output channels the kernel computes at once; packed weights are padded to a multiple. */
+export const OUT_CHANNEL_BLOCK = 4;
+
+export function wordsPerPixel(channels: number): number {
+  return Math.ceil(channels / BITS);
+}
+
+/** Signs of an NCHW batch as NHWC words with a zero border. */
+export interface PackedActivations {
+  n: number;
+  channels: number;
+  height: number;
+  width: number;
+  pad: number;
+  wordsPerPixel: number;
+  /** [n][height + 2·pad][width + 2·pad][wordsPerPixel]; may be longer than that (a reused buffer). */
+  words: Int32Array;
+  /** NCHW flat indices of the source's exact zeros (sign 0, packed as +1), increasing. */
+  zeros: Int32Array;
+}
+
+/** Signs of a [Cout, Cin, k, k] weight, per output channel and tap. */
+export interface PackedWeights {
+  outChannels: number;
+  inChannels: number;
+  kernelSize: number;
+  wordsPerPixel: number;
+  /** outChannels rounded up to OUT_CHANNEL_BLOCK. */
+  paddedOutChannels: number;
+  /** [paddedOutChannels][k][k][wordsPerPixel]; the padding rows are zero words. */
+  words: Int32Array;
+  /** [paddedOutChannels][k·k]: the sum of each tap's ±1 signs (Cin - 2·popcount), for borders. */
+  tapSums: Int32Array;
+  /** Flat [Cout, Cin, k, k] indices of exact zeros (sign 0, packed as +1), increasing. */
+  zeros: Int32Array;
+}
+
+const NO_ZEROS = new Int32Array(0);
+
+/**
+ * Packs sign(x + bias[c]) of an NCHW batch, one pass over x. `bias` (per channel, may be null)
+ * is the unit's learnable shift before binarization; the sum is not rounded to float32 first,
+ * which cannot change its sign. `reuse` lends its buffer when large enough.
+ */
+export function packActivations(x: Float32Array, shape: readonly number[], pad: number, bias: Float32Array | null = null, reuse?: PackedActivations): PackedActivations {
+  if (shape.length !== 4) throw new Error(`packActivations: expected an NCHW shape, got ${formatShape(shape)}`);
+  const [n, c, h, w] = shape;
+  if (x.length < n * c * h * w) throw new Error(`packActivations: shape ${formatShape(shape)} needs ${n * c * h * w} values, got ${x.length}`);
+  if (bias && bias.length !== c) throw new Error(`packActivations: bias has ${bias.length} values for ${c} channels`);
+  const wpp = wordsPerPixel(c);
+  const size = n * (h + 2 * pad) * (w + 2 * pad) * wpp;
+  let words: Int32Array;
+  if (reuse && reuse.words.length >= size) {
+    words = reuse.words;
+    // The border must be zero: it is, unless the buffer last held another geometry.
+    const same = reuse.channels === c && reuse.height === h && reuse.width === w && reuse.pad === pad;
+    if (!same && pad > 0) words.fill(0, 0, size);
+  } else {
+    words = new Int32Array(size);
+  }
+  const shift = bias ?? new Float32Array(c);
+  const suspects = packSigns(x, n, c, h, w, pad, shift, words);
+  const zeros = suspects > 0 ? findZeros(x, n, c, h * w, shift) : NO_ZEROS;
+  const packed: PackedActivations = { n, channels: c, height: h, width: w, pad, wordsPerPixel: wpp, words, zeros };
+  return reuse ? Object.assign(reuse, packed) : packed;
+}
+
+/**
+ * The packing loop: for each word of 32 channels, four pixels at a time, so each of the 32
+ * channel rows is read four floats at a time. Bits are set from the comparison result (no
+ * branch: random signs would mispredict). Returns a count that is nonzero when some value
+ * may be 0 or NaN (a product of four that is not > 0 in magnitude), for `findZeros` to sort out.
+ */
+function packSigns(x: Float32Array, n: number, c: number, h: number, w: number, pad: number, bias: Float32Array, out: Int32Array): number {
+  const wpp = wordsPerPixel(c);
+  const hw = h * w;
+  const wp = w + 2 * pad;
+  const hp = h + 2 * pad;
+  let suspects = 0;
+  for (let b = 0; b < n; b++) {
+    for (let j = 0; j < wpp; j++) {
+      const c0 = j * BITS;
+      const bits = Math.min(BITS, c - c0);
+      const plane0 = (b * c + c0) * hw;
+      for (let y = 0; y < h; y++) {
+        const row = ((b * hp + y + pad) * wp + pad) * wpp + j;
+        const src = plane0 + y * w;
+        let xx = 0;
+        for (; xx + 4 <= w; xx += 4) {
+          let w0 = 0, w1 = 0, w2 = 0, w3 = 0;
+          for (let k = 0; k < bits; k++) {
+            const s = src + xx + k * hw;
+            const bk = bias[c0 + k];
+            const v0 = x[s] + bk, v1 = x[s + 1] + bk, v2 = x[s + 2] + bk, v3 = x[s + 3] + bk;
+            w0 |= +(v0 < 0) << k;
+            w1 |= +(v1 < 0) << k;
+            w2 |= +(v2 < 0) << k;
+            w3 |= +(v3 < 0) << k;
+            suspects += +!(Math.abs(v0 * v1 * v2 * v3) > 0);
+          }
+          const o = row + xx * wpp;
+          out[o] = w0;
+          out[o + wpp] = w1;
+          out[o + 2 * wpp] = w2;
+          out[o + 3 * wpp] = w3;
+        }
+        for (; xx < w; xx++) {
+          let word = 0;
+          for (let k = 0; k < bits; k++) {
+            const v = x[src + xx + k * hw] + bias[c0 + k];
+            word |= +(v < 0) << k;
+            suspects += +!(Math.abs(v) > 0);
+          }
+          out[row + xx * wpp] = word;
+        }
+      }
+    }
+  }
+  return suspects;
+}
+
+/** The exact zeros of x + bias (rare: a second pass only when the first saw a suspect). */
+function findZeros(x: Float32Array, n: number, c: number, hw: number, bias: Float32Array): Int32Array {
+  const found: number[] = [];
+  for (let i = 0; i < n * c * hw; i++) {
+    const v = x[i] + bias[Math.floor(i / hw) % c];
+    if (v === 0) found.push(i);
+    else if (v !== v) throw new Error(`packActivations: NaN at NCHW index ${i}: a NaN has no sign to pack`);
+  }
+  return found.length > 0 ? Int32Array.from(found) : NO_ZEROS;
+}
+
+/** Packs sign(w) of a [Cout, Cin, k, k] weight (square kernels). */
+export function packWeights(w: Float32Array, shape: readonly number[]): PackedWeights {
+  if (shape.length !== 4 || shape[2] !== shape[3]) throw new Error(`packWeights: expected a [Cout, Cin, k, k] weight, got ${formatShape(shape)}`);
+  const [cout, cin, k] = shape;
+  if (w.length !== cout * cin * k * k) throw new Error(`packWeights: shape ${formatShape(shape)} needs ${cout * cin * k * k} values, got ${w.length}`);
+  const wpp = wordsPerPixel(cin);
+  const taps = k * k;
+  const padded = Math.ceil(cout / OUT_CHANNEL_BLOCK) * OUT_CHANNEL_BLOCK;
+  const words = new Int32Array(padded * taps * wpp);
+  const zeros: number[] = [];
+  for (let co = 0; co < cout; co++) {
+    for (let ci = 0; ci < cin; ci++) {
+      for (let t = 0; t < taps; t++) {
+        const i = (co * cin + ci) * taps + t;
+        const v = w[i];
+        if (v !== v) throw new Error(`packWeights: NaN at index ${i} of weight ${formatShape(shape)}: a NaN has no sign to pack`);
+        if (v === 0) zeros.push(i);
+        words[(co * taps + t) * wpp + (ci >>> 5)] |= +(v < 0) << (ci & 31);
+      }
+    }
+  }
+  return fromWords(words, cout, cin, k, zeros.length > 0 ? Int32Array.from(zeros) : NO_ZEROS);
+}
+
+/**
+ * Packed weights from their words as a .bnx file stores them ([Cout][k][k][words], no padding
+ * rows), checking that tail bits are clear.
+ */
+export function packedWeightsFromWords(stored: Int32Array, cout: number, cin: number, k: number, zeros: Int32Array = NO_ZEROS): PackedWeights {
+  const wpp = wordsPerPixel(cin);
+  if (stored.length !== cout * k * k * wpp) throw new Error(`packed weight [${cout}, ${cin}, ${k}, ${k}] needs ${cout * k * k * wpp} words, got ${stored.length}`);
+  const tail = cin % BITS === 0 ? 0 : ~0 << (cin % BITS);
+  if (tail !== 0) {
+    for (let i = wpp - 1; i < stored.length; i += wpp) {
+      if ((stored[i] & tail) !== 0) throw new Error(`packed weight [${cout}, ${cin}, ${k}, ${k}]: word ${i} has bits set past channel ${cin - 1}`);
+    }
+  }
+  for (let i = 0; i < zeros.length; i++) {
+    if (!(zeros[i] >= 0 && zeros[i] < cout * cin * k * k) || (i > 0 && zeros[i] <= zeros[i - 1])) {
+      throw new Error(`packed weight [${cout}, ${cin}, ${k}, ${k}]: zero list entry ${i} (${zeros[i]}) is out of range or out of order`);
+    }
+  }
+  const padded = Math.ceil(cout / OUT_CHANNEL_BLOCK) * OUT_CHANNEL_BLOCK;
+  const words = new Int32Array(padded * k * k * wpp);
+  words.set(stored);
+  return fromWords(words, cout, cin, k, zeros);
+}
+
+/** The words without the padding rows: what a .bnx file stores. */
+export function storedWords(p: PackedWeights): Int32Array {
+  return p.words.subarray(0, p.outChannels * p.kernelSize * p.kernelSize * p.wordsPerPixel);
+}
+
+function fromWords(words: Int32Array, cout: number, cin: number, k: number, zeros: Int32Array): PackedWeights {
+  const wpp = wordsPerPixel(cin);
+  const taps = k * k;
+  const padded = words.length / (taps * wpp);
+  const tapSums = new Int32Array(padded * taps);
+  for (let t = 0; t < padded * taps; t++) {
+    let ones = 0;
+    for (let j = 0; j < wpp; j++) ones += popcount32(words[t * wpp + j]);
+    tapSums[t] = cin - 2 * ones;
+  }
+  return { outChannels: cout, inChannels: cin, kernelSize: k, wordsPerPixel: wpp, paddedOutChannels: padded, words, tapSums, zeros };
+}
+
+/** The ±1 (and 0) float weight that packed weights stand for: the inverse of `packWeights`. */
+export function unpackWeights(p: PackedWeights): Float32Array {
+  const { outChannels: cout, inChannels: cin, kernelSize: k, wordsPerPixel: wpp } = p;
+  const taps = k * k;
+  const out = new Float32Array(cout * cin * taps);
+  for (let co = 0; co < cout; co++) {
+    for (let ci = 0; ci < cin; ci++) {
+      for (let t = 0; t < taps; t++) {
+        const bit = (p.words[(co * taps + t) * wpp + (ci >>> 5)] >>> (ci & 31)) & 1;
+        out[(co * cin + ci) * taps + t] = 1 - 2 * bit;
+      }
+    }
+  }
+  for (let i = 0; i < p.zeros.length; i++) out[p.zeros[i]] = 0;
+  return out;
+}
+
+/** The sign a packed activation [b, c, y, x] holds (±1; a listed zero shows as +1). */
+export function packedSign(p: PackedActivations, b: number, c: number, y: number, x: number): number {
+  const wp = p.width + 2 * p.pad;
+  const word = p.words[((b * (p.height + 2 * p.pad) + y + p.pad) * wp + x + p.pad) * p.wordsPerPixel + (c >>> 5)];
+  return 1 - 2 * ((word >>> (c & 31)) & 1);
+}
