@@ -11,6 +11,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
 import { conv2dForward, conv2dForwardReference, conv2dGeometry } from '../src/tensor/kernels/conv2d';
 import { sgemm, sgemmReference } from '../src/tensor/kernels/gemm';
+import { loadavg } from 'node:os';
 import { Rng } from '../src/tensor/random';
 import { formatTable, timeInterleaved, type BenchModule, type Variant } from './harness';
 
@@ -121,7 +122,7 @@ const floatBench: BenchModule = {
     tf.enableProdMode();
     await tf.setBackend('cpu');
     const rng = new Rng('bench-float');
-    console.log(`node ${process.version}, @tensorflow/tfjs-core ${tf.version_core} (cpu backend, NHWC, prod mode)`);
+    console.log(`node ${process.version}, @tensorflow/tfjs-core ${tf.version_core} (cpu backend, NHWC, prod mode), load average ${loadavg()[0].toFixed(2)}`);
     console.log(`median of interleaved rounds after one warm-up call: ours ${ROUNDS.ours}, tfjs ${ROUNDS.tfjs}, naive ${ROUNDS.naive} rounds`);
     const rows: Row[] = [];
     for (const s of convShapes) rows.push(benchConv(s, rng));

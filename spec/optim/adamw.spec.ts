@@ -4,10 +4,11 @@
  * the recipe's weight decays (1e-3 / 1e-8) and strong ones (0.5 / 0.05) with per-group lr and eps,
  * gradients of mixed scales and some steps where a parameter has no gradient.
  *
- * Tolerance: parameters after every step within 2e-7 · max(1, |torch|) (elementwise: about two
- * float32 ulps of O(1) values; we round once per element where PyTorch rounds after each of its
- * tensor ops); exp_avg and exp_avg_sq within 1e-6 relative (floor: 1e-6 of the array's largest
- * value), step counts exact.
+ * Tolerance: parameters after every step within 1.2e-7 · max(1, |torch|) (elementwise: one
+ * float32 ulp of O(1) values); exp_avg and exp_avg_sq within 2.4e-7 relative (floor: 1e-6 of the
+ * array's largest value); step counts exact. Measured: every value bit-identical, since
+ * `adamwUpdate` rounds where PyTorch's kernels round; the slack allows fixtures re-exported
+ * with a PyTorch build whose kernels fuse differently.
  */
 import { expect } from 'chai';
 import { AdamW, PAPER_BETAS, type OptimizerState } from '../../src/optim/adamw';
@@ -20,8 +21,8 @@ import type { ModelConfig } from '../../src/models/config';
 import { measure } from '../helpers/golden';
 import { loadFixtureCases, relativeError } from './fixtures';
 
-const PARAM_TOL = 2e-7;
-const MOMENT_TOL = 1e-6;
+const PARAM_TOL = 1.2e-7;
+const MOMENT_TOL = 2.4e-7;
 
 interface GroupMeta {
   name: string;

@@ -75,9 +75,10 @@ function checkHyper(h: AdamWHyper, where: string): void {
  * One AdamW step of one parameter, in place. `step` is the parameter's step count after this
  * step (1 on the first). Plain loop, no allocation.
  *
- * Each line rounds to float32 where PyTorch's CPU kernels do (scalars are cast to float32;
- * `add_(g, alpha)` is a fused multiply-add, `addcmul_` and `addcdiv_` are not), which makes the
- * result agree with torch.optim.AdamW to the last bit in nearly every element.
+ * Each line is one of PyTorch's tensor ops (named beside it) and rounds to float32 where its CPU
+ * kernel does: scalars are cast to float32, and the vectorized `add_(g, alpha)` and `addcmul_`
+ * end in a fused multiply-add (one rounding of a sum that is exact in float64). With that, the
+ * goldens against torch.optim.AdamW agree to the last bit.
  */
 export function adamwUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, step: number, h: AdamWHyper): void {
   const f = Math.fround;
@@ -92,11 +93,11 @@ export function adamwUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v
   const eps = f(h.eps);
   for (let i = 0; i < p.length; i++) {
     const gi = g[i];
-    const decayed = f(p[i] * decay);
-    m[i] = f(m[i] * b1) + oneMinusB1 * gi;
-    v[i] = f(v[i] * b2) + f(f(oneMinusB2 * gi) * gi);
-    const denom = f(f(Math.sqrt(v[i])) / correction2) + eps;
-    p[i] = decayed + f(f(negStepSize * m[i]) / f(denom));
+    const decayed = f(p[i] * decay); //                      p.mul_(1 - lr * wd)
+    m[i] = f(m[i] * b1) + oneMinusB1 * gi; //                m.mul_(b1).add_(g, alpha=1 - b1)
+    v[i] = f(v[i] * b2) + f(oneMinusB2 * gi) * gi; //        v.mul_(b2).addcmul_(g, g, value=1 - b2)
+    const denom = f(f(Math.sqrt(v[i])) / correction2) + eps; // (v.sqrt() / sqrt(1 - b2^t)).add_(eps)
+    p[i] = decayed + f(f(negStepSize * m[i]) / f(denom)); // p.addcdiv_(m, denom, value=-lr / (1 - b1^t))
   }
 }
 
