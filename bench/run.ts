@@ -8,6 +8,7 @@ import type { BenchModule } from './harness';
 /** Name (as typed on the command line) and loader of each module, in running order. */
 const modules: [string, () => Promise<{ default: BenchModule }>][] = [
   ['float', () => import('./float')],
+  ['data', () => import('./data')],
 ];
 
 async function main(): Promise<void> {

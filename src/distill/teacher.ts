@@ -65,8 +65,8 @@ export class LogitsFileTeacher implements Teacher {
   readonly numSamples: number;
 
   /**
-   * `logits` is [numSamples, numClasses]; `source` names it in errors. Use `load` for a file,
-   * which also checks it against the data and the student.
+   * `table` holds the logits, [numSamples, numClasses]; `source` names it in errors. Use `load`
+   * for a file, which also checks it against the data and the student.
    */
   constructor(readonly name: string, readonly table: Tensor, readonly source: string) {
     if (table.ndim !== 2) throw new Error(`${source}: teacher logits must be 2-D [samples, classes], found shape ${formatShape(table.shape)}`);

@@ -1,17 +1,19 @@
 /**
  * Progressive binarization (paper Sec. 5.1 "progressive weight binarization as proposed in [11]",
- * Fig. 8's temperature curve; spec "Training recipe"): a binary conv
- * uses clamp(w / T, -1, 1) while its temperature T is at least its threshold (1e-7 for BNext,
- * 1e-5 for BNext-18) and sign(w) below it, so lowering T moves weights from real to binary.
+ * Fig. 8's temperature curve; spec "Training recipe"): a binary conv uses clamp(w / T, -1, 1)
+ * while its temperature T is at least its threshold (1e-7 for BNext, 1e-5 for BNext-18) and
+ * sign(w) below it, so lowering T moves the forward weights from real to binary.
  *
  * Schedules map an epoch (0-based) to the temperature used during that epoch:
  *
  *   - `paperTemperature`: 1, then x0.9 after every epoch. The script multiplies a float32 buffer
  *     in place (`temperature.mul_(0.9)` before each epoch e >= 1), so the value is the float32
  *     product, reproduced here bit for bit. It reaches 1e-7 only after ~153 epochs.
- *   - `binaryByEndTemperature`: for short runs, a geometric decay from 1 that reaches `final`
+ *   - `binaryByEndTemperature`: for short runs, a geometric decay from 1 at epoch 0 to `final`
  *     (default 1e-8, below both thresholds) at the first of the last `binaryEpochs` epochs,
- *     which then train fully binary.
+ *     which then train fully binary. Earlier epochs may already be below a conv's threshold
+ *     when the decay is long (BNext-18's 1e-5 is reached sooner): the guarantee is fully binary
+ *     weights from epoch `epochs - binaryEpochs` on, whatever the architecture.
  *
  * `setTemperature` writes the value into every binary conv's `temperature` buffer, and, like the
  * script (which adjusts HardSign and HardBinaryConv alike), into every binary activation's,
@@ -37,13 +39,13 @@ export function paperTemperature(epoch: number, factor = 0.9): number {
 }
 
 export interface BinaryByEndOptions {
-  /** How many final epochs train fully binary (>= 1). */
+  /** How many final epochs train at `final`, fully binary (>= 1). */
   binaryEpochs?: number;
   /** The temperature of those epochs; below every binary conv's threshold. */
   final?: number;
 }
 
-/** A schedule over `epochs` epochs that is 1 at epoch 0 and fully binary in the last `binaryEpochs`. */
+/** A schedule over `epochs` epochs: 1 at epoch 0, geometric decay, `final` in the last `binaryEpochs`. */
 export function binaryByEndTemperature(epochs: number, options: BinaryByEndOptions = {}): TemperatureSchedule {
   const binaryEpochs = options.binaryEpochs ?? 1;
   const final = options.final ?? 1e-8;

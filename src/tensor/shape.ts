@@ -61,23 +61,28 @@ export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
 
 /**
  * For every element of the broadcast output shape, the flat index of the element of `shape`
- * that it reads. Computed once per op so the arithmetic loops stay free of index math.
+ * that it reads. Computed once per op so the arithmetic loops stay free of index math. Rows of
+ * the last dimension are filled in one go (a constant where the source is broadcast, a run
+ * otherwise); the odometer only advances per row.
  */
 export function broadcastIndex(shape: Shape, outShape: Shape): Int32Array {
   const size = sizeOf(outShape);
   const index = new Int32Array(size);
   const nd = outShape.length;
+  if (nd === 0 || size === 0) return index;
   const offset = nd - shape.length;
   // Stride of the source along each output dimension (0 where the source is broadcast).
   const srcStrides = new Array<number>(nd).fill(0);
   const own = stridesOf(shape);
   for (let i = 0; i < shape.length; i++) srcStrides[i + offset] = shape[i] === 1 ? 0 : own[i];
+  const rowLength = outShape[nd - 1];
+  const rowStride = srcStrides[nd - 1];
   const counter = new Array<number>(nd).fill(0);
   let src = 0;
-  for (let k = 0; k < size; k++) {
-    index[k] = src;
-    // Odometer increment over the output shape, updating the source offset incrementally.
-    for (let d = nd - 1; d >= 0; d--) {
+  for (let k = 0; k < size; k += rowLength) {
+    if (rowStride === 0) index.fill(src, k, k + rowLength);
+    else for (let j = 0; j < rowLength; j++) index[k + j] = src + j * rowStride;
+    for (let d = nd - 2; d >= 0; d--) {
       counter[d]++;
       src += srcStrides[d];
       if (counter[d] < outShape[d]) break;
