@@ -13,10 +13,14 @@ import { conv2dForward, conv2dForwardReference, conv2dGeometry } from '../src/te
 import { sgemm, sgemmReference } from '../src/tensor/kernels/gemm';
 import { loadavg } from 'node:os';
 import { Rng } from '../src/tensor/random';
-import { formatTable, timeInterleaved, type BenchModule, type Variant } from './harness';
+import { formatTable, measureInterleaved, type BenchModule, type Timing, type Variant } from './harness';
 
-/** Timed samples per variant: the direct loops are slow, so they get fewer. */
+/**
+ * Most samples per variant and shape, and the time after which a variant stops sampling: the
+ * slow variants get fewer, so the whole run stays within about 3 minutes even on a busy machine.
+ */
 const ROUNDS = { ours: 9, tfjs: 5, naive: 3 };
+const BUDGET_MS = { ours: 8000, tfjs: 8000, naive: 6000 };
 
 interface ConvShape {
   n: number; cIn: number; size: number; cOut: number; k: number; stride: number; pad: number;
@@ -33,7 +37,7 @@ const MATMUL = 512;
 interface Row {
   label: string;
   flops: number;
-  ms: Map<string, number>;
+  timings: Map<string, Timing>;
   /** Largest |ours - tfjs| over the largest |output|. */
   disagreement: number;
 }
@@ -71,17 +75,17 @@ function benchConv(s: ConvShape, rng: Rng): Row {
   const disagreement = relativeDifference(out, theirs);
 
   const variants: Variant[] = [
-    { name: 'ours', rounds: ROUNDS.ours, fn: () => conv2dForward(x, w, null, g, out) },
-    { name: 'tfjs', rounds: ROUNDS.tfjs, fn: () => { const y = tfConv(); y.dataSync(); y.dispose(); } },
-    { name: 'naive', rounds: ROUNDS.naive, fn: () => conv2dForwardReference(x, w, null, g, outNaive) },
+    { name: 'ours', rounds: ROUNDS.ours, budgetMs: BUDGET_MS.ours, fn: () => conv2dForward(x, w, null, g, out) },
+    { name: 'tfjs', rounds: ROUNDS.tfjs, budgetMs: BUDGET_MS.tfjs, fn: () => { const y = tfConv(); y.dataSync(); y.dispose(); } },
+    { name: 'naive', rounds: ROUNDS.naive, budgetMs: BUDGET_MS.naive, fn: () => conv2dForwardReference(x, w, null, g, outNaive) },
   ];
-  const ms = timeInterleaved(variants);
+  const timings = measureInterleaved(variants);
   xNhwc.dispose();
   wHwio.dispose();
   return {
     label: `conv ${k}x${k} s${stride} p${pad} N=${n} ${size}x${size} ${cIn}->${cOut}`,
     flops: 2 * n * cOut * g.outH * g.outW * cIn * k * k,
-    ms,
+    timings,
     disagreement,
   };
 }
@@ -101,14 +105,14 @@ function benchMatmul(size: number, rng: Rng): Row {
   const disagreement = relativeDifference(c, theirs);
 
   const variants: Variant[] = [
-    { name: 'ours', rounds: ROUNDS.ours, fn: () => sgemm(size, size, size, A, B, c, 0, size, false) },
-    { name: 'tfjs', rounds: ROUNDS.tfjs, fn: () => { const y = tf.matMul(ta, tb); y.dataSync(); y.dispose(); } },
-    { name: 'naive', rounds: ROUNDS.naive, fn: () => sgemmReference(size, size, size, A, B, cNaive, 0, size, false) },
+    { name: 'ours', rounds: ROUNDS.ours, budgetMs: BUDGET_MS.ours, fn: () => sgemm(size, size, size, A, B, c, 0, size, false) },
+    { name: 'tfjs', rounds: ROUNDS.tfjs, budgetMs: BUDGET_MS.tfjs, fn: () => { const y = tf.matMul(ta, tb); y.dataSync(); y.dispose(); } },
+    { name: 'naive', rounds: ROUNDS.naive, budgetMs: BUDGET_MS.naive, fn: () => sgemmReference(size, size, size, A, B, cNaive, 0, size, false) },
   ];
-  const ms = timeInterleaved(variants);
+  const timings = measureInterleaved(variants);
   ta.dispose();
   tb.dispose();
-  return { label: `matmul ${size}x${size}x${size}`, flops: 2 * size ** 3, ms, disagreement };
+  return { label: `matmul ${size}x${size}x${size}`, flops: 2 * size ** 3, timings, disagreement };
 }
 
 function gflops(flops: number, ms: number): string {
@@ -123,20 +127,20 @@ const floatBench: BenchModule = {
     await tf.setBackend('cpu');
     const rng = new Rng('bench-float');
     console.log(`node ${process.version}, @tensorflow/tfjs-core ${tf.version_core} (cpu backend, NHWC, prod mode), load average ${loadavg()[0].toFixed(2)}`);
-    console.log(`median of interleaved rounds after one warm-up call: ours ${ROUNDS.ours}, tfjs ${ROUNDS.tfjs}, naive ${ROUNDS.naive} rounds`);
+    console.log(`median of interleaved samples after a warm-up call; at most ${ROUNDS.ours}/${ROUNDS.tfjs}/${ROUNDS.naive} samples or ${BUDGET_MS.ours / 1000}/${BUDGET_MS.tfjs / 1000}/${BUDGET_MS.naive / 1000} s for ours/tfjs/naive`);
     const rows: Row[] = [];
     for (const s of convShapes) rows.push(benchConv(s, rng));
     rows.push(benchMatmul(MATMUL, rng));
     const table = rows.map((r) => {
-      const ours = r.ms.get('ours') ?? NaN;
-      const tfjs = r.ms.get('tfjs') ?? NaN;
-      const naive = r.ms.get('naive') ?? NaN;
+      const get = (name: string): Timing => r.timings.get(name) ?? { ms: NaN, samples: 0 };
+      const ours = get('ours'), tfjs = get('tfjs'), naive = get('naive');
       return [
-        r.label, ours.toFixed(1), gflops(r.flops, ours), gflops(r.flops, tfjs), gflops(r.flops, naive),
-        `${(tfjs / ours).toFixed(2)}x`, `${(naive / ours).toFixed(2)}x`, r.disagreement.toExponential(1),
+        r.label, ours.ms.toFixed(1), gflops(r.flops, ours.ms), gflops(r.flops, tfjs.ms), gflops(r.flops, naive.ms),
+        `${(tfjs.ms / ours.ms).toFixed(2)}x`, `${(naive.ms / ours.ms).toFixed(2)}x`, r.disagreement.toExponential(1),
+        `${ours.samples}/${tfjs.samples}/${naive.samples}`,
       ];
     });
-    console.log(formatTable(['shape', 'ours ms', 'ours GF/s', 'tfjs GF/s', 'naive GF/s', 'ours/tfjs', 'ours/naive', 'vs tfjs'], table));
+    console.log(formatTable(['shape', 'ours ms', 'ours GF/s', 'tfjs GF/s', 'naive GF/s', 'ours/tfjs', 'ours/naive', 'vs tfjs', 'samples'], table));
     console.log('vs tfjs: largest |ours - tfjs| / largest |output|');
   },
 };

@@ -2,12 +2,14 @@
  * The benchmark harness: what a benchmark module is, an interleaved timer, and table output.
  *
  * Timing method (own timer, not the `benchmark` package, because the variants compared here
- * differ 100x in speed and the slow ones may only run a few times):
- *   1. warm up: each variant runs once untimed (JIT, scratch buffers), and that run sets how
- *      many calls make one sample (enough for MIN_SAMPLE_MS, so short kernels are not timed
- *      at the clock's resolution);
- *   2. rounds: each round times one sample of every variant still owed rounds, in an order
- *      rotated from round to round, so drifts of the (shared, virtual) CPU hit every variant alike;
+ * differ 100x in speed and the slow ones can only run a few times):
+ *   1. warm up: each variant runs once (JIT, scratch buffers). That call sets how many calls
+ *      make one sample (enough for MIN_SAMPLE_MS, so short kernels are not timed at the
+ *      clock's resolution); a call of over SLOW_CALL_MS is already past its JIT warm-up for
+ *      most of its run and counts as the first sample;
+ *   2. rounds: each round times one sample of every variant still owed samples, in an order
+ *      rotated from round to round, so drifts of the (shared, virtual) CPU hit every variant
+ *      alike. A variant stops at `rounds` samples or once it has used `budgetMs`;
  *   3. the result of a variant is the median of its samples.
  */
 
@@ -22,37 +24,62 @@ export interface BenchModule {
 
 export interface Variant {
   name: string;
-  /** Timed samples to take; slow variants may take fewer. */
+  /** Most samples to take. */
   rounds: number;
+  /** Time after which the variant takes no more samples (it always gets at least one); default no limit. */
+  budgetMs?: number;
   fn: () => void;
+}
+
+export interface Timing {
+  /** Median time per call. */
+  ms: number;
+  samples: number;
 }
 
 /** Samples shorter than this are made of several calls. */
 const MIN_SAMPLE_MS = 40;
+/** A warm-up call this long counts as a sample. */
+const SLOW_CALL_MS = 1000;
 
 /** Median time per call in milliseconds of each variant, by name. */
 export function timeInterleaved(variants: readonly Variant[]): Map<string, number> {
-  const callsPerSample = variants.map((v) => {
+  const result = new Map<string, number>();
+  for (const [name, t] of measureInterleaved(variants)) result.set(name, t.ms);
+  return result;
+}
+
+/** The median time per call and the number of samples of each variant, by name. */
+export function measureInterleaved(variants: readonly Variant[]): Map<string, Timing> {
+  const samples = variants.map((): number[] => []);
+  const spent = variants.map(() => 0);
+  const callsPerSample = variants.map((v, i) => {
     const t0 = performance.now();
     v.fn();
     const ms = performance.now() - t0;
+    if (ms >= SLOW_CALL_MS) {
+      samples[i].push(ms);
+      spent[i] += ms;
+    }
     return Math.max(1, Math.ceil(MIN_SAMPLE_MS / Math.max(ms, 1e-3)));
   });
-  const samples = variants.map((): number[] => []);
-  const maxRounds = Math.max(...variants.map((v) => v.rounds));
-  for (let round = 0; round < maxRounds; round++) {
+  const owed = (i: number): boolean =>
+    samples[i].length < variants[i].rounds && (samples[i].length === 0 || spent[i] < (variants[i].budgetMs ?? Infinity));
+  for (let round = 0; variants.some((_, i) => owed(i)); round++) {
     for (let step = 0; step < variants.length; step++) {
       const i = (round + step) % variants.length;
-      if (samples[i].length >= variants[i].rounds) continue;
+      if (!owed(i)) continue;
       const calls = callsPerSample[i];
       const fn = variants[i].fn;
       const t0 = performance.now();
       for (let c = 0; c < calls; c++) fn();
-      samples[i].push((performance.now() - t0) / calls);
+      const ms = performance.now() - t0;
+      samples[i].push(ms / calls);
+      spent[i] += ms;
     }
   }
-  const result = new Map<string, number>();
-  variants.forEach((v, i) => result.set(v.name, median(samples[i])));
+  const result = new Map<string, Timing>();
+  variants.forEach((v, i) => result.set(v.name, { ms: median(samples[i]), samples: samples[i].length }));
   return result;
 }
 
