@@ -9,6 +9,7 @@ import type { BenchModule } from './harness';
 const modules: [string, () => Promise<{ default: BenchModule }>][] = [
   ['float', () => import('./float')],
   ['data', () => import('./data')],
+  ['xnor', () => import('./xnor')],
 ];
 
 async function main(): Promise<void> {

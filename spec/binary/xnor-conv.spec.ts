@@ -137,6 +137,22 @@ describe('binary/xnor-conv', () => {
     }
   });
 
+  it('gives the same result with the SWAR popcount', () => {
+    const rng = new Rng('xnor-swar');
+    for (let t = 0; t < 30; t++) {
+      const cs = randomCase(rng);
+      const x = values(rng, cs.n * cs.c * cs.h * cs.w, 0.05);
+      const w = values(rng, cs.cout * cs.c * cs.k * cs.k);
+      const input = packActivations(x, [cs.n, cs.c, cs.h, cs.w], cs.k >> 1);
+      const weights = packWeights(w, [cs.cout, cs.c, cs.k, cs.k]);
+      const table = new Float32Array(reference(cs, x, null, w).length);
+      const swar = new Float32Array(table.length);
+      xnorConv2d(input, weights, cs.stride, table);
+      xnorConv2d(input, weights, cs.stride, swar, null, 'swar');
+      expectEqual(swar, table, label(cs));
+    }
+  });
+
   it('refuses mismatched channels, a wrong border and a kernel larger than the input', () => {
     const x = new Float32Array(2 * 4 * 4);
     const w3 = packWeights(new Float32Array(3 * 2 * 9).fill(1), [3, 2, 3, 3]);

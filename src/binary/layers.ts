@@ -7,7 +7,8 @@ import { Tensor } from '../tensor/tensor';
 import { conv2d } from '../tensor/ops/conv';
 import type { Rng } from '../tensor/random';
 import { normalTensor } from '../nn/init';
-import { binaryActivation, binarizeWeight, BNEXT_SIGN_THRESHOLD } from './binarize';
+import { binaryActivation, binarizeWeight, BNEXT_SIGN_THRESHOLD, isFullyBinary } from './binarize';
+import { binaryConv2d } from './binary-conv-op';
 
 /** sign(x) with the straight-through gradient of clamp(x, -1.5, 1.5). */
 export class BinaryActivation extends Module {
@@ -60,7 +61,10 @@ export class BinaryConv2d extends Module {
 
   forward(x: Tensor): Tensor {
     if (this.training || this.clampInEval) clampInPlace(this.weight, -1.5, 1.5);
-    return conv2d(x, this.binaryWeight(), null, { stride: this.stride, padding: Math.floor(this.kernelSize / 2) });
+    const options = { stride: this.stride, padding: Math.floor(this.kernelSize / 2) };
+    // Training with sign(w): the forward runs on packed bits, the backward stays the float one (binary-conv-op.ts).
+    if (this.training && isFullyBinary(this.temperature.data[0], this.threshold)) return binaryConv2d(x, this.binaryWeight(), options);
+    return conv2d(x, this.binaryWeight(), null, options);
   }
 }
 

@@ -83,6 +83,9 @@ export function batchNormEpilogue(mean: Float32Array, variance: Float32Array, we
   return e;
 }
 
+/** The popcount of the inner loop: 16-bit table (default, faster here) or SWAR, for measurement. */
+export type Popcount = 'table' | 'swar';
+
 /** Checks that packed input and weights fit together and gives the output size. */
 export function xnorGeometry(input: PackedActivations, weights: PackedWeights, stride: number): XnorGeometry {
   const k = weights.kernelSize;
@@ -120,20 +123,21 @@ function scratch(pixels: number, classes: number): void {
 
 /**
  * out [N, Cout, outH, outW] (float32, NCHW) = the convolution of the packed signs, then the
- * epilogue (identity when null). Overwrites out.
+ * epilogue (identity when null). Overwrites out. The loops allocate nothing; per-pixel tables
+ * are module scratch, grown on demand.
  */
-export function xnorConv2d(input: PackedActivations, weights: PackedWeights, stride: number, out: Float32Array, epilogue: ChannelEpilogue | null = null): XnorGeometry {
+export function xnorConv2d(input: PackedActivations, weights: PackedWeights, stride: number, out: Float32Array, epilogue: ChannelEpilogue | null = null, popcount: Popcount = 'table'): XnorGeometry {
   const g = xnorGeometry(input, weights, stride);
   const size = g.n * g.outChannels * g.outHeight * g.outWidth;
   if (out.length < size) throw new Error(`xnorConv2d: output buffer has ${out.length} values, needs ${size} for [${g.n}, ${g.outChannels}, ${g.outHeight}, ${g.outWidth}]`);
   const hasZeros = input.zeros.length > 0 || weights.zeros.length > 0;
   const final = epilogue ?? identityEpilogue(g.outChannels);
   if (!hasZeros) {
-    runBlocked(input, weights, g, out, final);
+    runBlocked(input, weights, g, out, final, popcount);
     return g;
   }
   // Zeros: raw integer sums first, corrected, then the epilogue.
-  runBlocked(input, weights, g, out, identityEpilogue(g.outChannels));
+  runBlocked(input, weights, g, out, identityEpilogue(g.outChannels), popcount);
   subtractZeroInputs(input, weights, g, out);
   subtractZeroWeights(input, weights, g, out);
   if (epilogue) applyEpilogue(out, g, epilogue);
@@ -141,7 +145,7 @@ export function xnorConv2d(input: PackedActivations, weights: PackedWeights, str
 }
 
 /** Fills the per-pixel tables and the border table, then runs the blocked kernel. */
-function runBlocked(input: PackedActivations, weights: PackedWeights, g: XnorGeometry, out: Float32Array, e: ChannelEpilogue): void {
+function runBlocked(input: PackedActivations, weights: PackedWeights, g: XnorGeometry, out: Float32Array, e: ChannelEpilogue, popcount: Popcount): void {
   const { kernelSize: k, pad, stride: s, outHeight: oh, outWidth: ow } = g;
   const wpp = input.wordsPerPixel;
   const hp = g.height + 2 * pad;
@@ -164,7 +168,8 @@ function runBlocked(input: PackedActivations, weights: PackedWeights, g: XnorGeo
       }
     }
   }
-  blockedKernel(input.words, weights.words, pixels, k, wpp, wp * wpp, coutPad, g.outChannels, plane, out, e);
+  const kernel = popcount === 'table' ? blockedKernel : blockedKernelSwar;
+  kernel(input.words, weights.words, pixels, k, wpp, wp * wpp, coutPad, g.outChannels, plane, out, e);
 }
 
 /**
@@ -202,12 +207,11 @@ function finish(v: number, e: ChannelEpilogue, c: number): number {
 /**
  * The hot loop: 4 pixels x 4 output channels, 16 popcount sums over the k rows of k·wpp
  * contiguous words (the k taps of a row are adjacent pixels in the padded input and adjacent
- * taps in the weights), then the fused store of the block.
+ * taps in the weights), popcount by 16-bit table; then the store of the block.
  */
 function blockedKernel(a: Int32Array, wt: Int32Array, pixels: number, k: number, wpp: number, rowStride: number, coutPad: number, cout: number, plane: number, out: Float32Array, e: ChannelEpilogue): void {
   const T = POPCOUNT16;
-  const start = pixelStart, outAt = pixelOut, baseAt = pixelBase, base = baseTable, sums = blockSums;
-  const center = e.center, scale = e.scale, shift = e.shift, gain = e.gain;
+  const start = pixelStart, sums = blockSums;
   const rowLen = k * wpp;
   const wStride = k * rowLen;
   for (let p0 = 0; p0 < pixels; p0 += 4) {
@@ -250,19 +254,78 @@ function blockedKernel(a: Int32Array, wt: Int32Array, pixels: number, k: number,
       sums[4] = s10; sums[5] = s11; sums[6] = s12; sums[7] = s13;
       sums[8] = s20; sums[9] = s21; sums[10] = s22; sums[11] = s23;
       sums[12] = s30; sums[13] = s31; sums[14] = s32; sums[15] = s33;
-      // The store: out = base[class][co] - 2·S through the epilogue, skipping repeats and padding channels.
-      const channels = Math.min(4, cout - co);
-      const count = Math.min(4, pixels - p0);
-      for (let i = 0; i < count; i++) {
-        const o = outAt[p0 + i] + co * plane;
-        const bt = baseAt[p0 + i] + co;
-        for (let c = 0; c < channels; c++) {
-          const ch = co + c;
-          // finish() written out: the same float32 arithmetic as BatchNorm then PReLU.
-          const y = Math.fround((base[bt + c] - 2 * sums[4 * i + c] - center[ch]) * scale[ch] + shift[ch]);
-          out[o + c * plane] = y * gain[2 * ch + +(y > 0)];
+      storeBlock(out, e, p0, co, pixels, cout, plane);
+    }
+  }
+}
+
+/** The same loop with the SWAR popcount (popcount.ts), kept to measure against the table (bench/xnor.ts). */
+function blockedKernelSwar(a: Int32Array, wt: Int32Array, pixels: number, k: number, wpp: number, rowStride: number, coutPad: number, cout: number, plane: number, out: Float32Array, e: ChannelEpilogue): void {
+  const start = pixelStart, sums = blockSums;
+  const rowLen = k * wpp;
+  const wStride = k * rowLen;
+  for (let p0 = 0; p0 < pixels; p0 += 4) {
+    // A last, partial block repeats its last pixel; the repeats are not stored.
+    const b0 = start[p0];
+    const b1 = start[Math.min(p0 + 1, pixels - 1)];
+    const b2 = start[Math.min(p0 + 2, pixels - 1)];
+    const b3 = start[Math.min(p0 + 3, pixels - 1)];
+    for (let co = 0; co < coutPad; co += 4) {
+      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
+      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
+      const wb = co * wStride;
+      for (let ky = 0; ky < k; ky++) {
+        const ao = ky * rowStride;
+        const i0 = b0 + ao, i1 = b1 + ao, i2 = b2 + ao, i3 = b3 + ao;
+        const q0 = wb + ky * rowLen, q1 = q0 + wStride, q2 = q1 + wStride, q3 = q2 + wStride;
+        for (let j = 0; j < rowLen; j++) {
+          const a0 = a[i0 + j], a1 = a[i1 + j], a2 = a[i2 + j], a3 = a[i3 + j];
+          const w0 = wt[q0 + j], w1 = wt[q1 + j], w2 = wt[q2 + j], w3 = wt[q3 + j];
+          let x = 0;
+          x = a0 ^ w0; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s00 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a0 ^ w1; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s01 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a0 ^ w2; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s02 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a0 ^ w3; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s03 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a1 ^ w0; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s10 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a1 ^ w1; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s11 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a1 ^ w2; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s12 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a1 ^ w3; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s13 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a2 ^ w0; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s20 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a2 ^ w1; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s21 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a2 ^ w2; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s22 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a2 ^ w3; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s23 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a3 ^ w0; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s30 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a3 ^ w1; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s31 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a3 ^ w2; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s32 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
+          x = a3 ^ w3; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s33 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
         }
       }
+      sums[0] = s00; sums[1] = s01; sums[2] = s02; sums[3] = s03;
+      sums[4] = s10; sums[5] = s11; sums[6] = s12; sums[7] = s13;
+      sums[8] = s20; sums[9] = s21; sums[10] = s22; sums[11] = s23;
+      sums[12] = s30; sums[13] = s31; sums[14] = s32; sums[15] = s33;
+      storeBlock(out, e, p0, co, pixels, cout, plane);
+    }
+  }
+}
+
+/**
+ * Stores one block: out = base[class][co] - 2·S through the epilogue (finish() written out,
+ * the same float32 arithmetic as BatchNorm then PReLU), skipping repeated pixels and padding
+ * channels.
+ */
+function storeBlock(out: Float32Array, e: ChannelEpilogue, p0: number, co: number, pixels: number, cout: number, plane: number): void {
+  const base = baseTable, sums = blockSums;
+  const center = e.center, scale = e.scale, shift = e.shift, gain = e.gain;
+  const channels = Math.min(4, cout - co);
+  const count = Math.min(4, pixels - p0);
+  for (let i = 0; i < count; i++) {
+    const o = pixelOut[p0 + i] + co * plane;
+    const bt = pixelBase[p0 + i] + co;
+    for (let c = 0; c < channels; c++) {
+      const ch = co + c;
+      const y = Math.fround((base[bt + c] - 2 * sums[4 * i + c] - center[ch]) * scale[ch] + shift[ch]);
+      out[o + c * plane] = y * gain[2 * ch + +(y > 0)];
     }
   }
 }

@@ -23,9 +23,8 @@ function intValue(args: ParsedArgs, name: string, command: string): number | und
   return n;
 }
 
-export function archOptionsFrom(args: ParsedArgs, command: string): ArchOptions {
-  const arch = args.options.get('arch');
-  if (arch === undefined) throw new UsageError(`${command}: --arch is required`);
+/** The architecture options given on the command line, unset ones undefined. */
+function givenArchOptions(args: ParsedArgs, command: string): Omit<ArchOptions, 'arch'> & { arch?: string } {
   let stages: [number, number, number, number] | undefined;
   const s = args.options.get('stages');
   if (s !== undefined) {
@@ -36,7 +35,7 @@ export function archOptionsFrom(args: ParsedArgs, command: string): ArchOptions 
     stages = [parts[0], parts[1], parts[2], parts[3]];
   }
   return {
-    arch,
+    arch: args.options.get('arch'),
     baseWidth: intValue(args, 'base-width', command),
     stages,
     numClasses: intValue(args, 'classes', command),
@@ -45,4 +44,19 @@ export function archOptionsFrom(args: ParsedArgs, command: string): ArchOptions 
     elmAttention: args.flags.has('no-elm') ? false : undefined,
     infoRecoupling: args.flags.has('no-recoupling') ? false : undefined,
   };
+}
+
+/**
+ * The architecture options of a command. Without --arch, the command's `defaults` (its default
+ * model) apply, with any option given laid over them; commands without defaults require --arch.
+ */
+export function archOptionsFrom(args: ParsedArgs, command: string, defaults?: ArchOptions): ArchOptions {
+  const given = givenArchOptions(args, command);
+  if (given.arch !== undefined) return { ...given, arch: given.arch };
+  if (!defaults) throw new UsageError(`${command}: --arch is required`);
+  const merged: ArchOptions = { ...defaults };
+  for (const [k, v] of Object.entries(given) as [keyof ArchOptions, ArchOptions[keyof ArchOptions]][]) {
+    if (v !== undefined) Object.assign(merged, { [k]: v });
+  }
+  return merged;
 }

@@ -7,7 +7,10 @@
 export class UsageError extends Error {}
 
 export interface ParsedArgs {
+  /** The last value of each option. */
   options: Map<string, string>;
+  /** Every value of each option, for options that may repeat. */
+  lists: Map<string, string[]>;
   flags: Set<string>;
   positionals: string[];
 }
@@ -17,7 +20,7 @@ export interface ParsedArgs {
  * Unknown options are refused by name, so a typo never silently changes a run.
  */
 export function parseArgs(argv: readonly string[], valued: readonly string[], flags: readonly string[], command: string): ParsedArgs {
-  const out: ParsedArgs = { options: new Map(), flags: new Set(), positionals: [] };
+  const out: ParsedArgs = { options: new Map(), lists: new Map(), flags: new Set(), positionals: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (!a.startsWith('--')) {
@@ -30,6 +33,7 @@ export function parseArgs(argv: readonly string[], valued: readonly string[], fl
       const value = eq >= 0 ? a.slice(eq + 1) : argv[++i];
       if (value === undefined) throw new UsageError(`${command}: --${name} needs a value`);
       out.options.set(name, value);
+      out.lists.set(name, [...(out.lists.get(name) ?? []), value]);
     } else if (flags.includes(name) && eq < 0) {
       out.flags.add(name);
     } else {

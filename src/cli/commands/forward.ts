@@ -18,10 +18,11 @@ import { withActivationHook, type Module } from '../../nn/module';
 import { BatchNorm2d } from '../../nn/layers/batchnorm';
 import { crossEntropy } from '../../nn/losses';
 import type { Tensor } from '../../tensor/tensor';
+import { loadPackedEngine } from '../../engine/load';
 
 const USAGE = `usage: bnext forward --arch A [options] --weights W.safetensors --input X.npy --out Y.npy
                      [--train --target T.npy [--grads G.safetensors] [--stats-out S.safetensors]]
-                     [--dump-activations A.safetensors]
+                     [--dump-activations A.safetensors] [--engine float|xnor]
 
 Evaluation mode by default: writes the logits as float32 .npy.
 ${ARCH_USAGE}
@@ -32,14 +33,16 @@ ${ARCH_USAGE}
                          cross-entropy against --target (int64 .npy); prints the loss
   --grads G              with --train: the loss gradient of every parameter, by state_dict name
   --stats-out S          with --train: every BatchNorm running_mean/running_var after the step
-  --dump-activations A   the output of every module, keyed by its dotted path`;
+  --dump-activations A   the output of every module, keyed by its dotted path
+  --engine E             float (default) or xnor: the packed engine, binary convs as XNOR-popcount
+                         (evaluation only; --weights may also be a .bnx file from bnext pack)`;
 
 export const forward: Command = {
   name: 'forward',
   summary: 'run a model on an .npy batch and write logits (and gradients, activations)',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'input', 'out', 'target', 'grads', 'stats-out', 'dump-activations'], [...ARCH_FLAGS, 'train'], 'forward');
+    const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'input', 'out', 'target', 'grads', 'stats-out', 'dump-activations', 'engine'], [...ARCH_FLAGS, 'train'], 'forward');
     const config = resolveConfig(archOptionsFrom(args, 'forward'));
     const weights = requireOption(args, 'weights', 'forward');
     const inputPath = requireOption(args, 'input', 'forward');
@@ -49,6 +52,14 @@ export const forward: Command = {
       if (!train && args.options.has(name)) throw new UsageError(`forward: --${name} needs --train`);
     }
     const targetPath = train ? requireOption(args, 'target', 'forward') : null;
+    const engine = args.options.get('engine') ?? 'float';
+    if (engine !== 'float' && engine !== 'xnor') throw new UsageError(`forward: --engine must be float or xnor, got '${engine}'`);
+    if (engine === 'xnor') {
+      if (train || args.options.has('dump-activations')) throw new UsageError('forward: --engine xnor runs evaluation only (no --train or --dump-activations)');
+      const packed = loadPackedEngine(weights, config);
+      writeNpy(outPath, fromTensor(packed.run(readInputBatch(inputPath, config.inChannels))));
+      return 0;
+    }
 
     const model = loadModel(config, weights);
     const x = readInputBatch(inputPath, config.inChannels);

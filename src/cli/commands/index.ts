@@ -1,9 +1,13 @@
 /** Every `bnext` command, in the order `bnext --help` lists them. */
 import type { Command } from '../command';
-import { demo } from './demo';
+import { recipe } from './recipe';
 import { forward } from './forward';
 import { stats } from './stats';
 import { kc } from './kc';
 import { preprocess } from './preprocess';
+import { pack } from './pack';
+import { trainCommand } from './train';
+import { evalCommand } from './evaluate';
+import { predict } from './predict';
 
-export const commands: readonly Command[] = [demo, forward, stats, kc, preprocess];
+export const commands: readonly Command[] = [recipe, trainCommand, evalCommand, predict, forward, stats, kc, preprocess, pack];

@@ -1,0 +1,168 @@
+/**
+ * Binary convolution and packed engine benchmark (issue 4 "Speed"), single-threaded:
+ *
+ *   1. the XNOR-popcount convolution at BNext shapes, packing of the activations included
+ *      (weights are packed once, at load), in G binary MAC/s, with the 16-bit table popcount
+ *      and with SWAR, against our float conv2d (src/tensor/kernels/conv2d.ts) and TensorFlow.js's
+ *      CPU backend on the same shapes (float inputs, NHWC for tfjs, layout change not timed);
+ *   2. end to end, BNext-T at 224x224, batch 1, 1000 classes: the packed engine against the
+ *      float model in evaluation mode;
+ *   3. the .bnx file of BNext-T against its float32 safetensors state_dict;
+ *   4. a training step of a small BNext (CIFAR size) with the packed and the float forward of
+ *      the binary convolutions (the backward is the same).
+ * The load average is printed before and after: other processes share the two CPUs.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import '@tensorflow/tfjs-backend-cpu';
+import { loadavg } from 'node:os';
+import { Rng, manualSeed } from '../src/tensor/random';
+import { Tensor } from '../src/tensor/tensor';
+import { conv2dForward, conv2dGeometry } from '../src/tensor/kernels/conv2d';
+import { packActivations, packWeights } from '../src/binary/pack';
+import { xnorConv2d, type Popcount } from '../src/binary/xnor-conv';
+import { withFloatBinaryConvs } from '../src/binary/binary-conv-op';
+import { buildModel, resolveConfig, type ArchOptions, type BNextModel } from '../src/models/factory';
+import { noGrad } from '../src/autograd/graph';
+import { crossEntropy } from '../src/nn/losses';
+import { IntTensor } from '../src/tensor/tensor';
+import { serializeSafetensors } from '../src/io/safetensors';
+import { storedOf } from '../src/nn/serialize';
+import { serializeBnx } from '../src/engine/bnx';
+import { bnxContentsOf } from '../src/engine/load';
+import { packModel } from '../src/engine/packed-model';
+import { formatTable, measureInterleaved, type BenchModule, type Variant } from './harness';
+
+interface ConvShape {
+  n: number; c: number; size: number; k: number; stride: number;
+}
+
+/** The issue's shapes: 3x3 and 1x1 layers of BNext (Cout = Cin). */
+const SHAPES: ConvShape[] = [
+  { n: 1, c: 128, size: 56, k: 3, stride: 1 },
+  { n: 1, c: 512, size: 14, k: 3, stride: 1 },
+  { n: 1, c: 256, size: 28, k: 1, stride: 1 },
+  { n: 8, c: 64, size: 32, k: 3, stride: 1 },
+];
+
+const load = (): string => loadavg().map((v) => v.toFixed(2)).join(' ');
+
+function normals(rng: Rng, n: number): Float32Array {
+  const a = new Float32Array(n);
+  for (let i = 0; i < n; i++) a[i] = rng.normal();
+  return a;
+}
+
+function convTable(rng: Rng): string {
+  const rows: string[][] = [];
+  for (const s of SHAPES) {
+    const { n, c, size, k, stride } = s;
+    const pad = k >> 1;
+    const x = normals(rng, n * c * size * size);
+    const w = normals(rng, c * c * k * k);
+    const g = conv2dGeometry([n, c, size, size], [c, c, k, k], { stride: [stride, stride], padding: [pad, pad], dilation: [1, 1], groups: 1 });
+    const macs = n * c * g.outH * g.outW * c * k * k;
+    const out = new Float32Array(n * c * g.outH * g.outW);
+    const packedW = packWeights(w, [c, c, k, k]);
+    let packed = packActivations(x, [n, c, size, size], pad);
+    const xnor = (popcount: Popcount) => (): void => {
+      packed = packActivations(x, [n, c, size, size], pad, null, packed);
+      xnorConv2d(packed, packedW, stride, out, null, popcount);
+    };
+    const xNhwc = tf.tidy(() => tf.transpose(tf.tensor4d(x, [n, c, size, size]), [0, 2, 3, 1])) as tf.Tensor4D;
+    const wHwio = tf.tidy(() => tf.transpose(tf.tensor4d(w, [c, c, k, k]), [2, 3, 1, 0])) as tf.Tensor4D;
+    const tfPad: [[number, number], [number, number], [number, number], [number, number]] = [[0, 0], [pad, pad], [pad, pad], [0, 0]];
+    const variants: Variant[] = [
+      { name: 'table', rounds: 15, budgetMs: 6000, fn: xnor('table') },
+      { name: 'swar', rounds: 15, budgetMs: 6000, fn: xnor('swar') },
+      { name: 'pack', rounds: 15, budgetMs: 2000, fn: () => { packed = packActivations(x, [n, c, size, size], pad, null, packed); } },
+      { name: 'float', rounds: 7, budgetMs: 6000, fn: () => conv2dForward(x, w, null, g, out) },
+      { name: 'tfjs', rounds: 5, budgetMs: 8000, fn: () => { const y = tf.conv2d(xNhwc, wHwio, stride, pad === 0 ? 'valid' : tfPad, 'NHWC'); y.dataSync(); y.dispose(); } },
+    ];
+    const t = measureInterleaved(variants);
+    xNhwc.dispose();
+    wHwio.dispose();
+    const ms = (name: string): number => t.get(name)!.ms;
+    const gmacs = (name: string): string => (macs / ms(name) / 1e6).toFixed(1);
+    rows.push([
+      `${k}x${k}/${stride} N=${n} ${size}x${size} ${c}->${c}`,
+      ms('table').toFixed(2), gmacs('table'), gmacs('swar'), ms('pack').toFixed(2),
+      ms('float').toFixed(1), ms('tfjs').toFixed(1),
+      `${(ms('float') / ms('table')).toFixed(1)}x`, `${(ms('tfjs') / ms('table')).toFixed(1)}x`,
+    ]);
+  }
+  return formatTable(['layer', 'xnor ms', 'table GMAC/s', 'swar GMAC/s', 'pack ms', 'float ms', 'tfjs ms', 'vs float', 'vs tfjs'], rows);
+}
+
+/** A fully binary model with the default initialisation (temperatures 1e-8). */
+function binaryModel(options: ArchOptions, seed: string): BNextModel {
+  manualSeed(seed);
+  const model = buildModel(resolveConfig(options));
+  for (const [name, t] of model.namedBuffers()) if (name.endsWith('temperature') && t instanceof Tensor) t.data[0] = 1e-8;
+  return model.eval();
+}
+
+function endToEnd(model: BNextModel, rng: Rng): string {
+  const x = new Tensor(normals(rng, 3 * 224 * 224), [1, 3, 224, 224]);
+  const t0 = performance.now();
+  const engine = packModel(model);
+  const compileMs = performance.now() - t0;
+  const t = measureInterleaved([
+    { name: 'packed', rounds: 9, budgetMs: 15000, fn: () => engine.run(x) },
+    { name: 'float', rounds: 3, budgetMs: 15000, fn: () => noGrad(() => model.call(x)) },
+  ]);
+  const packed = t.get('packed')!;
+  const float = t.get('float')!;
+  return [
+    `BNext-T 224x224, batch 1, 1000 classes: packed engine ${(packed.ms / 1000).toFixed(3)} s (median of ${packed.samples}), ` +
+    `float model ${(float.ms / 1000).toFixed(3)} s (median of ${float.samples}): ${(float.ms / packed.ms).toFixed(1)}x; ` +
+    `packing the weights once: ${(compileMs / 1000).toFixed(2)} s`,
+  ].join('\n');
+}
+
+function fileSizes(model: BNextModel): string {
+  const bnx = serializeBnx(bnxContentsOf(model)).length;
+  const entries = new Map([...model.stateDict()].map(([k, v]) => [k, storedOf(v)]));
+  const safetensors = serializeSafetensors(entries).length;
+  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(2)} MiB`;
+  return `BNext-T files: .bnx ${mib(bnx)} (${bnx} bytes), float32 safetensors ${mib(safetensors)}: 1/${(safetensors / bnx).toFixed(2)}`;
+}
+
+function trainingStep(rng: Rng): string {
+  const model = binaryModel({ arch: 'bnext', baseWidth: 32, stages: [1, 1, 1, 1], numClasses: 10 }, 'bench-train').train();
+  const x = new Tensor(normals(rng, 16 * 3 * 32 * 32), [16, 3, 32, 32]);
+  const y = new IntTensor(Int32Array.from({ length: 16 }, (_, i) => i % 10), [16]);
+  const step = (): void => {
+    for (const p of model.parameters()) p.grad = null;
+    crossEntropy(model.call(x), y).backward();
+  };
+  const t = measureInterleaved([
+    { name: 'packed', rounds: 5, budgetMs: 20000, fn: step },
+    { name: 'float', rounds: 5, budgetMs: 20000, fn: () => withFloatBinaryConvs(step) },
+  ]);
+  const p = t.get('packed')!.ms;
+  const f = t.get('float')!.ms;
+  return `training step, BNext C=32 1:1:1:1, batch 16 at 32x32: packed forward ${p.toFixed(0)} ms, float forward ${f.toFixed(0)} ms (${(f / p).toFixed(2)}x)`;
+}
+
+export async function runXnorBench(): Promise<void> {
+  tf.enableProdMode();
+  await tf.setBackend('cpu');
+  const rng = new Rng('bench-xnor');
+  console.log(`node ${process.version}, one thread; load average before: ${load()}`);
+  console.log('XNOR conv: activation packing included (weights packed once); "pack" is that packing alone;');
+  console.log('float: our conv2dForward; tfjs: @tensorflow/tfjs-backend-cpu conv2d (NHWC, prod mode); medians of interleaved rounds');
+  console.log(convTable(rng));
+  const t = binaryModel({ arch: 'bnext-t' }, 'bench-bnext-t');
+  console.log(endToEnd(t, rng));
+  console.log(fileSizes(t));
+  console.log(trainingStep(rng));
+  console.log(`load average after: ${load()}`);
+}
+
+const xnorBench: BenchModule = {
+  name: 'xnor',
+  title: 'XNOR-popcount convolution and the packed engine, one thread',
+  run: runXnorBench,
+};
+
+export default xnorBench;

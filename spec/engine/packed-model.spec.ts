@@ -1,0 +1,63 @@
+import { expect } from 'chai';
+import { noGrad } from '../../src/autograd/graph';
+import { Rng } from '../../src/tensor/random';
+import { Tensor } from '../../src/tensor/tensor';
+import type { ArchOptions } from '../../src/models/factory';
+import { packModel } from '../../src/engine/packed-model';
+import { argmaxRows, randomInput, randomModel, relativeError } from './helpers';
+
+const CASES: { name: string; options: ArchOptions; input: number[] }[] = [
+  { name: 'BNext, all four stages', options: { arch: 'bnext', baseWidth: 8, stages: [1, 1, 1, 1], numClasses: 10 }, input: [2, 3, 16, 16] },
+  { name: 'BNext, 1000 classes (stride-2 stem), non-square', options: { arch: 'bnext', baseWidth: 8, stages: [1, 2, 0, 0], numClasses: 1000 }, input: [3, 3, 24, 16] },
+  { name: 'BNext without ELM-Attention', options: { arch: 'bnext', baseWidth: 8, stages: [1, 1, 0, 0], numClasses: 10, elmAttention: false }, input: [2, 3, 12, 12] },
+  { name: 'BNext without Info-Recoupling', options: { arch: 'bnext', baseWidth: 8, stages: [1, 1, 0, 0], numClasses: 10, infoRecoupling: false }, input: [2, 3, 12, 12] },
+  { name: 'BNext without both', options: { arch: 'bnext', baseWidth: 16, stages: [1, 1, 0, 0], numClasses: 10, elmAttention: false, infoRecoupling: false }, input: [2, 3, 12, 12] },
+  { name: 'BNext-18, CIFAR stem', options: { arch: 'bnext-18', baseWidth: 8, stages: [1, 2, 1, 1], numClasses: 10 }, input: [2, 3, 16, 16] },
+  { name: 'BNext-18, ImageNet stem', options: { arch: 'bnext-18', baseWidth: 16, stages: [1, 1, 1, 1], numClasses: 1000 }, input: [2, 3, 32, 32] },
+];
+
+describe('engine/packed-model', () => {
+  for (const c of CASES) {
+    it(`${c.name}: the float model's logits within 1e-5 relative, the same top-1`, () => {
+      const model = randomModel(c.options, c.name);
+      const x = randomInput(new Rng(`${c.name} input`), c.input);
+      const want = noGrad(() => model.call(x));
+      const got = packModel(model).run(x);
+      expect(got.shape).to.deep.equal(want.shape);
+      expect(relativeError(got.data, want.data), 'relative error').to.be.below(1e-5);
+      expect(argmaxRows(got)).to.deep.equal(argmaxRows(want));
+    });
+  }
+
+  it('keeps sign(0) = 0: an all-zero image with zero shifts gives the float logits', () => {
+    const model = randomModel({ arch: 'bnext', baseWidth: 8, stages: [1, 1, 0, 0], numClasses: 10 }, 'zeros');
+    // Zero BatchNorm shifts and means before the first unit, and zero move biases, keep zeros zero.
+    const sd = model.stateDict();
+    for (const [name, t] of sd) {
+      if (!(t instanceof Tensor)) continue;
+      if (/^feature\.0\.bn1\.(bias|running_mean)$/.test(name) || /move\.bias$/.test(name)) t.data.fill(0);
+    }
+    const x = new Tensor(new Float32Array(2 * 3 * 8 * 8), [2, 3, 8, 8]);
+    const want = noGrad(() => model.call(x));
+    const got = packModel(model).run(x);
+    expect(relativeError(got.data, want.data)).to.be.below(1e-5);
+  });
+
+  it('refuses weights that are not fully binary, naming the layer and the threshold', () => {
+    const model = randomModel({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10 }, 'progressive');
+    model.stateDict().get('feature.2.FFN_1.binary_conv.temperature')!.data[0] = 0.3;
+    expect(() => packModel(model)).to.throw(/feature\.2\.FFN_1\.binary_conv: temperature 0\.3.* not below 1e-7.*fully binary/);
+    const m18 = randomModel({ arch: 'bnext-18', baseWidth: 8, stages: [1, 1, 1, 1], numClasses: 10 }, 'progressive-18');
+    m18.stateDict().get('layer1.0.Attention.binary_conv.temperature')!.data[0] = 2e-5;
+    expect(() => packModel(m18)).to.throw(/layer1\.0\.Attention\.binary_conv: temperature .* not below 0\.00001/);
+  });
+
+  it('keeps its own copy of the float parameters', () => {
+    const model = randomModel({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10 }, 'copy');
+    const x = randomInput(new Rng('copy input'), [1, 3, 8, 8]);
+    const engine = packModel(model);
+    const before = engine.run(x).data.slice();
+    for (const p of model.parameters()) p.data.fill(0.1);
+    expect([...engine.run(x).data]).to.deep.equal([...before]);
+  });
+});

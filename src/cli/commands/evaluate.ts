@@ -1,0 +1,76 @@
+/**
+ * `bnext eval`: top-1, top-5 and loss of a model on the held-out digits or on an ImageFolder
+ * split (`root/val/<class>/*`, preprocessed as the official evaluation: bicubic resize of the short
+ * side to floor(size / 0.95), center crop, ImageNet mean/std).
+ */
+import type { Command } from '../command';
+import { intOption, parseArgs, requireOption, UsageError } from '../args';
+import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
+import { loadRun, resolveAnyConfig, buildAnyModel, describeConfig, type AnyModelConfig } from '../../models/zoo';
+import { withoutInit } from '../../nn/init';
+import { loadWeights } from '../../nn/serialize';
+import type { Module } from '../../nn/module';
+import { loadMnist } from '../../data/mnist';
+import { DigitDataset } from '../../train/dataset';
+import { DIGITS_SIZE } from '../../train/recipe';
+import { evaluate, floatClassifier, type Classifier } from '../../train/evaluate';
+import { addBatch, emptyMetrics, type EpochMetrics, summarize } from '../../train/metrics';
+import { crossEntropy } from '../../nn/losses';
+import { noGrad } from '../../autograd/graph';
+import { openSplit } from '../../data/image_folder';
+import { DataLoader } from '../../data/loader';
+import { makePipeline } from '../../data/pipelines';
+
+const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W.safetensors) [--data mnist|DIR] [--size S]
+
+${ARCH_USAGE}
+  --run DIR         a run folder of ours (config.json + model.safetensors)
+  --weights W       state_dict (safetensors) for --arch
+  --data D          mnist (default: the 2,004 held-out digits) or an ImageFolder root (its val/ split)
+  --size S          evaluation crop for image folders (default 224)
+  --batch-size B    (default 64)`;
+
+/** The model of a run folder, or of --arch and --weights. */
+export function modelFromArgs(args: ReturnType<typeof parseArgs>, command: string): { config: AnyModelConfig; model: Module } {
+  const run = args.options.get('run');
+  if (run !== undefined) {
+    if (args.options.has('arch') || args.options.has('weights')) throw new UsageError(`${command}: give either --run or --arch with --weights`);
+    return loadRun(run);
+  }
+  const config = resolveAnyConfig(archOptionsFrom(args, command));
+  const model = withoutInit(() => buildAnyModel(config));
+  loadWeights(model, requireOption(args, 'weights', command));
+  return { config, model };
+}
+
+async function evaluateFolder(run: Classifier, root: string, size: number, batchSize: number): Promise<EpochMetrics> {
+  const loader = new DataLoader(openSplit(root, 'val'), makePipeline('imagenet-eval', { size }), { batchSize });
+  const m = emptyMetrics();
+  for await (const batch of loader.epoch(0)) {
+    const logits = run(batch.images);
+    addBatch(m, logits, batch.labels, noGrad(() => crossEntropy(logits, batch.labels)).item());
+  }
+  return summarize(m);
+}
+
+export const evalCommand: Command = {
+  name: 'eval',
+  summary: 'top-1/top-5/loss of a model on the held-out digits or an ImageFolder split',
+  usage: USAGE,
+  async run(argv) {
+    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'data', 'size', 'batch-size'], [...ARCH_FLAGS], 'eval');
+    const { config, model } = modelFromArgs(args, 'eval');
+    const batchSize = intOption(args, 'batch-size', 64, 'eval');
+    const data = args.options.get('data') ?? 'mnist';
+    const classify = floatClassifier(model);
+    let m: EpochMetrics;
+    if (data === 'mnist') {
+      if (config.inChannels !== 1) throw new UsageError(`eval: the digits are grayscale; the model has ${config.inChannels} input channels`);
+      m = evaluate(classify, new DigitDataset('digits-test', loadMnist().test, 0, DIGITS_SIZE), batchSize);
+    } else {
+      m = await evaluateFolder(classify, data, intOption(args, 'size', 224, 'eval'), batchSize);
+    }
+    console.log(`${describeConfig(config)} on ${data}: top-1 ${m.top1.toFixed(2)}%, top-5 ${m.top5.toFixed(2)}%, loss ${m.loss.toFixed(4)} (float engine)`);
+    return 0;
+  },
+};

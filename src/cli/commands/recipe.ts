@@ -1,0 +1,39 @@
+/** `bnext recipe` (what `npm start` runs): the paper's training pipeline on the embedded digits. */
+import type { Command } from '../command';
+import { intOption, numberOption, parseArgs } from '../args';
+import { RECIPE_DEFAULTS, runDigitsRecipe } from '../../train/recipe';
+
+const USAGE = `usage: bnext recipe [--out DIR] [--seed S] [--teacher-epochs N] [--student-epochs N] [--batch-size B]
+
+Trains two full-precision teachers (cnn-s, cnn-m) on the embedded digits, prints their accuracy,
+size and Knowledge Complexity, distills them into a BNext student with progressive binarization
+that ends fully binary, evaluates it on the 2,004 held-out digits, and writes the run folder:
+teachers/, student/ (checkpoint, log, weights), curves.png and summary.json.
+
+  --out DIR              run folder (default runs/digits)
+  --seed S               (default ${RECIPE_DEFAULTS.seed})
+  --teacher-epochs N     (default ${RECIPE_DEFAULTS.teacherEpochs})
+  --student-epochs N     (default ${RECIPE_DEFAULTS.studentEpochs})
+  --batch-size B         (default ${RECIPE_DEFAULTS.batchSize})
+  --lr LR                the student's peak learning rate (default ${RECIPE_DEFAULTS.studentLr})`;
+
+export const recipe: Command = {
+  name: 'recipe',
+  summary: 'the default recipe (npm start): teachers, KC, a distilled fully binary BNext on the digits',
+  usage: USAGE,
+  async run(argv) {
+    const args = parseArgs(argv, ['out', 'seed', 'teacher-epochs', 'student-epochs', 'batch-size', 'lr'], [], 'recipe');
+    const s = runDigitsRecipe({
+      ...RECIPE_DEFAULTS,
+      outDir: args.options.get('out') ?? 'runs/digits',
+      seed: intOption(args, 'seed', RECIPE_DEFAULTS.seed, 'recipe'),
+      teacherEpochs: intOption(args, 'teacher-epochs', RECIPE_DEFAULTS.teacherEpochs, 'recipe'),
+      studentEpochs: intOption(args, 'student-epochs', RECIPE_DEFAULTS.studentEpochs, 'recipe'),
+      batchSize: intOption(args, 'batch-size', RECIPE_DEFAULTS.batchSize, 'recipe'),
+      studentLr: numberOption(args, 'lr', RECIPE_DEFAULTS.studentLr, 'recipe'),
+    });
+    const engine = s.testTop1Xnor !== null ? `${s.testTop1Xnor.toFixed(2)}% on the packed XNOR engine, ${s.testTop1Float.toFixed(2)}% on the float engine` : `${s.testTop1Float.toFixed(2)}% on the float engine`;
+    console.log(`held-out top-1 of the ${s.fullyBinary ? 'fully binary' : 'NOT fully binary'} student: ${engine} (${s.seconds.toFixed(0)} s)`);
+    return 0;
+  },
+};

@@ -1,0 +1,241 @@
+/**
+ * The .bnx file: a packed BNext model (docs/bnx-format.md is the full specification).
+ *
+ *     [24 bytes preamble] magic 89 42 4E 58 0D 0A 1A 0A ("\x89BNX\r\n\x1a\n"), version (u32),
+ *                         header length H (u32, multiple of 8), data length D (u64)
+ *     [H bytes header]    UTF-8 JSON, space-padded: format, architecture config, tensor table
+ *     [D bytes data]      the tensors at their table offsets, each 8-byte aligned
+ *     [4 bytes]           CRC-32 (zlib's) of everything before it
+ *
+ * All numbers little-endian. Binary-conv weights are stored at one bit per weight (dtype "B1",
+ * pack.ts's convention and layout, with the rare exact zeros listed), every other float entry of
+ * the state_dict as float32 ("F32"); integer buffers (BatchNorm's num_batches_tracked) are not
+ * stored, inference does not use them.
+ *
+ * Reading refuses, with a message that says which: a file that is not .bnx (magic), another
+ * version, a truncated file (shorter than its preamble announces) or one with trailing bytes,
+ * a corrupt one (checksum mismatch), and a header that does not describe its data.
+ */
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../io/atomic';
+import { Tensor } from '../tensor/tensor';
+import { formatShape, sizeOf } from '../tensor/shape';
+import type { ModelConfig } from '../models/config';
+import { validateConfig } from '../models/config';
+import { type PackedWeights, packedWeightsFromWords, storedWords, wordsPerPixel } from '../binary/pack';
+import { crc32 } from './crc32';
+
+export const BNX_MAGIC: readonly number[] = [0x89, 0x42, 0x4e, 0x58, 0x0d, 0x0a, 0x1a, 0x0a];
+export const BNX_VERSION = 1;
+const PREAMBLE = 24;
+const CHECKSUM = 4;
+const FORMAT = 'bnext-packed';
+
+export interface BnxContents {
+  config: ModelConfig;
+  /** The float32 state_dict entries, binary-conv weights excepted, in state_dict order. */
+  floats: Map<string, Tensor>;
+  /** The binary-conv weights by state_dict key. */
+  binary: Map<string, PackedWeights>;
+}
+
+interface TableEntry {
+  name: string;
+  dtype: 'F32' | 'B1';
+  shape: number[];
+  offset: number;
+  bytes: number;
+  /** B1 only, when some weights are exactly 0: their flat indices. */
+  zeros?: number[];
+}
+
+const align8 = (n: number): number => Math.ceil(n / 8) * 8;
+
+/** Encodes a packed model as .bnx bytes. */
+export function serializeBnx(contents: BnxContents): Uint8Array {
+  const table: TableEntry[] = [];
+  const payloads: Uint8Array[] = [];
+  let offset = 0;
+  const add = (entry: Omit<TableEntry, 'offset' | 'bytes'>, payload: Uint8Array): void => {
+    table.push({ ...entry, offset, bytes: payload.length });
+    payloads.push(payload);
+    offset = align8(offset + payload.length);
+  };
+  for (const [name, t] of contents.floats) {
+    if (contents.binary.has(name)) throw new Error(`serializeBnx: '${name}' is both a float and a binary tensor`);
+    add({ name, dtype: 'F32', shape: [...t.shape] }, new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  for (const [name, p] of contents.binary) {
+    const words = storedWords(p);
+    const entry: Omit<TableEntry, 'offset' | 'bytes'> = { name, dtype: 'B1', shape: [p.outChannels, p.inChannels, p.kernelSize, p.kernelSize] };
+    if (p.zeros.length > 0) entry.zeros = [...p.zeros];
+    add(entry, new Uint8Array(words.buffer, words.byteOffset, words.byteLength));
+  }
+  const dataLength = offset;
+  const json = new TextEncoder().encode(JSON.stringify({ format: FORMAT, config: contents.config, tensors: table }));
+  const headerLength = align8(json.length);
+  const out = new Uint8Array(PREAMBLE + headerLength + dataLength + CHECKSUM);
+  const view = new DataView(out.buffer);
+  out.set(BNX_MAGIC, 0);
+  view.setUint32(8, BNX_VERSION, true);
+  view.setUint32(12, headerLength, true);
+  view.setBigUint64(16, BigInt(dataLength), true);
+  out.set(json, PREAMBLE);
+  out.fill(0x20, PREAMBLE + json.length, PREAMBLE + headerLength);
+  const dataStart = PREAMBLE + headerLength;
+  table.forEach((e, i) => out.set(payloads[i], dataStart + e.offset));
+  view.setUint32(dataStart + dataLength, crc32(out.subarray(0, dataStart + dataLength)), true);
+  return out;
+}
+
+/** Writes a .bnx file atomically. */
+export function writeBnx(path: string, contents: BnxContents): void {
+  writeFileAtomic(path, serializeBnx(contents));
+}
+
+/** Reads and checks a .bnx file. */
+export function readBnx(path: string): BnxContents {
+  const buffer = readFileSync(path);
+  return parseBnx(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length), path);
+}
+
+/** Decodes .bnx bytes; `source` (the file name) starts every error message. */
+export function parseBnx(bytes: Uint8Array, source: string): BnxContents {
+  const fail = (problem: string): Error => new Error(`${source}: ${problem}`);
+  const magicMatches = BNX_MAGIC.every((b, i) => i < bytes.length && bytes[i] === b);
+  if (!magicMatches) {
+    if (bytes.length < BNX_MAGIC.length && BNX_MAGIC.slice(0, bytes.length).every((b, i) => bytes[i] === b)) {
+      throw fail(`truncated .bnx file: ${bytes.length} bytes, fewer than the ${PREAMBLE}-byte preamble`);
+    }
+    const seen = Array.from(bytes.subarray(0, 8), (b) => b.toString(16).padStart(2, '0')).join(' ');
+    throw fail(`not a .bnx file: it starts with bytes ${seen || '(none)'}, a .bnx file with 89 42 4e 58 0d 0a 1a 0a`);
+  }
+  if (bytes.length < PREAMBLE) throw fail(`truncated .bnx file: ${bytes.length} bytes, fewer than the ${PREAMBLE}-byte preamble`);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
+  const version = view.getUint32(8, true);
+  if (version !== BNX_VERSION) throw fail(`.bnx version ${version} is not supported: this bnext reads version ${BNX_VERSION}`);
+  const headerLength = view.getUint32(12, true);
+  const dataLength = Number(view.getBigUint64(16, true));
+  const expected = PREAMBLE + headerLength + dataLength + CHECKSUM;
+  if (bytes.length < expected) {
+    throw fail(`truncated .bnx file: ${bytes.length} bytes, its preamble announces ${expected} (${PREAMBLE} + header ${headerLength} + data ${dataLength} + checksum ${CHECKSUM})`);
+  }
+  if (bytes.length > expected) throw fail(`corrupt .bnx file: ${bytes.length - expected} bytes follow the checksum (the preamble announces ${expected} bytes)`);
+  const contentEnd = PREAMBLE + headerLength + dataLength;
+  const stored = view.getUint32(contentEnd, true);
+  const computed = crc32(bytes.subarray(0, contentEnd));
+  if (stored !== computed) {
+    throw fail(`corrupt .bnx file: CRC-32 mismatch (the file records ${hex(stored)}, its content gives ${hex(computed)})`);
+  }
+  const header = parseHeader(bytes.subarray(PREAMBLE, PREAMBLE + headerLength), fail);
+  const dataStart = PREAMBLE + headerLength;
+  const table = checkTable(header.tensors, dataLength, fail);
+  const contents: BnxContents = { config: configFromJson(header.config, fail), floats: new Map(), binary: new Map() };
+  for (const e of table) {
+    // A copy, aligned for its typed array (the file buffer may start anywhere).
+    const payload = bytes.slice(dataStart + e.offset, dataStart + e.offset + e.bytes);
+    if (e.dtype === 'F32') {
+      contents.floats.set(e.name, new Tensor(new Float32Array(payload.buffer), e.shape));
+    } else {
+      const [cout, cin, k] = e.shape;
+      const zeros = Int32Array.from(e.zeros ?? []);
+      try {
+        contents.binary.set(e.name, packedWeightsFromWords(new Int32Array(payload.buffer), cout, cin, k, zeros));
+      } catch (err) {
+        throw fail(`corrupt .bnx file: tensor '${e.name}': ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+  }
+  return contents;
+}
+
+const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
+
+type Fail = (problem: string) => Error;
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+const isCount = (v: unknown): v is number => typeof v === 'number' && Number.isSafeInteger(v) && v >= 0;
+
+function parseHeader(bytes: Uint8Array, fail: Fail): { config: unknown; tensors: unknown } {
+  let header: unknown;
+  try {
+    header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch (e) {
+    throw fail(`corrupt .bnx header: not UTF-8 JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  if (!isObject(header) || header.format !== FORMAT) throw fail(`corrupt .bnx header: expected a JSON object with "format": "${FORMAT}"`);
+  return { config: header.config, tensors: header.tensors };
+}
+
+/** Checks every entry against its dtype, shape and the data area; entries may not overlap. */
+function checkTable(value: unknown, dataLength: number, fail: Fail): TableEntry[] {
+  if (!Array.isArray(value)) throw fail('corrupt .bnx header: "tensors" is not an array');
+  const names = new Set<string>();
+  const entries = value.map((raw, i): TableEntry => {
+    const bad = (problem: string): Error => fail(`corrupt .bnx header: tensor ${i}${isObject(raw) && typeof raw.name === 'string' ? ` '${raw.name}'` : ''} ${problem}`);
+    if (!isObject(raw) || typeof raw.name !== 'string') throw bad('has no name');
+    const { name, dtype, shape, offset, bytes, zeros } = raw;
+    if (names.has(name)) throw bad('appears twice');
+    names.add(name);
+    if (dtype !== 'F32' && dtype !== 'B1') throw bad(`has dtype ${JSON.stringify(dtype)}, expected "F32" or "B1"`);
+    if (!Array.isArray(shape) || !shape.every(isCount)) throw bad(`has invalid shape ${JSON.stringify(shape)}`);
+    if (!isCount(offset) || !isCount(bytes) || offset % 8 !== 0) throw bad(`has invalid offset/bytes ${JSON.stringify([offset, bytes])} (offsets are multiples of 8)`);
+    if (offset + bytes > dataLength) throw bad(`has bytes [${offset}, ${offset + bytes}) past the ${dataLength}-byte data area`);
+    let needed: number;
+    if (dtype === 'F32') {
+      needed = 4 * sizeOf(shape);
+    } else {
+      if (shape.length !== 4 || shape[2] !== shape[3]) throw bad(`is B1 with shape ${formatShape(shape)}, expected [Cout, Cin, k, k]`);
+      needed = 4 * shape[0] * shape[2] * shape[3] * wordsPerPixel(shape[1]);
+      if (zeros !== undefined && !(Array.isArray(zeros) && zeros.every(isCount))) throw bad('has an invalid zero list');
+    }
+    if (bytes !== needed) throw bad(`has ${bytes} bytes, its dtype and shape ${formatShape(shape)} need ${needed}`);
+    return { name, dtype, shape, offset, bytes, zeros: zeros as number[] | undefined };
+  });
+  const sorted = [...entries].sort((a, b) => a.offset - b.offset);
+  for (let i = 1; i < sorted.length; i++) {
+    if (sorted[i].offset < sorted[i - 1].offset + sorted[i - 1].bytes) throw fail(`corrupt .bnx header: tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap`);
+  }
+  return entries;
+}
+
+/** The architecture configuration, checked field by field, then by the model's own rules. */
+function configFromJson(value: unknown, fail: Fail): ModelConfig {
+  const bad = (problem: string): Error => fail(`corrupt .bnx header: config ${problem}`);
+  if (!isObject(value)) throw bad('is not a JSON object');
+  const int = (key: string): number => {
+    const v = value[key];
+    if (typeof v !== 'number' || !Number.isInteger(v)) throw bad(`field "${key}" must be an integer, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  const four = (key: string): [number, number, number, number] => {
+    const v = value[key];
+    if (!Array.isArray(v) || v.length !== 4 || !v.every((x) => Number.isInteger(x))) throw bad(`field "${key}" must be four integers, got ${JSON.stringify(v)}`);
+    return [v[0], v[1], v[2], v[3]];
+  };
+  const bool = (key: string): boolean => {
+    const v = value[key];
+    if (typeof v !== 'boolean') throw bad(`field "${key}" must be true or false, got ${JSON.stringify(v)}`);
+    return v;
+  };
+  let config: ModelConfig;
+  if (value.arch === 'bnext') {
+    config = {
+      arch: 'bnext', baseWidth: int('baseWidth'), stages: four('stages'), numClasses: int('numClasses'),
+      stemStride: int('stemStride'), inChannels: int('inChannels'), elmAttention: bool('elmAttention'), infoRecoupling: bool('infoRecoupling'),
+    };
+  } else if (value.arch === 'bnext-18') {
+    config = { arch: 'bnext-18', baseWidth: int('baseWidth'), blocksPerLayer: four('blocksPerLayer'), numClasses: int('numClasses'), inChannels: int('inChannels') };
+  } else {
+    throw bad(`has arch ${JSON.stringify(value.arch)}, expected "bnext" or "bnext-18"`);
+  }
+  try {
+    validateConfig(config);
+  } catch (e) {
+    throw bad(`is invalid: ${e instanceof Error ? e.message : String(e)}`);
+  }
+  return config;
+}

@@ -1,0 +1,67 @@
+/**
+ * A small full-precision CNN, the kind of teacher the paper's knowledge distillation needs but
+ * at the scale of the embedded digits: stages of conv3x3-BatchNorm-ReLU blocks, each stage
+ * doubling the width and ending in 2x2 max pooling, then global average pooling and a linear
+ * classifier. Two presets of different complexity serve as strong teacher and assistant.
+ */
+import { Module } from '../nn/module';
+import { Tensor } from '../tensor/tensor';
+import { flatten } from '../tensor/ops/layout';
+import { formatShape } from '../tensor/shape';
+import { Conv2d } from '../nn/layers/conv2d';
+import { BatchNorm2d } from '../nn/layers/batchnorm';
+import { ReLU } from '../nn/layers/activations';
+import { AdaptiveAvgPool2d, MaxPool2d } from '../nn/layers/pooling';
+import { Linear } from '../nn/layers/linear';
+import { Sequential } from '../nn/layers/sequential';
+
+export interface CnnConfig {
+  arch: 'cnn';
+  /** Width of the first stage; each of the `stages` doubles it. */
+  baseWidth: number;
+  stages: number;
+  /** conv-BN-ReLU blocks per stage. */
+  depth: number;
+  numClasses: number;
+  inChannels: number;
+}
+
+export const CNN_PRESETS = {
+  'cnn-s': { baseWidth: 8, stages: 2, depth: 1 },
+  'cnn-m': { baseWidth: 16, stages: 3, depth: 1 },
+} as const satisfies Record<string, Pick<CnnConfig, 'baseWidth' | 'stages' | 'depth'>>;
+
+export type CnnPreset = keyof typeof CNN_PRESETS;
+
+export class Cnn extends Module {
+  readonly features: Sequential;
+  readonly pool: AdaptiveAvgPool2d;
+  readonly fc: Linear;
+
+  constructor(readonly config: CnnConfig) {
+    super();
+    for (const [k, v] of [['base width', config.baseWidth], ['stages', config.stages], ['depth', config.depth], ['classes', config.numClasses], ['input channels', config.inChannels]] as const) {
+      if (!Number.isInteger(v) || v < 1) throw new Error(`cnn: ${k} must be a positive integer, got ${v}`);
+    }
+    const layers: Module[] = [];
+    let channels = config.inChannels;
+    for (let s = 0; s < config.stages; s++) {
+      const width = config.baseWidth * 2 ** s;
+      for (let d = 0; d < config.depth; d++) {
+        layers.push(new Conv2d(channels, width, 3, { padding: 1, bias: false }), new BatchNorm2d(width), new ReLU());
+        channels = width;
+      }
+      layers.push(new MaxPool2d(2));
+    }
+    this.features = this.registerModule('features', new Sequential(...layers));
+    this.pool = this.registerModule('pool', new AdaptiveAvgPool2d(1));
+    this.fc = this.registerModule('fc', new Linear(channels, config.numClasses));
+  }
+
+  forward(x: Tensor): Tensor {
+    if (x.ndim !== 4 || x.shape[1] !== this.config.inChannels) {
+      throw new Error(`cnn: input must be [N, ${this.config.inChannels}, H, W], got ${formatShape(x.shape)}`);
+    }
+    return this.fc.call(flatten(this.pool.call(this.features.call(x)), 1));
+  }
+}

@@ -1,0 +1,127 @@
+/**
+ * The default recipe (`npm start`), the paper's pipeline at the scale of the embedded digits:
+ *
+ * 1. two full-precision teachers of different complexity are trained (an assistant and a
+ *    strong teacher) and scored with Knowledge Complexity (paper Eq. 3);
+ * 2. a small BNext student (one-channel stem) is trained with diversified consecutive KD: the
+ *    gap-sensitive ensemble of [assistant, strong] (Eq. 4), with progressive binarization that
+ *    ends fully binary;
+ * 3. the student is evaluated on the held-out digits with the float engine (and the packed XNOR
+ *    engine), and the run writes its weights, curves and `summary.json`.
+ */
+import { join } from 'node:path';
+import { statSync } from 'node:fs';
+import { loadMnist } from '../data/mnist';
+import { manualSeed } from '../tensor/random';
+import { DigitDataset } from './dataset';
+import { train } from './trainer';
+import { evaluate, floatClassifier } from './evaluate';
+import { prepareRunFolder, writeJson } from './run-folder';
+import { writeCurves } from './curves';
+import { type AnyModelConfig, buildAnyModel, describeConfig, resolveAnyConfig } from '../models/zoo';
+import type { ArchOptions } from '../models/factory';
+import { binaryByEndTemperature, modelIsFullyBinary } from '../optim/temperature';
+import { countParameters, knowledgeComplexity } from '../distill/knowledge-complexity';
+import { ModuleTeacher } from '../distill/teacher';
+import type { Module } from '../nn/module';
+
+export const DIGITS_SIZE = 32;
+export const DIGITS_SHIFT = 2;
+
+/** The student: BNext C=16, stages 1:1:0:0, stride-2 stem, one input channel, 10 classes. */
+export const DIGITS_STUDENT: ArchOptions = { arch: 'bnext', baseWidth: 16, stages: [1, 1, 0, 0], stemStride: 2, inChannels: 1, numClasses: 10 };
+
+export interface RecipeOptions {
+  outDir: string;
+  seed: number;
+  teacherEpochs: number;
+  studentEpochs: number;
+  batchSize: number;
+  teacherLr: number;
+  studentLr: number;
+  student: ArchOptions;
+}
+
+export const RECIPE_DEFAULTS: Omit<RecipeOptions, 'outDir'> = {
+  seed: 0,
+  teacherEpochs: 3,
+  studentEpochs: 4,
+  batchSize: 64,
+  teacherLr: 3e-3,
+  studentLr: 3e-3,
+  student: DIGITS_STUDENT,
+};
+
+export interface TeacherSummary {
+  name: string;
+  params: number;
+  top1: number;
+  kc: number;
+}
+
+export interface RecipeSummary {
+  student: string;
+  testTop1Float: number;
+  testTop1Xnor: number | null;
+  fullyBinary: boolean;
+  seconds: number;
+  teachers: TeacherSummary[];
+  floatBytes: number;
+  packedBytes: number | null;
+}
+
+/** Packs and evaluates the student on the XNOR engine when one is available (see engine/). */
+export type XnorStep = (model: Module, config: AnyModelConfig, test: DigitDataset, outDir: string) => { top1: number; packedBytes: number } | null;
+
+export function runDigitsRecipe(o: RecipeOptions, xnor: XnorStep | null = null): RecipeSummary {
+  const started = performance.now();
+  const digits = loadMnist();
+  const trainSet = new DigitDataset('digits-train', digits.train, DIGITS_SHIFT, DIGITS_SIZE);
+  const testSet = new DigitDataset('digits-test', digits.test, 0, DIGITS_SIZE);
+  const common = { train: trainSet, test: testSet, batchSize: o.batchSize, warmupEpochs: 0, seed: o.seed, maxGradNorm: 5 };
+
+  const teachers: { summary: TeacherSummary; teacher: ModuleTeacher }[] = [];
+  for (const name of ['cnn-s', 'cnn-m']) {
+    const config = resolveAnyConfig({ arch: name, numClasses: 10, inChannels: 1 });
+    const dir = join(o.outDir, 'teachers', name);
+    prepareRunFolder(dir, config, { epochs: o.teacherEpochs, batchSize: o.batchSize, lr: o.teacherLr, seed: o.seed });
+    manualSeed(o.seed);
+    const model = buildAnyModel(config);
+    train({ ...common, name: `teacher ${name}`, model, outDir: dir, epochs: o.teacherEpochs, lr: o.teacherLr, temperature: null, distillation: null });
+    const top1 = evaluate(floatClassifier(model), testSet).top1;
+    const params = countParameters(model);
+    const kc = knowledgeComplexity(params, top1 / 100);
+    console.log(`teacher ${name}: ${describeConfig(config)}, ${params} parameters (${((params * 4) / 1024).toFixed(1)} KiB), held-out top-1 ${top1.toFixed(2)}%, KC ${kc.toFixed(4)}`);
+    teachers.push({ summary: { name, params, top1, kc }, teacher: new ModuleTeacher(name, model, 10) });
+  }
+  // The assistant is the teacher of lower knowledge complexity; the strong one stays throughout.
+  teachers.sort((a, b) => a.summary.kc - b.summary.kc);
+  const [assistant, strong] = teachers;
+
+  const config = resolveAnyConfig(o.student);
+  const dir = join(o.outDir, 'student');
+  prepareRunFolder(dir, config, { epochs: o.studentEpochs, batchSize: o.batchSize, lr: o.studentLr, seed: o.seed, teachers: [strong.summary.name], assistants: [assistant.summary.name] });
+  manualSeed(o.seed);
+  const student = buildAnyModel(config);
+  console.log(`student: ${describeConfig(config)}, ${countParameters(student)} parameters; distilled from [${assistant.summary.name}, ${strong.summary.name}]`);
+  const result = train({
+    ...common, name: 'student', model: student, outDir: dir, epochs: o.studentEpochs, lr: o.studentLr,
+    temperature: binaryByEndTemperature(o.studentEpochs),
+    distillation: { strong: strong.teacher, assistants: [assistant.teacher], form: 'script' },
+  });
+  writeCurves(join(o.outDir, 'curves.png'), result.history);
+  const testTop1Float = evaluate(floatClassifier(student), testSet).top1;
+  const packed = xnor ? xnor(student, config, testSet, o.outDir) : null;
+  const summary: RecipeSummary = {
+    student: describeConfig(config),
+    testTop1Float,
+    testTop1Xnor: packed ? packed.top1 : null,
+    fullyBinary: modelIsFullyBinary(student),
+    seconds: (performance.now() - started) / 1000,
+    teachers: teachers.map((t) => t.summary),
+    floatBytes: statSync(join(dir, 'model.safetensors')).size,
+    packedBytes: packed ? packed.packedBytes : null,
+  };
+  writeJson(join(o.outDir, 'summary.json'), summary);
+  return summary;
+}
