@@ -64,6 +64,14 @@ describe('train/trainer', function () {
     }
   });
 
+  it('refuses to resume a checkpoint of another architecture, listing the differences', () => {
+    const dir = join(root, 'arch');
+    train(options(dir, { stopAfterBatches: 1 }));
+    manualSeed(5);
+    const wider = buildModel(resolveConfig({ arch: 'bnext', baseWidth: 16, stages: [1, 0, 0, 0], numClasses: 10, inChannels: 1 }));
+    expect(() => train(options(dir, { resume: true, model: wider }))).to.throw(/checkpoint-model-0-1\.safetensors does not fit the model: mismatched: feature\.0\.conv1\.weight: expected shape \[16, 1, 3, 3\], found \[8, 1, 3, 3\]/);
+  });
+
   it('refuses to resume a checkpoint of another configuration', () => {
     const dir = join(root, 'other');
     train(options(dir, { stopAfterBatches: 1 }));

@@ -57,6 +57,12 @@ export interface PackedWeights {
   words: Int32Array;
   /** [paddedOutChannels][k·k]: the sum of each tap's ±1 signs (Cin - 2·popcount), for borders. */
   tapSums: Int32Array;
+  /**
+   * [class][paddedOutChannels]: k²·Cin minus the tap sums of the taps that a border class puts
+   * in the zero padding (xnor-conv.ts). A class is (top rows, bottom rows, left columns, right
+   * columns) in the padding, each 0..k//2: 16 classes for 3x3, 1 for 1x1.
+   */
+  borderBase: Int32Array;
   /** Flat [Cout, Cin, k, k] indices of exact zeros (sign 0, packed as +1), increasing. */
   zeros: Int32Array;
 }
@@ -219,7 +225,29 @@ function fromWords(words: Int32Array, cout: number, cin: number, k: number, zero
     for (let j = 0; j < wpp; j++) ones += popcount32(words[t * wpp + j]);
     tapSums[t] = cin - 2 * ones;
   }
-  return { outChannels: cout, inChannels: cin, kernelSize: k, wordsPerPixel: wpp, paddedOutChannels: padded, words, tapSums, zeros };
+  return { outChannels: cout, inChannels: cin, kernelSize: k, wordsPerPixel: wpp, paddedOutChannels: padded, words, tapSums, borderBase: borderBase(tapSums, cin, k, padded), zeros };
+}
+
+/** The per-(border class, output channel) constant of the convolution's store, computed once. */
+function borderBase(tapSums: Int32Array, cin: number, k: number, padded: number): Int32Array {
+  const side = (k >> 1) + 1;
+  const base = new Int32Array(side ** 4 * padded);
+  for (let top = 0; top < side; top++) for (let bottom = 0; bottom < side; bottom++) {
+    for (let left = 0; left < side; left++) for (let right = 0; right < side; right++) {
+      const cls = ((top * side + bottom) * side + left) * side + right;
+      for (let co = 0; co < padded; co++) {
+        let v = k * k * cin;
+        for (let ky = 0; ky < k; ky++) {
+          for (let kx = 0; kx < k; kx++) {
+            const border = ky < top || ky >= k - bottom || kx < left || kx >= k - right;
+            if (border) v -= tapSums[(co * k + ky) * k + kx];
+          }
+        }
+        base[cls * padded + co] = v;
+      }
+    }
+  }
+  return base;
 }
 
 /** The ±1 (and 0) float weight that packed weights stand for: the inverse of `packWeights`. */

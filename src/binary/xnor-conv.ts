@@ -30,7 +30,7 @@
 import { formatShape } from '../tensor/shape';
 import type { PackedActivations, PackedWeights } from './pack';
 import { packedSign } from './pack';
-import { POPCOUNT16 } from './popcount';
+import { type KernelTables, xnorKernelSwar, xnorKernelTable } from './xnor-kernel';
 
 export interface XnorGeometry {
   n: number;
@@ -104,21 +104,17 @@ export function xnorGeometry(input: PackedActivations, weights: PackedWeights, s
   };
 }
 
-/** Per-pixel scratch, grown on demand and reused: start offset, output offset, border class row. */
-let pixelStart = new Int32Array(0);
-let pixelOut = new Int32Array(0);
-let pixelBase = new Int32Array(0);
-let baseTable = new Int32Array(0);
-/** The 16 sums of one block, on their way to the store. */
-const blockSums = new Int32Array(16);
+/** Per-pixel tables, grown on demand and reused from call to call. */
+const tables: KernelTables = {
+  start: new Int32Array(0), outAt: new Int32Array(0), classAt: new Int32Array(0), base: new Int32Array(0), sums: new Int32Array(16),
+};
 
-function scratch(pixels: number, classes: number): void {
-  if (pixelStart.length < pixels) {
-    pixelStart = new Int32Array(pixels);
-    pixelOut = new Int32Array(pixels);
-    pixelBase = new Int32Array(pixels);
+function growTables(pixels: number): void {
+  if (tables.start.length < pixels) {
+    tables.start = new Int32Array(pixels);
+    tables.outAt = new Int32Array(pixels);
+    tables.classAt = new Int32Array(pixels);
   }
-  if (baseTable.length < classes) baseTable = new Int32Array(classes);
 }
 
 /**
@@ -153,181 +149,28 @@ function runBlocked(input: PackedActivations, weights: PackedWeights, g: XnorGeo
   const plane = oh * ow;
   const pixels = g.n * plane;
   const side = pad + 1;
-  const classes = side * side * side * side;
   const coutPad = weights.paddedOutChannels;
-  scratch(pixels, classes * coutPad);
-  borderTable(weights, pad, baseTable);
+  growTables(pixels);
+  tables.base = weights.borderBase;
   for (let b = 0, p = 0; b < g.n; b++) {
     for (let oy = 0; oy < oh; oy++) {
       const rowClass = Math.max(0, pad - oy * s) * side + Math.max(0, oy * s - pad + k - g.height);
       for (let ox = 0; ox < ow; ox++, p++) {
         const colClass = Math.max(0, pad - ox * s) * side + Math.max(0, ox * s - pad + k - g.width);
-        pixelStart[p] = ((b * hp + oy * s) * wp + ox * s) * wpp;
-        pixelOut[p] = b * g.outChannels * plane + oy * ow + ox;
-        pixelBase[p] = (rowClass * side * side + colClass) * coutPad;
+        tables.start[p] = ((b * hp + oy * s) * wp + ox * s) * wpp;
+        tables.outAt[p] = b * g.outChannels * plane + oy * ow + ox;
+        tables.classAt[p] = (rowClass * side * side + colClass) * coutPad;
       }
     }
   }
-  const kernel = popcount === 'table' ? blockedKernel : blockedKernelSwar;
-  kernel(input.words, weights.words, pixels, k, wpp, wp * wpp, coutPad, g.outChannels, plane, out, e);
-}
-
-/**
- * base[class][co] = k²·C minus the ±1 sums of the taps that class puts in the border. A class
- * is (top rows, bottom rows, left columns, right columns) in the border, each 0..pad.
- */
-function borderTable(w: PackedWeights, pad: number, base: Int32Array): void {
-  const k = w.kernelSize;
-  const side = pad + 1;
-  const coutPad = w.paddedOutChannels;
-  const full = k * k * w.inChannels;
-  for (let top = 0; top < side; top++) for (let bottom = 0; bottom < side; bottom++) {
-    for (let left = 0; left < side; left++) for (let right = 0; right < side; right++) {
-      const cls = ((top * side + bottom) * side + left) * side + right;
-      for (let co = 0; co < coutPad; co++) {
-        let v = full;
-        for (let ky = 0; ky < k; ky++) {
-          for (let kx = 0; kx < k; kx++) {
-            const border = ky < top || ky >= k - bottom || kx < left || kx >= k - right;
-            if (border) v -= w.tapSums[co * k * k + ky * k + kx];
-          }
-        }
-        base[cls * coutPad + co] = v;
-      }
-    }
-  }
+  const kernel = popcount === 'table' ? xnorKernelTable : xnorKernelSwar;
+  kernel(input.words, weights.words, tables, { pixels, k, wordsPerPixel: wpp, rowStride: wp * wpp, coutPad, cout: g.outChannels, plane }, out, e);
 }
 
 /** float32((v - center)·scale + shift), then PReLU: the fused BatchNorm + PReLU of one value. */
 function finish(v: number, e: ChannelEpilogue, c: number): number {
   const y = Math.fround((v - e.center[c]) * e.scale[c] + e.shift[c]);
   return y * e.gain[2 * c + +(y > 0)];
-}
-
-/**
- * The hot loop: 4 pixels x 4 output channels, 16 popcount sums over the k rows of k·wpp
- * contiguous words (the k taps of a row are adjacent pixels in the padded input and adjacent
- * taps in the weights), popcount by 16-bit table; then the store of the block.
- */
-function blockedKernel(a: Int32Array, wt: Int32Array, pixels: number, k: number, wpp: number, rowStride: number, coutPad: number, cout: number, plane: number, out: Float32Array, e: ChannelEpilogue): void {
-  const T = POPCOUNT16;
-  const start = pixelStart, sums = blockSums;
-  const rowLen = k * wpp;
-  const wStride = k * rowLen;
-  for (let p0 = 0; p0 < pixels; p0 += 4) {
-    // A last, partial block repeats its last pixel; the repeats are not stored.
-    const b0 = start[p0];
-    const b1 = start[Math.min(p0 + 1, pixels - 1)];
-    const b2 = start[Math.min(p0 + 2, pixels - 1)];
-    const b3 = start[Math.min(p0 + 3, pixels - 1)];
-    for (let co = 0; co < coutPad; co += 4) {
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-      const wb = co * wStride;
-      for (let ky = 0; ky < k; ky++) {
-        const ao = ky * rowStride;
-        const i0 = b0 + ao, i1 = b1 + ao, i2 = b2 + ao, i3 = b3 + ao;
-        const q0 = wb + ky * rowLen, q1 = q0 + wStride, q2 = q1 + wStride, q3 = q2 + wStride;
-        for (let j = 0; j < rowLen; j++) {
-          const a0 = a[i0 + j], a1 = a[i1 + j], a2 = a[i2 + j], a3 = a[i3 + j];
-          const w0 = wt[q0 + j], w1 = wt[q1 + j], w2 = wt[q2 + j], w3 = wt[q3 + j];
-          let x = 0;
-          x = a0 ^ w0; s00 += T[x & 0xffff] + T[x >>> 16];
-          x = a0 ^ w1; s01 += T[x & 0xffff] + T[x >>> 16];
-          x = a0 ^ w2; s02 += T[x & 0xffff] + T[x >>> 16];
-          x = a0 ^ w3; s03 += T[x & 0xffff] + T[x >>> 16];
-          x = a1 ^ w0; s10 += T[x & 0xffff] + T[x >>> 16];
-          x = a1 ^ w1; s11 += T[x & 0xffff] + T[x >>> 16];
-          x = a1 ^ w2; s12 += T[x & 0xffff] + T[x >>> 16];
-          x = a1 ^ w3; s13 += T[x & 0xffff] + T[x >>> 16];
-          x = a2 ^ w0; s20 += T[x & 0xffff] + T[x >>> 16];
-          x = a2 ^ w1; s21 += T[x & 0xffff] + T[x >>> 16];
-          x = a2 ^ w2; s22 += T[x & 0xffff] + T[x >>> 16];
-          x = a2 ^ w3; s23 += T[x & 0xffff] + T[x >>> 16];
-          x = a3 ^ w0; s30 += T[x & 0xffff] + T[x >>> 16];
-          x = a3 ^ w1; s31 += T[x & 0xffff] + T[x >>> 16];
-          x = a3 ^ w2; s32 += T[x & 0xffff] + T[x >>> 16];
-          x = a3 ^ w3; s33 += T[x & 0xffff] + T[x >>> 16];
-        }
-      }
-      sums[0] = s00; sums[1] = s01; sums[2] = s02; sums[3] = s03;
-      sums[4] = s10; sums[5] = s11; sums[6] = s12; sums[7] = s13;
-      sums[8] = s20; sums[9] = s21; sums[10] = s22; sums[11] = s23;
-      sums[12] = s30; sums[13] = s31; sums[14] = s32; sums[15] = s33;
-      storeBlock(out, e, p0, co, pixels, cout, plane);
-    }
-  }
-}
-
-/** The same loop with the SWAR popcount (popcount.ts), kept to measure against the table (bench/xnor.ts). */
-function blockedKernelSwar(a: Int32Array, wt: Int32Array, pixels: number, k: number, wpp: number, rowStride: number, coutPad: number, cout: number, plane: number, out: Float32Array, e: ChannelEpilogue): void {
-  const start = pixelStart, sums = blockSums;
-  const rowLen = k * wpp;
-  const wStride = k * rowLen;
-  for (let p0 = 0; p0 < pixels; p0 += 4) {
-    // A last, partial block repeats its last pixel; the repeats are not stored.
-    const b0 = start[p0];
-    const b1 = start[Math.min(p0 + 1, pixels - 1)];
-    const b2 = start[Math.min(p0 + 2, pixels - 1)];
-    const b3 = start[Math.min(p0 + 3, pixels - 1)];
-    for (let co = 0; co < coutPad; co += 4) {
-      let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s10 = 0, s11 = 0, s12 = 0, s13 = 0;
-      let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s30 = 0, s31 = 0, s32 = 0, s33 = 0;
-      const wb = co * wStride;
-      for (let ky = 0; ky < k; ky++) {
-        const ao = ky * rowStride;
-        const i0 = b0 + ao, i1 = b1 + ao, i2 = b2 + ao, i3 = b3 + ao;
-        const q0 = wb + ky * rowLen, q1 = q0 + wStride, q2 = q1 + wStride, q3 = q2 + wStride;
-        for (let j = 0; j < rowLen; j++) {
-          const a0 = a[i0 + j], a1 = a[i1 + j], a2 = a[i2 + j], a3 = a[i3 + j];
-          const w0 = wt[q0 + j], w1 = wt[q1 + j], w2 = wt[q2 + j], w3 = wt[q3 + j];
-          let x = 0;
-          x = a0 ^ w0; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s00 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a0 ^ w1; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s01 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a0 ^ w2; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s02 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a0 ^ w3; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s03 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a1 ^ w0; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s10 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a1 ^ w1; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s11 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a1 ^ w2; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s12 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a1 ^ w3; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s13 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a2 ^ w0; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s20 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a2 ^ w1; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s21 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a2 ^ w2; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s22 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a2 ^ w3; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s23 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a3 ^ w0; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s30 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a3 ^ w1; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s31 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a3 ^ w2; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s32 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-          x = a3 ^ w3; x -= (x >>> 1) & 0x55555555; x = (x & 0x33333333) + ((x >>> 2) & 0x33333333); s33 += Math.imul((x + (x >>> 4)) & 0x0f0f0f0f, 0x01010101) >>> 24;
-        }
-      }
-      sums[0] = s00; sums[1] = s01; sums[2] = s02; sums[3] = s03;
-      sums[4] = s10; sums[5] = s11; sums[6] = s12; sums[7] = s13;
-      sums[8] = s20; sums[9] = s21; sums[10] = s22; sums[11] = s23;
-      sums[12] = s30; sums[13] = s31; sums[14] = s32; sums[15] = s33;
-      storeBlock(out, e, p0, co, pixels, cout, plane);
-    }
-  }
-}
-
-/**
- * Stores one block: out = base[class][co] - 2·S through the epilogue (finish() written out,
- * the same float32 arithmetic as BatchNorm then PReLU), skipping repeated pixels and padding
- * channels.
- */
-function storeBlock(out: Float32Array, e: ChannelEpilogue, p0: number, co: number, pixels: number, cout: number, plane: number): void {
-  const base = baseTable, sums = blockSums;
-  const center = e.center, scale = e.scale, shift = e.shift, gain = e.gain;
-  const channels = Math.min(4, cout - co);
-  const count = Math.min(4, pixels - p0);
-  for (let i = 0; i < count; i++) {
-    const o = pixelOut[p0 + i] + co * plane;
-    const bt = pixelBase[p0 + i] + co;
-    for (let c = 0; c < channels; c++) {
-      const ch = co + c;
-      const y = Math.fround((base[bt + c] - 2 * sums[4 * i + c] - center[ch]) * scale[ch] + shift[ch]);
-      out[o + c * plane] = y * gain[2 * ch + +(y > 0)];
-    }
-  }
 }
 
 /** Each zero input was counted as +1 times the packed weight of every tap that reads it. */

@@ -33,7 +33,7 @@ import { formatShape } from '../tensor/shape';
 import { noGrad } from '../autograd/graph';
 import { conv2d } from '../tensor/ops/conv';
 import { batchNorm } from '../tensor/ops/normalization';
-import { avgPool2d, maxPool2d } from '../tensor/ops/pool';
+import { maxPool2d } from '../tensor/ops/pool';
 import { add, relu, sigmoid } from '../tensor/ops/elementwise';
 import { matmul } from '../tensor/ops/matmul';
 import { transpose } from '../tensor/ops/layout';
@@ -51,7 +51,7 @@ import type { ModelConfig } from '../models/config';
 import { type PackedActivations, type PackedWeights, packActivations } from '../binary/pack';
 import { batchNormEpilogue, type ChannelEpilogue, xnorConv2d } from '../binary/xnor-conv';
 import { binaryConvs, packBinaryWeights } from './binary-weights';
-import { type ChannelNorm, channelNorm, finishUnit, mixMean, type OutputSlot, preluInto, preluMean } from './fused';
+import { type ChannelNorm, channelNorm, finishUnit, mixMean, type OutputSlot, pool2x2, preluInto, preluMean } from './fused';
 
 export interface PackedModel {
   readonly config: ModelConfig;
@@ -106,8 +106,28 @@ function floatConv(conv: Conv2d): (x: Tensor) => Tensor {
   return (x) => conv2d(x, w, b, conv.options);
 }
 
+/**
+ * Float buffers kept from run to run, one per (unit, role), replaced when the input size
+ * changes: a run then allocates almost nothing. Every buffer is overwritten whole by its
+ * producer before it is read.
+ */
+class Buffers {
+  private readonly kept = new Map<string, Float32Array>();
+
+  take(key: string, size: number): Float32Array {
+    let b = this.kept.get(key);
+    if (!b || b.length !== size) {
+      b = new Float32Array(size);
+      this.kept.set(key, b);
+    }
+    return b;
+  }
+}
+
 /** Everything one binary unit needs, resolved once. */
 interface UnitPlan {
+  /** Names the unit's buffers. */
+  id: number;
   kind: 'attention' | 'ffn';
   stride: number;
   moveBias: Float32Array;
@@ -116,8 +136,10 @@ interface UnitPlan {
   branch: ChannelEpilogue;
   /** activation1 (ELM-Attention's residual PReLU). */
   resSlope: Float32Array | null;
-  /** The residual's resampling: 2x2 average pooling (BNext), pool + 1x1 conv + BN (BNext-18). */
-  resample: ((x: Tensor) => Tensor) | null;
+  /** BNext, stride 2: the residual and the mix input are 2x2 average pooled. */
+  pooled: boolean;
+  /** BNext-18 where the shape changes: 2x2 average pool, then 1x1 conv and BatchNorm. */
+  downsample: ((pooled: Tensor) => Tensor) | null;
   /** BNext-18 recouples with the residual (ELM) or the unpooled input (FFN), BNext with the pooled input. */
   mixWithResidual: boolean;
   recouple: { scale: Float32Array; oneMinus: Float32Array; gate: (pooled: Tensor) => Tensor } | null;
@@ -127,6 +149,8 @@ interface UnitPlan {
 class Compiler {
   /** Packing scratch shared by every unit (the engine runs one unit at a time). */
   private readonly scratch: PackedActivations = packActivations(new Float32Array(0), [0, 0, 0, 0], 0);
+  private readonly buffers = new Buffers();
+  private units = 0;
 
   constructor(private readonly weights: Map<string, PackedWeights>, private readonly keys: Map<Module, string>) {}
 
@@ -167,24 +191,26 @@ class Compiler {
   }
 
   /** Units in sequence, then (BNext) one FFN or two whose outputs are concatenated on channels. */
-  private block(chain: BinaryUnit[], parallel: BinaryUnit[]): Step {
+  private block(chain: BinaryUnit[], branches: BinaryUnit[]): Step {
     const seq = chain.map((u) => this.unit(u));
-    const par = parallel.map((u) => this.unit(u));
-    const scratch = this.scratch;
+    const par = branches.map((u) => this.unit(u));
+    const serial = par.length === 1 ? [...seq, ...par] : seq;
+    const parallel = par.length > 1 ? par : [];
+    const { scratch, buffers } = this;
     return (x) => {
       let y = x;
-      for (const plan of [...seq, ...par.slice(0, par.length === 1 ? 1 : 0)]) {
+      for (const plan of serial) {
         const shape = unitOutputShape(plan, y.shape);
-        const data = new Float32Array(shape[0] * shape[1] * shape[2] * shape[3]);
-        runUnit(plan, y, scratch, { data, offset: 0, total: shape[1] });
+        const data = buffers.take(`${plan.id}.out`, shape[0] * shape[1] * shape[2] * shape[3]);
+        runUnit(plan, y, scratch, buffers, { data, offset: 0, total: shape[1] });
         y = new Tensor(data, shape);
       }
-      if (par.length < 2) return y;
+      if (parallel.length === 0) return y;
       // FFN_1 and FFN_2 write their halves of the concatenation directly.
-      const [n, c, h, w] = unitOutputShape(par[0], y.shape);
-      const total = c * par.length;
-      const cat = new Float32Array(n * total * h * w);
-      par.forEach((plan, i) => runUnit(plan, y, scratch, { data: cat, offset: i * c, total }));
+      const [n, c, h, w] = unitOutputShape(parallel[0], y.shape);
+      const total = c * parallel.length;
+      const cat = buffers.take(`${parallel[0].id}.cat`, n * total * h * w);
+      parallel.forEach((plan, i) => runUnit(plan, y, scratch, buffers, { data: cat, offset: i * c, total }));
       return new Tensor(cat, [n, total, h, w]);
     };
   }
@@ -199,14 +225,8 @@ class Compiler {
     const clampsInEval = bnext18 ? !attention : u.binaryConv.kernelSize === 1;
     const n1 = u.norm1;
     const branch = batchNormEpilogue(n1.runningMean.data, n1.runningVar.data, n1.weight.data, n1.bias.data, n1.eps, u.activation2.weight.data);
-    let resample: ((x: Tensor) => Tensor) | null = null;
-    if (bnext18) {
-      const ds = (u as BinaryUnit & { downsample?: Sequential | null }).downsample ?? null;
-      if (ds) resample = sequentialDownsample(ds);
-    } else if (u.pooling) {
-      const p = u.pooling;
-      resample = (x) => avgPool2d(x, p.kernel, { stride: p.stride, padding: p.padding });
-    }
+    const ds = bnext18 ? (u as BinaryUnit & { downsample?: Sequential | null }).downsample ?? null : null;
+    if (!bnext18 && u.pooling) requirePool2x2(u.pooling);
     let recouple: UnitPlan['recouple'] = null;
     if (u.scale && u.se) {
       const scale = Float32Array.from(u.scale.data, (s) => (clampsInEval ? Math.min(1, Math.max(0, s)) : s));
@@ -217,13 +237,15 @@ class Compiler {
     // FFN without Info-Recoupling leaves norm2 unused: out = main + res.
     const norm2 = attention || recouple ? channelNorm(n2.runningMean.data, n2.runningVar.data, n2.weight.data, n2.bias.data, n2.eps) : null;
     return {
+      id: this.units++,
       kind: attention ? 'attention' : 'ffn',
       stride: u.binaryConv.stride,
       moveBias: u.move.bias.data.slice(),
       weights,
       branch,
       resSlope: attention ? u.activation1.weight.data.slice() : null,
-      resample,
+      pooled: !bnext18 && u.pooling !== null,
+      downsample: ds ? sequentialDownsample(ds) : null,
       mixWithResidual: bnext18,
       recouple,
       norm2,
@@ -245,15 +267,35 @@ class Compiler {
   }
 }
 
-/** BNext-18's shortcut: average pool, 1x1 conv, BatchNorm (official `downsample`). */
-function sequentialDownsample(ds: Sequential): (x: Tensor) => Tensor {
+/** The shortcut pooling of BNext's stride-2 units and BNext-18's downsample: 2x2, stride 2. */
+function requirePool2x2(pool: Module): void {
+  if (!(pool instanceof AvgPool2d) || pool.kernel !== 2 || pool.stride !== 2 || pool.padding !== 0) {
+    throw new Error('packed engine: shortcut pooling must be AvgPool2d(2, stride 2, padding 0)');
+  }
+}
+
+/** BNext-18's shortcut after its 2x2 pool: 1x1 conv, BatchNorm (official `downsample`). */
+function sequentialDownsample(ds: Sequential): (pooled: Tensor) => Tensor {
   const [pool, conv, bn] = ds.layers;
-  if (!(pool instanceof AvgPool2d) || !(conv instanceof Conv2d) || !(bn instanceof BatchNorm2d)) {
+  requirePool2x2(pool);
+  if (!(conv instanceof Conv2d) || !(bn instanceof BatchNorm2d) || ds.layers.length !== 3) {
     throw new Error('packed engine: BNext-18 downsample must be [AvgPool2d, Conv2d, BatchNorm2d]');
   }
   const c = floatConv(conv);
   const norm = evalNorm(bn);
-  return (x) => norm(c(avgPool2d(x, pool.kernel, { stride: pool.stride, padding: pool.padding })));
+  return (pooled) => norm(c(pooled));
+}
+
+/** 2x2 average pooling of x, or of PReLU(x) with `slope`, into `out`. */
+function pooled2x2(x: Tensor, slope: Float32Array | null, out: Float32Array): Tensor {
+  const [n, c, h, w] = x.shape;
+  pool2x2(x.data, slope, n, c, h, w, out);
+  return new Tensor(out, [n, c, h >> 1, w >> 1]);
+}
+
+function pooledSize(x: Tensor): number {
+  const [n, c, h, w] = x.shape;
+  return n * c * (h >> 1) * (w >> 1);
 }
 
 /** The squeeze-and-expand gate from the pooled mix: sigmoid(conv(relu(conv(pooled)))). */
@@ -275,23 +317,28 @@ function unitOutputShape(plan: UnitPlan, shape: readonly number[]): [number, num
 }
 
 /** One unit: packed binary branch, residual, recoupling gate, fused end into `out`. */
-function runUnit(plan: UnitPlan, input: Tensor, scratch: PackedActivations, out: OutputSlot): void {
+function runUnit(plan: UnitPlan, input: Tensor, scratch: PackedActivations, buffers: Buffers, out: OutputSlot): void {
   const [n, c] = input.shape;
   const [, cout, oh, ow] = unitOutputShape(plan, input.shape);
   const plane = oh * ow;
   const packed = packActivations(input.data, input.shape, plan.weights.kernelSize >> 1, plan.moveBias, scratch);
-  const main = new Float32Array(n * cout * plane);
+  const main = buffers.take(`${plan.id}.main`, n * cout * plane);
+  const take = (role: string, size: number): Float32Array => buffers.take(`${plan.id}.${role}`, size);
   xnorConv2d(packed, plan.weights, plan.stride, main, plan.branch);
 
+  // The residual: PReLU'd for ELM-Attention, pooled where the unit halves the map.
   let res: Tensor;
   if (plan.resSlope) {
-    const act = new Float32Array(input.size);
-    preluInto(input.data, plan.resSlope, n, c, input.shape[2] * input.shape[3], act);
-    res = new Tensor(act, input.shape);
+    if (plan.pooled) res = pooled2x2(input, plan.resSlope, take('res', pooledSize(input)));
+    else if (plan.downsample) res = plan.downsample(pooled2x2(input, plan.resSlope, take('res', pooledSize(input))));
+    else {
+      const act = take('res', input.size);
+      preluInto(input.data, plan.resSlope, n, c, input.shape[2] * input.shape[3], act);
+      res = new Tensor(act, input.shape);
+    }
   } else {
-    res = input;
+    res = plan.pooled ? pooled2x2(input, null, take('res', pooledSize(input))) : input;
   }
-  if (plan.resample) res = plan.resample(res);
   if (res.shape[1] !== cout || res.shape[2] !== oh || res.shape[3] !== ow) {
     throw new Error(`packed engine: residual ${formatShape(res.shape)} does not match the binary branch [${n}, ${cout}, ${oh}, ${ow}]`);
   }
@@ -302,8 +349,8 @@ function runUnit(plan: UnitPlan, input: Tensor, scratch: PackedActivations, out:
     let inp: Tensor;
     if (plan.mixWithResidual) inp = plan.kind === 'attention' ? res : input; // BNext-18
     else if (plan.kind === 'ffn') inp = res; // BNext: the (pooled) input, which is the FFN's residual
-    else inp = plan.resample ? plan.resample(input) : input;
-    const pooled = new Float32Array(n * cout);
+    else inp = plan.pooled ? pooled2x2(input, null, take('inp', pooledSize(input))) : input;
+    const pooled = take('pooled', n * cout);
     mixMean(inp.data, main, scale, oneMinus, n, cout, plane, pooled);
     gate = plan.recouple.gate(new Tensor(pooled, [n, cout, 1, 1])).data;
   }

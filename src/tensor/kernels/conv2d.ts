@@ -7,9 +7,13 @@
  *   forward          out_g [Cout/g x P] = W_g [Cout/g x K] * col [K x P]        (+ bias)
  *   backward input   dcol  [K x P]      = W_g^T [K x Cout/g] * dY_g [Cout/g x P], then col2im
  *   backward filter  dW_g  [Cout/g x K] += dY_g [Cout/g x P] * col^T [P x K]   (over the batch)
- * A 1x1 convolution with stride 1 and no padding needs no im2col: the input plane already is
- * the column matrix. Large images are processed in bands of output rows so the column buffer
- * stays bounded (COL_BUDGET floats); it is module-level scratch, grown on demand.
+ * Small images are batched: the column matrices of as many images as fit in COL_BUDGET floats
+ * sit side by side, so each of the three is one GEMM per chunk of images with N = images * P
+ * (the outputs and output gradients are copied between NCHW planes and the [Cout x images * P]
+ * matrix around it). An image too large for that goes alone, in bands of output rows so the
+ * column buffer stays bounded; a 1x1 convolution with stride 1 and no padding then needs no
+ * im2col at all, as its input plane already is the column matrix. Buffers are module-level
+ * scratch, grown on demand.
  *
  * The *Reference functions are the direct loops: the oracle of the specs and the "naive"
  * line of the benchmark.
@@ -76,10 +80,17 @@ export function conv2dGeometry(xShape: Shape, wShape: Shape, p: Conv2dParams, op
 /** Most floats the column buffer holds at once (4 MB). */
 const COL_BUDGET = 1 << 20;
 let colScratch = new Float32Array(0);
+let rowScratch = new Float32Array(0);
 
 function colBuffer(size: number): Float32Array {
   if (colScratch.length < size) colScratch = new Float32Array(size);
   return colScratch;
+}
+
+/** Scratch for one chunk's output (or output gradient) rows, [Cout/groups x images * P]. */
+function rowBuffer(size: number): Float32Array {
+  if (rowScratch.length < size) rowScratch = new Float32Array(size);
+  return rowScratch;
 }
 
 /** Whether the input planes are already the column matrix (1x1, stride 1, no padding). */
@@ -92,6 +103,34 @@ function bandRows(g: Conv2dGeometry, depth: number): number {
   return Math.max(1, Math.min(g.outH, Math.floor(COL_BUDGET / (depth * g.outW))));
 }
 
+/**
+ * Images per GEMM. Small maps (BNext's late stages are 4x4 and 2x2) make a per-image GEMM
+ * hopeless: N = P = 4 fills half a micro-tile, the weight block is re-packed for every image, and
+ * the filter gradient's depth would be P (4-16 products per store of the tile). So as many
+ * images as fit in COL_BUDGET go side by side into one column matrix; 1 means one image at a time,
+ * in bands of output rows.
+ */
+function imagesPerGemm(g: Conv2dGeometry, depth: number): number {
+  return Math.max(1, Math.min(g.n, Math.floor(COL_BUDGET / (depth * g.outH * g.outW))));
+}
+
+/**
+ * Copies one chunk of NCHW planes (channels c0 .. c0+rows-1 of images n0 .. n0+images-1) into the
+ * matrix [rows x images * plane], image by image along the columns, or back when `toMatrix` is
+ * false (overwriting the planes).
+ */
+function gatherPlanes(t: Float32Array, channels: number, c0: number, rows: number, n0: number, images: number, plane: number, m: Float32Array, toMatrix: boolean): void {
+  const width = images * plane;
+  for (let i = 0; i < images; i++) {
+    for (let r = 0; r < rows; r++) {
+      const at = ((n0 + i) * channels + c0 + r) * plane;
+      const mAt = r * width + i * plane;
+      if (toMatrix) for (let p = 0; p < plane; p++) m[mAt + p] = t[at + p];
+      else for (let p = 0; p < plane; p++) t[at + p] = m[mAt + p];
+    }
+  }
+}
+
 /** out[n, co, oy, ox] = bias[co] + sum over ci, ky, kx of x[n, ci, iy, ix] * w[co, ci, ky, kx]. Overwrites out. */
 export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, out: Float32Array): void {
   const cInG = g.cIn / g.groups;
@@ -99,9 +138,27 @@ export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Arr
   const depth = cInG * g.kh * g.kw;
   const inPlane = g.h * g.w;
   const outPlane = g.outH * g.outW;
+  const images = imagesPerGemm(g, depth);
+  if (images > 1) {
+    const col = colBuffer(depth * images * outPlane);
+    const rows = rowBuffer(cOutG * images * outPlane);
+    for (let grp = 0; grp < g.groups; grp++) {
+      const weights = { data: w, offset: grp * cOutG * depth, ld: depth, trans: false };
+      for (let n0 = 0; n0 < g.n; n0 += images) {
+        const count = Math.min(images, g.n - n0);
+        const width = count * outPlane;
+        for (let i = 0; i < count; i++) im2col(x, ((n0 + i) * g.cIn + grp * cInG) * inPlane, g, cInG, 0, g.outH, col, i * outPlane, width);
+        // The GEMM adds onto the bias, as the per-image path does, so both round alike.
+        if (bias) for (let co = 0; co < cOutG; co++) rows.fill(bias[grp * cOutG + co], co * width, (co + 1) * width);
+        sgemm(cOutG, width, depth, weights, { data: col, offset: 0, ld: width, trans: false }, rows, 0, width, bias !== null);
+        gatherPlanes(out, g.cOut, grp * cOutG, cOutG, n0, count, outPlane, rows, false);
+      }
+    }
+    return;
+  }
   const pointwise = isPointwise(g);
-  const rows = bandRows(g, depth);
-  const col = pointwise ? colScratch : colBuffer(depth * rows * g.outW);
+  const bandHeight = bandRows(g, depth);
+  const col = pointwise ? colScratch : colBuffer(depth * bandHeight * g.outW);
   for (let n = 0; n < g.n; n++) {
     for (let grp = 0; grp < g.groups; grp++) {
       const xOff = (n * g.cIn + grp * cInG) * inPlane;
@@ -114,8 +171,8 @@ export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Arr
         sgemm(cOutG, outPlane, depth, weights, { data: x, offset: xOff, ld: inPlane, trans: false }, out, outOff, outPlane, bias !== null);
         continue;
       }
-      for (let oy0 = 0; oy0 < g.outH; oy0 += rows) {
-        const oy1 = Math.min(g.outH, oy0 + rows);
+      for (let oy0 = 0; oy0 < g.outH; oy0 += bandHeight) {
+        const oy1 = Math.min(g.outH, oy0 + bandHeight);
         const width = (oy1 - oy0) * g.outW;
         im2col(x, xOff, g, cInG, oy0, oy1, col);
         sgemm(cOutG, width, depth, weights, { data: col, offset: 0, ld: width, trans: false }, out, outOff + oy0 * g.outW, outPlane, bias !== null);
@@ -131,9 +188,26 @@ export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2d
   const depth = cInG * g.kh * g.kw;
   const inPlane = g.h * g.w;
   const outPlane = g.outH * g.outW;
+  const images = imagesPerGemm(g, depth);
+  if (images > 1) {
+    const col = colBuffer(depth * images * outPlane);
+    const rows = rowBuffer(cOutG * images * outPlane);
+    dx.fill(0, 0, g.n * g.cIn * inPlane);
+    for (let grp = 0; grp < g.groups; grp++) {
+      const weightsT = { data: w, offset: grp * cOutG * depth, ld: depth, trans: true };
+      for (let n0 = 0; n0 < g.n; n0 += images) {
+        const count = Math.min(images, g.n - n0);
+        const width = count * outPlane;
+        gatherPlanes(dy, g.cOut, grp * cOutG, cOutG, n0, count, outPlane, rows, true);
+        sgemm(depth, width, cOutG, weightsT, { data: rows, offset: 0, ld: width, trans: false }, col, 0, width, false);
+        for (let i = 0; i < count; i++) col2im(col, g, cInG, 0, g.outH, dx, ((n0 + i) * g.cIn + grp * cInG) * inPlane, i * outPlane, width);
+      }
+    }
+    return;
+  }
   const pointwise = isPointwise(g);
-  const rows = bandRows(g, depth);
-  const col = pointwise ? colScratch : colBuffer(depth * rows * g.outW);
+  const bandHeight = bandRows(g, depth);
+  const col = pointwise ? colScratch : colBuffer(depth * bandHeight * g.outW);
   if (!pointwise) dx.fill(0, 0, g.n * g.cIn * inPlane);
   for (let n = 0; n < g.n; n++) {
     for (let grp = 0; grp < g.groups; grp++) {
@@ -144,8 +218,8 @@ export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2d
         sgemm(depth, outPlane, cOutG, weightsT, { data: dy, offset: dyOff, ld: outPlane, trans: false }, dx, dxOff, inPlane, false);
         continue;
       }
-      for (let oy0 = 0; oy0 < g.outH; oy0 += rows) {
-        const oy1 = Math.min(g.outH, oy0 + rows);
+      for (let oy0 = 0; oy0 < g.outH; oy0 += bandHeight) {
+        const oy1 = Math.min(g.outH, oy0 + bandHeight);
         const width = (oy1 - oy0) * g.outW;
         sgemm(depth, width, cOutG, weightsT, { data: dy, offset: dyOff + oy0 * g.outW, ld: outPlane, trans: false }, col, 0, width, false);
         col2im(col, g, cInG, oy0, oy1, dx, dxOff);
@@ -161,11 +235,27 @@ export function conv2dBackwardFilter(dy: Float32Array, x: Float32Array, g: Conv2
   const depth = cInG * g.kh * g.kw;
   const inPlane = g.h * g.w;
   const outPlane = g.outH * g.outW;
-  const pointwise = isPointwise(g);
-  const rows = bandRows(g, depth);
-  const col = pointwise ? colScratch : colBuffer(depth * rows * g.outW);
-  // Every GEMM below adds onto dw, one image and band at a time.
+  const images = imagesPerGemm(g, depth);
+  // Every GEMM below adds onto dw, one chunk of images (or one image and band) at a time.
   dw.fill(0, 0, g.cOut * depth);
+  if (images > 1) {
+    const col = colBuffer(depth * images * outPlane);
+    const rows = rowBuffer(cOutG * images * outPlane);
+    for (let grp = 0; grp < g.groups; grp++) {
+      const dwOff = grp * cOutG * depth;
+      for (let n0 = 0; n0 < g.n; n0 += images) {
+        const count = Math.min(images, g.n - n0);
+        const width = count * outPlane;
+        for (let i = 0; i < count; i++) im2col(x, ((n0 + i) * g.cIn + grp * cInG) * inPlane, g, cInG, 0, g.outH, col, i * outPlane, width);
+        gatherPlanes(dy, g.cOut, grp * cOutG, cOutG, n0, count, outPlane, rows, true);
+        sgemm(cOutG, depth, width, { data: rows, offset: 0, ld: width, trans: false }, { data: col, offset: 0, ld: width, trans: true }, dw, dwOff, depth, true);
+      }
+    }
+    return;
+  }
+  const pointwise = isPointwise(g);
+  const bandHeight = bandRows(g, depth);
+  const col = pointwise ? colScratch : colBuffer(depth * bandHeight * g.outW);
   for (let n = 0; n < g.n; n++) {
     for (let grp = 0; grp < g.groups; grp++) {
       const xOff = (n * g.cIn + grp * cInG) * inPlane;
@@ -175,8 +265,8 @@ export function conv2dBackwardFilter(dy: Float32Array, x: Float32Array, g: Conv2
         sgemm(cOutG, depth, outPlane, { data: dy, offset: dyOff, ld: outPlane, trans: false }, { data: x, offset: xOff, ld: inPlane, trans: true }, dw, dwOff, depth, true);
         continue;
       }
-      for (let oy0 = 0; oy0 < g.outH; oy0 += rows) {
-        const oy1 = Math.min(g.outH, oy0 + rows);
+      for (let oy0 = 0; oy0 < g.outH; oy0 += bandHeight) {
+        const oy1 = Math.min(g.outH, oy0 + bandHeight);
         const width = (oy1 - oy0) * g.outW;
         im2col(x, xOff, g, cInG, oy0, oy1, col);
         sgemm(cOutG, depth, width, { data: dy, offset: dyOff + oy0 * g.outW, ld: outPlane, trans: false }, { data: col, offset: 0, ld: width, trans: true }, dw, dwOff, depth, true);

@@ -11,13 +11,21 @@
  * col2im is the adjoint: it adds every column entry back onto the input position it was read
  * from (several entries meet on one position when windows overlap).
  *
- * Working on a band of output rows bounds the column buffer on large images.
+ * Working on a band of output rows bounds the column buffer on large images. Several images can
+ * share one column matrix side by side (one GEMM for the whole batch, see conv2d.ts): `colOffset`
+ * is where this image's first column starts and `ldCol` the row stride of the whole matrix.
+ *
+ * BNext's late stages have 4x4 and 2x2 maps, so a row segment here is often 2-4 values: the
+ * padding is zeroed with plain loops, not `fill`, whose call costs more than such a write.
  */
 import type { Conv2dGeometry } from './conv2d';
 
-export function im2col(x: Float32Array, xOffset: number, g: Conv2dGeometry, channels: number, oy0: number, oy1: number, col: Float32Array): void {
+export function im2col(
+  x: Float32Array, xOffset: number, g: Conv2dGeometry, channels: number, oy0: number, oy1: number,
+  col: Float32Array, colOffset = 0, ldCol = (oy1 - oy0) * g.outW,
+): void {
   const { h, w, outW, kh, kw, strideH, strideW, padH, padW, dilH, dilW } = g;
-  let d = 0;
+  let row = colOffset;
   for (let c = 0; c < channels; c++) {
     const plane = xOffset + c * h * w;
     for (let ky = 0; ky < kh; ky++) {
@@ -26,12 +34,13 @@ export function im2col(x: Float32Array, xOffset: number, g: Conv2dGeometry, chan
         const xShift = kx * dilW - padW;
         const oxLo = firstValid(xShift, strideW, outW);
         const oxHi = endValid(xShift, strideW, w, outW, oxLo);
+        let d = row;
         for (let oy = oy0; oy < oy1; oy++) {
           const iy = oy * strideH + yShift;
           if (iy < 0 || iy >= h) {
-            col.fill(0, d, d + outW);
+            for (let ox = 0; ox < outW; ox++) col[d + ox] = 0;
           } else {
-            if (oxLo > 0) col.fill(0, d, d + oxLo);
+            for (let ox = 0; ox < oxLo; ox++) col[d + ox] = 0;
             let s = plane + iy * w + oxLo * strideW + xShift;
             if (strideW === 1) {
               for (let ox = oxLo; ox < oxHi; ox++) col[d + ox] = x[s++];
@@ -41,19 +50,23 @@ export function im2col(x: Float32Array, xOffset: number, g: Conv2dGeometry, chan
                 s += strideW;
               }
             }
-            if (oxHi < outW) col.fill(0, d + oxHi, d + outW);
+            for (let ox = oxHi; ox < outW; ox++) col[d + ox] = 0;
           }
           d += outW;
         }
+        row += ldCol;
       }
     }
   }
 }
 
 /** Adds col (laid out as im2col writes it) onto dx; positions in the padding are dropped. */
-export function col2im(col: Float32Array, g: Conv2dGeometry, channels: number, oy0: number, oy1: number, dx: Float32Array, dxOffset: number): void {
+export function col2im(
+  col: Float32Array, g: Conv2dGeometry, channels: number, oy0: number, oy1: number, dx: Float32Array, dxOffset: number,
+  colOffset = 0, ldCol = (oy1 - oy0) * g.outW,
+): void {
   const { h, w, outW, kh, kw, strideH, strideW, padH, padW, dilH, dilW } = g;
-  let d = 0;
+  let row = colOffset;
   for (let c = 0; c < channels; c++) {
     const plane = dxOffset + c * h * w;
     for (let ky = 0; ky < kh; ky++) {
@@ -62,6 +75,7 @@ export function col2im(col: Float32Array, g: Conv2dGeometry, channels: number, o
         const xShift = kx * dilW - padW;
         const oxLo = firstValid(xShift, strideW, outW);
         const oxHi = endValid(xShift, strideW, w, outW, oxLo);
+        let d = row;
         for (let oy = oy0; oy < oy1; oy++) {
           const iy = oy * strideH + yShift;
           if (iy >= 0 && iy < h) {
@@ -73,6 +87,7 @@ export function col2im(col: Float32Array, g: Conv2dGeometry, channels: number, o
           }
           d += outW;
         }
+        row += ldCol;
       }
     }
   }

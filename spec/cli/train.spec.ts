@@ -1,0 +1,61 @@
+/**
+ * `bnext train` refuses bad input before training starts: a teacher logits file of the wrong
+ * shape or class count, an output folder it cannot write (a checkpoint of another architecture:
+ * spec/train/trainer.spec.ts).
+ */
+import { expect } from 'chai';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { writeNpy } from '../../src/io/npy';
+
+function bnext(args: string[]): { status: number | null; stderr: string; stdout: string } {
+  const r = spawnSync(process.execPath, ['bin/bnext.mjs', ...args], { encoding: 'utf8' });
+  return { status: r.status, stderr: r.stderr, stdout: r.stdout };
+}
+
+const TINY = ['--base-width', '8', '--stages', '1,0,0,0', '--epochs', '1'];
+
+describe('cli: bnext train bad input @slow', function () {
+  this.timeout(120_000);
+  let dir: string;
+  before(() => (dir = mkdtempSync(join(tmpdir(), 'bnext-train-cli-'))));
+  after(() => rmSync(dir, { recursive: true, force: true }));
+
+  it('refuses teacher logits with the wrong number of rows, naming the file and both numbers', () => {
+    const f = join(dir, 'teacher.npy');
+    writeNpy(f, { dtype: 'F32', shape: [100, 10], data: new Float32Array(1000) });
+    const out = join(dir, 'run1');
+    const r = bnext(['train', ...TINY, '--teacher-logits', f, '--out', out]);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/teacher\.npy: teacher logits have 100 rows but the training data has 7996 samples/);
+    expect(existsSync(out)).to.equal(false);
+  });
+
+  it('refuses teacher logits with the wrong number of classes', () => {
+    const f = join(dir, 'teacher12.npy');
+    writeNpy(f, { dtype: 'F32', shape: [7996, 12], data: new Float32Array(7996 * 12) });
+    const r = bnext(['train', ...TINY, '--teacher-logits', f, '--out', join(dir, 'run2')]);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/teacher12\.npy: .*12 .*10/);
+  });
+
+  it('refuses an output folder it cannot write', function () {
+    if (process.getuid && process.getuid() === 0) {
+      // root writes anywhere: use a path under a regular file instead of a read-only folder.
+      const file = join(dir, 'a-file');
+      writeFileSync(file, 'x');
+      const r = bnext(['train', ...TINY, '--out', join(file, 'run')]);
+      expect(r.status).to.equal(1);
+      expect(r.stderr).to.match(/cannot write the output folder .*a-file\/run/);
+      return;
+    }
+    const ro = join(dir, 'readonly');
+    mkdirSync(ro);
+    chmodSync(ro, 0o500);
+    const r = bnext(['train', ...TINY, '--out', join(ro, 'run')]);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/cannot write the output folder/);
+  });
+});
