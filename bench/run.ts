@@ -10,6 +10,7 @@ const modules: [string, () => Promise<{ default: BenchModule }>][] = [
   ['float', () => import('./float')],
   ['data', () => import('./data')],
   ['xnor', () => import('./xnor')],
+  ['train', () => import('./train')],
 ];
 
 async function main(): Promise<void> {

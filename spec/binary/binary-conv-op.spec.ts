@@ -70,6 +70,9 @@ describe('binary/binary-conv-op', () => {
     const signs = nearSigns(rng, [4, 8, 3, 3]);
     const off = withFloatBinaryConvs(() => binaryConv2d(x, signs, { stride: 1, padding: 1 }));
     expect([...off.data]).to.deep.equal([...conv2d(x, signs, null, { stride: 1, padding: 1 }).data]);
+    // Too thin to pay (Cin·k² = 8 < 32): float, so not integers for these near-±1 values.
+    const thin = binaryConv2d(x, nearSigns(rng, [4, 8, 1, 1], 0), { stride: 1, padding: 0 });
+    expect(thin.data.every(Number.isInteger)).to.equal(false);
   });
 
   it('is what BinaryConv2d runs in training once its weights are fully binary', () => {

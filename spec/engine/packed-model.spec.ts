@@ -52,6 +52,18 @@ describe('engine/packed-model', () => {
     expect(() => packModel(m18)).to.throw(/layer1\.0\.Attention\.binary_conv: temperature .* not below 0\.00001/);
   });
 
+  it('gives the same logits run after run, and after a run at another size (reused buffers)', () => {
+    const model = randomModel({ arch: 'bnext', baseWidth: 8, stages: [1, 1, 0, 0], numClasses: 10 }, 'reuse');
+    const engine = packModel(model);
+    const rng = new Rng('reuse input');
+    const x = randomInput(rng, [2, 3, 16, 16]);
+    const first = [...engine.run(x).data];
+    expect([...engine.run(x).data]).to.deep.equal(first);
+    const other = randomInput(rng, [1, 3, 24, 8]);
+    expect([...engine.run(other).data]).to.deep.equal([...noGrad(() => model.call(other)).data]);
+    expect([...engine.run(x).data]).to.deep.equal(first);
+  });
+
   it('keeps its own copy of the float parameters', () => {
     const model = randomModel({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10 }, 'copy');
     const x = randomInput(new Rng('copy input'), [1, 3, 8, 8]);

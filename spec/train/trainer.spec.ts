@@ -20,6 +20,16 @@ function subset(set: DigitSet, n: number, every: number): DigitSet {
   return { images, labels, count: n };
 }
 
+/** The message of the error `p` rejects with (fails the test if it resolves). */
+async function failure(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+  } catch (err) {
+    return (err as Error).message;
+  }
+  throw new Error('expected a rejection');
+}
+
 describe('train/trainer', function () {
   this.timeout(300_000);
   let root: string;
@@ -39,9 +49,9 @@ describe('train/trainer', function () {
     };
   }
 
-  it('resumes bit-identically after an interruption mid-epoch or at an epoch boundary @slow', () => {
+  it('resumes bit-identically after an interruption mid-epoch or at an epoch boundary @slow', async () => {
     const full = options(join(root, 'full'));
-    const result = train(full);
+    const result = await train(full);
     expect(result.completed).to.equal(true);
     expect(result.history).to.have.length(3);
     expect(modelIsFullyBinary(full.model)).to.equal(true);
@@ -49,10 +59,10 @@ describe('train/trainer', function () {
 
     for (const stopAt of [2, 3, 7]) {
       const dir = join(root, `stop${stopAt}`);
-      const first = train(options(dir, { stopAfterBatches: stopAt }));
+      const first = await train(options(dir, { stopAfterBatches: stopAt }));
       expect(first.completed, `stopped after ${stopAt}`).to.equal(false);
       // A fresh process would build a fresh model: do the same, then resume from disk.
-      const resumed = train(options(dir, { resume: true }));
+      const resumed = await train(options(dir, { resume: true }));
       expect(resumed.completed).to.equal(true);
       const weights = readStateDict(join(dir, 'model.safetensors'));
       for (const [key, value] of reference) {
@@ -64,17 +74,17 @@ describe('train/trainer', function () {
     }
   });
 
-  it('refuses to resume a checkpoint of another architecture, listing the differences', () => {
+  it('refuses to resume a checkpoint of another architecture, listing the differences', async () => {
     const dir = join(root, 'arch');
-    train(options(dir, { stopAfterBatches: 1 }));
+    await train(options(dir, { stopAfterBatches: 1 }));
     manualSeed(5);
     const wider = buildModel(resolveConfig({ arch: 'bnext', baseWidth: 16, stages: [1, 0, 0, 0], numClasses: 10, inChannels: 1 }));
-    expect(() => train(options(dir, { resume: true, model: wider }))).to.throw(/checkpoint-model-0-1\.safetensors does not fit the model: mismatched: feature\.0\.conv1\.weight: expected shape \[16, 1, 3, 3\], found \[8, 1, 3, 3\]/);
+    expect(await failure(train(options(dir, { resume: true, model: wider })))).to.match(/checkpoint-model-0-1\.safetensors does not fit the model: mismatched: feature\.0\.conv1\.weight: expected shape \[16, 1, 3, 3\], found \[8, 1, 3, 3\]/);
   });
 
-  it('refuses to resume a checkpoint of another configuration', () => {
+  it('refuses to resume a checkpoint of another configuration', async () => {
     const dir = join(root, 'other');
-    train(options(dir, { stopAfterBatches: 1 }));
-    expect(() => train(options(dir, { resume: true, batchSize: 8 }))).to.throw(/checkpoint\.json: the checkpoint is of another run configuration/);
+    await train(options(dir, { stopAfterBatches: 1 }));
+    expect(await failure(train(options(dir, { resume: true, batchSize: 8 })))).to.match(/checkpoint\.json: the checkpoint is of another run configuration/);
   });
 });

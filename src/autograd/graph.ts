@@ -62,17 +62,29 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-function accumulate(into: Map<Tensor, Tensor>, t: Tensor, g: Tensor): void {
+/**
+ * Adds gradient g of tensor t into `into`. The first contribution is stored as given (rules may
+ * hand the same tensor to several inputs, so it is not ours to change); the second allocates the
+ * sum, which is recorded in `owned` so that any further contributions add into it in place.
+ */
+function accumulate(into: Map<Tensor, Tensor>, owned: Set<Tensor>, t: Tensor, g: Tensor): void {
   const prev = into.get(t);
   if (!prev) {
     into.set(t, g);
     return;
   }
+  const b = g.data;
+  if (owned.has(prev)) {
+    const a = prev.data;
+    for (let i = 0; i < a.length; i++) a[i] += b[i];
+    return;
+  }
   const sum = new Float32Array(g.size);
   const a = prev.data;
-  const b = g.data;
   for (let i = 0; i < sum.length; i++) sum[i] = a[i] + b[i];
-  into.set(t, new Tensor(sum, t.shape));
+  const total = new Tensor(sum, t.shape);
+  owned.add(total);
+  into.set(t, total);
 }
 
 /**
@@ -93,12 +105,15 @@ export function backward(root: Tensor, gradient?: Tensor): void {
   }
   const order = topologicalOrder(root);
   const grads = new Map<Tensor, Tensor>([[root, seed]]);
+  const owned = new Set<Tensor>();
   noGrad(() => {
     for (let i = order.length - 1; i >= 0; i--) {
       const t = order[i];
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
+      // Once handed to a rule, g may come back as another tensor's gradient: no longer ours.
+      owned.delete(g);
       if (!t.node || t.retainsGrad) {
         t.grad = t.grad ? addInto(t.grad, g) : new Tensor(g.data.slice(), t.shape);
       }
@@ -113,7 +128,7 @@ export function backward(root: Tensor, gradient?: Tensor): void {
         if (!shapesEqual(ig.shape, input.shape)) {
           throw new Error(`backward: rule for ${node.op} gave input ${k} a gradient of shape ${formatShape(ig.shape)}, expected ${formatShape(input.shape)}`);
         }
-        accumulate(grads, input, ig);
+        accumulate(grads, owned, input, ig);
       }
     }
   });

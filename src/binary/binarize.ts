@@ -36,7 +36,12 @@ export function binaryActivation(x: Tensor, options: BinaryActivationOptions = {
   for (let i = 0; i < out.length; i++) {
     const v = d[i];
     const replace = f32((v < -clip ? -clip : v > clip ? clip : v) + offset);
-    out[i] = f32(f32(signOf(v) - replace) + replace);
+    // sign(v) from the comparisons as numbers, not a branch: on activations the sign is a coin
+    // flip, which V8's branches mispredict (about 3x slower measured). sign(NaN) = 0 here, where
+    // signOf gives NaN, and sign(-0) = +0: the result is the same, as replace is NaN then and
+    // (±0 - r) + r rounds alike.
+    const sign = +(v > 0) - +(v < 0);
+    out[i] = f32(f32(sign - replace) + replace);
   }
   return record('SignSTE', [x], new Tensor(out, x.shape), { clip });
 }

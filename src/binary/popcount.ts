@@ -3,8 +3,8 @@
  * dot product of n bits is n - 2·popcount(a XOR b)). JavaScript has no popcount instruction, so
  * two software forms are offered and measured against each other in bench/xnor.ts:
  *
- * - a 16-bit lookup table: two table loads per word (the faster one in our measurements, see
- *   docs/bnx-format.md "Kernel" and shared/notes/cpu-kernels.md);
+ * - a 16-bit lookup table: two table loads per word (5-30% faster than SWAR in the kernel on
+ *   this machine, bench/xnor.ts; shared/notes/cpu-kernels.md found the same);
  * - SWAR ("SIMD within a register"): bit counts of pairs, nibbles and bytes summed by shifts
  *   and masks, then the four byte counts added by one multiplication.
  *

@@ -11,12 +11,12 @@
  * the border (the pixel's "border class": 16 for 3x3, 1 for 1x1). The correction is folded
  * into the constant of the final store:
  *     out = base[class][co] - 2·S,   base[class][co] = k²·C - Σ_{border taps} tapSum[co][tap]
- * with S the popcount sum over all k² taps and tapSum = Σ of the tap's ±1 weights.
+ * with S the popcount sum over all k² taps and tapSum = Σ of the tap's ±1 weights; `base` is
+ * computed once per packed weight (pack.ts, `borderBase`).
  *
- * Blocking: 4 output pixels (consecutive in N·outH·outW order, so a block may span rows and
- * images) by 4 output channels; every loaded word serves 4 XORs. The popcount is a 16-bit table
- * lookup (popcount.ts; bench/xnor.ts measures SWAR against it). The inner loop allocates nothing
- * and tests nothing: stride and border are in the per-pixel start offsets.
+ * The loops (xnor-kernel.ts) block 4 output pixels by 4 output channels and count bits with a
+ * 16-bit table (or SWAR, for the benchmark); this file prepares their per-pixel tables (start
+ * offset, output offset, border class), so the loops hold no test for stride or border.
  *
  * Exact zeros (sign 0, packed as +1 and listed by pack.ts) are subtracted afterwards, one by
  * one: true = computed - Σ_{zero inputs} w' - Σ_{zero weights} a, with w' the packed weight
@@ -27,7 +27,6 @@
  * with exactly the float ops' arithmetic (tensor/ops/normalization.ts, activation.ts), so fusing
  * them into the store changes no bit of their result.
  */
-import { formatShape } from '../tensor/shape';
 import type { PackedActivations, PackedWeights } from './pack';
 import { packedSign } from './pack';
 import { type KernelTables, xnorKernelSwar, xnorKernelTable } from './xnor-kernel';
@@ -236,13 +235,4 @@ function applyEpilogue(out: Float32Array, g: XnorGeometry, e: ChannelEpilogue): 
       for (let i = 0; i < plane; i++) out[o + i] = finish(out[o + i], e, co);
     }
   }
-}
-
-/** The output shape [N, Cout, outH, outW] of a geometry. */
-export function outputShape(g: XnorGeometry): number[] {
-  return [g.n, g.outChannels, g.outHeight, g.outWidth];
-}
-
-export function describeGeometry(g: XnorGeometry): string {
-  return `${formatShape([g.n, g.inChannels, g.height, g.width])} * ${g.kernelSize}x${g.kernelSize}/${g.stride} -> ${formatShape(outputShape(g))}`;
 }

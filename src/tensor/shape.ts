@@ -93,6 +93,64 @@ export function broadcastIndex(shape: Shape, outShape: Shape): Int32Array {
   return index;
 }
 
+/**
+ * How to walk a broadcast output with plain strided loops instead of an index map: the output
+ * dimensions coalesced as far as every operand allows, and each operand's stride (in elements,
+ * 0 where it is broadcast) along each of them. Kernels run the last dimension as their inner loop
+ * and an odometer over the others.
+ *
+ * Coalescing drops output dimensions of size 1 and merges neighbours that every operand walks
+ * contiguously (or not at all), so BNext's [N, C, H, W] op [1, C, 1, 1] becomes three loops
+ * [N, C, H·W] with the small operand's strides [0, 1, 0], and [N, C, H, W] op [N, C, 1, 1] two
+ * loops [N·C, H·W] with strides [1, 0]. There is always at least one dimension.
+ */
+export interface BroadcastLoops {
+  /** Extent of each coalesced dimension, outermost first. */
+  sizes: number[];
+  /** For each operand, its stride along each coalesced dimension. */
+  strides: number[][];
+}
+
+export function broadcastLoops(shapes: readonly Shape[], outShape: Shape): BroadcastLoops {
+  const nd = outShape.length;
+  const own = shapes.map((shape) => {
+    const offset = nd - shape.length;
+    const st = stridesOf(shape);
+    return outShape.map((_, d) => (d < offset || shape[d - offset] === 1 ? 0 : st[d - offset]));
+  });
+  const sizes: number[] = [];
+  const strides: number[][] = shapes.map(() => []);
+  for (let d = 0; d < nd; d++) {
+    const size = outShape[d];
+    if (size === 1) continue;
+    const last = sizes.length - 1;
+    // Merge into the previous dimension when stepping it equals stepping `size` times along this one.
+    if (last >= 0 && own.every((st, i) => strides[i][last] === st[d] * size)) {
+      sizes[last] *= size;
+      own.forEach((st, i) => (strides[i][last] = st[d]));
+      continue;
+    }
+    sizes.push(size);
+    own.forEach((st, i) => strides[i].push(st[d]));
+  }
+  if (sizes.length === 0) {
+    sizes.push(1);
+    strides.forEach((st) => st.push(0));
+  }
+  return { sizes, strides };
+}
+
+/**
+ * A tensor [N, C, ...] seen as N·C planes of `inner` values, plane p belonging to channel p % C
+ * (per-channel ops: PReLU). Below rank 2 there is one channel and one plane of everything.
+ */
+export function channelPlanes(shape: Shape): { channels: number; inner: number } {
+  const size = sizeOf(shape);
+  const channels = shape.length >= 2 ? shape[1] : 1;
+  const planes = shape.length >= 2 ? shape[0] * channels : 1;
+  return { channels, inner: size > 0 ? size / planes : 1 };
+}
+
 /** Resolves a possibly negative dimension index against a rank, with an error naming the op. */
 export function normalizeDim(dim: number, ndim: number, op: string): number {
   const d = dim < 0 ? dim + ndim : dim;

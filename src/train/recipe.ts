@@ -11,6 +11,7 @@
  */
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { loadMnist } from '../data/mnist';
 import { manualSeed } from '../tensor/random';
 import { DigitDataset } from './dataset';
@@ -40,6 +41,11 @@ export interface RecipeOptions {
   teacherLr: number;
   studentLr: number;
   student: ArchOptions;
+  /**
+   * Worker threads for data-parallel training of teachers and student (trainer.ts `workers`);
+   * by default 2 on a machine with two cores or more, as the script runs on several GPUs.
+   */
+  workers: number;
 }
 
 export const RECIPE_DEFAULTS: Omit<RecipeOptions, 'outDir'> = {
@@ -50,6 +56,7 @@ export const RECIPE_DEFAULTS: Omit<RecipeOptions, 'outDir'> = {
   teacherLr: 3e-3,
   studentLr: 3e-3,
   student: DIGITS_STUDENT,
+  workers: availableParallelism() >= 2 ? 2 : 1,
 };
 
 export interface TeacherSummary {
@@ -73,21 +80,21 @@ export interface RecipeSummary {
 /** Packs and evaluates the student on the XNOR engine when one is available (see engine/). */
 export type XnorStep = (model: Module, config: AnyModelConfig, test: DigitDataset, outDir: string) => { top1: number; packedBytes: number } | null;
 
-export function runDigitsRecipe(o: RecipeOptions, xnor: XnorStep | null = null): RecipeSummary {
+export async function runDigitsRecipe(o: RecipeOptions, xnor: XnorStep | null = null): Promise<RecipeSummary> {
   const started = performance.now();
   const digits = loadMnist();
   const trainSet = new DigitDataset('digits-train', digits.train, DIGITS_SHIFT, DIGITS_SIZE);
   const testSet = new DigitDataset('digits-test', digits.test, 0, DIGITS_SIZE);
-  const common = { train: trainSet, test: testSet, batchSize: o.batchSize, warmupEpochs: 0, seed: o.seed, maxGradNorm: 5 };
+  const common = { train: trainSet, test: testSet, batchSize: o.batchSize, warmupEpochs: 0, seed: o.seed, maxGradNorm: 5, workers: o.workers };
 
   const teachers: { summary: TeacherSummary; teacher: ModuleTeacher }[] = [];
   for (const name of ['cnn-s', 'cnn-m']) {
     const config = resolveAnyConfig({ arch: name, numClasses: 10, inChannels: 1 });
     const dir = join(o.outDir, 'teachers', name);
-    prepareRunFolder(dir, config, { epochs: o.teacherEpochs, batchSize: o.batchSize, lr: o.teacherLr, seed: o.seed });
+    prepareRunFolder(dir, config, { epochs: o.teacherEpochs, batchSize: o.batchSize, lr: o.teacherLr, seed: o.seed, workers: o.workers });
     manualSeed(o.seed);
     const model = buildAnyModel(config);
-    train({ ...common, name: `teacher ${name}`, model, outDir: dir, epochs: o.teacherEpochs, lr: o.teacherLr, temperature: null, distillation: null });
+    await train({ ...common, name: `teacher ${name}`, model, outDir: dir, epochs: o.teacherEpochs, lr: o.teacherLr, temperature: null, distillation: null });
     const top1 = evaluate(floatClassifier(model), testSet).top1;
     const params = countParameters(model);
     const kc = knowledgeComplexity(params, top1 / 100);
@@ -100,11 +107,11 @@ export function runDigitsRecipe(o: RecipeOptions, xnor: XnorStep | null = null):
 
   const config = resolveAnyConfig(o.student);
   const dir = join(o.outDir, 'student');
-  prepareRunFolder(dir, config, { epochs: o.studentEpochs, batchSize: o.batchSize, lr: o.studentLr, seed: o.seed, teachers: [strong.summary.name], assistants: [assistant.summary.name] });
+  prepareRunFolder(dir, config, { epochs: o.studentEpochs, batchSize: o.batchSize, lr: o.studentLr, seed: o.seed, workers: o.workers, teachers: [strong.summary.name], assistants: [assistant.summary.name] });
   manualSeed(o.seed);
   const student = buildAnyModel(config);
   console.log(`student: ${describeConfig(config)}, ${countParameters(student)} parameters; distilled from [${assistant.summary.name}, ${strong.summary.name}]`);
-  const result = train({
+  const result = await train({
     ...common, name: 'student', model: student, outDir: dir, epochs: o.studentEpochs, lr: o.studentLr,
     temperature: binaryByEndTemperature(o.studentEpochs),
     distillation: { strong: strong.teacher, assistants: [assistant.teacher], form: 'script' },

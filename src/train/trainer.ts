@@ -28,6 +28,7 @@ import { evaluate, floatClassifier } from './evaluate';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
 import { type LogRecord, writeLog } from './log';
 import { ProgressBar } from './progress';
+import { DataParallel, type ShardResult } from '../parallel/data-parallel';
 
 export interface Distillation {
   strong: Teacher;
@@ -59,6 +60,13 @@ export interface TrainOptions {
   stopAfterBatches?: number;
   /** Draw a progress bar (default true). */
   progress?: boolean;
+  /**
+   * Worker threads for data-parallel training (default 1: this thread alone). With W > 1 each
+   * batch is split into W shards trained as PyTorch's DistributedDataParallel trains them on W
+   * GPUs: BatchNorm sees the shard, gradients are averaged (see parallel/data-parallel.ts).
+   * A checkpoint resumes under any worker count; bit-identically under the same one.
+   */
+  workers?: number;
 }
 
 export interface TrainResult {
@@ -73,7 +81,7 @@ function fingerprint(o: TrainOptions): string {
   return JSON.stringify({ name: o.name, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, train: o.train.count });
 }
 
-export function train(o: TrainOptions): TrainResult {
+export async function train(o: TrainOptions): Promise<TrainResult> {
   mkdirSync(o.outDir, { recursive: true });
   const optimizer = new AdamW(bnextParamGroups(o.model, { lr: o.lr, ...(o.betas ? { betas: o.betas } : {}) }));
   const scheduler = new CosineLRScheduler(optimizer.groups, bnextSchedule(o.epochs, o.warmupEpochs));
@@ -91,7 +99,13 @@ export function train(o: TrainOptions): TrainResult {
   process.on('SIGINT', onSignal);
   let batchesRun = 0;
   const started = performance.now() - (state ? state.seconds * 1000 : 0);
+  let group: DataParallel | null = null;
   try {
+    const workers = o.workers ?? 1;
+    if (workers !== 1) {
+      const teachers = o.distillation ? [o.distillation.strong, ...o.distillation.assistants] : [];
+      group = await DataParallel.start({ workers, model: o.model, teachers });
+    }
     for (let epoch = state ? state.epoch : 0; epoch < o.epochs; epoch++) {
       // Resuming inside this epoch (a checkpoint at an epoch boundary starts the epoch afresh).
       const midEpoch = state !== null && state.epoch === epoch && state.batch > 0 ? state : null;
@@ -113,14 +127,20 @@ export function train(o: TrainOptions): TrainResult {
         const { x, y } = o.train.batch(indices, rng);
         o.model.train();
         optimizer.zeroGrad(true);
-        const logits = o.model.call(x);
-        const loss = teachers.length > 0
-          ? gapSensitiveLoss(logits, teachers.map((t) => t.logits({ images: x, indices })), o.distillation!.form).loss
-          : crossEntropy(logits, y);
-        loss.backward();
+        let shards: ShardResult[];
+        if (group) {
+          shards = await group.computeGradients({ x, y, indices }, teachers, o.distillation ? o.distillation.form : 'script');
+        } else {
+          const logits = o.model.call(x);
+          const loss = teachers.length > 0
+            ? gapSensitiveLoss(logits, teachers.map((t) => t.logits({ images: x, indices })), o.distillation!.form).loss
+            : crossEntropy(logits, y);
+          loss.backward();
+          shards = [{ logits, y, loss: loss.item() }];
+        }
         clipGradNorm(optimizer.parameters(), o.maxGradNorm);
         noGrad(() => optimizer.step());
-        addBatch(metrics, logits, y, loss.item());
+        for (const shard of shards) addBatch(metrics, shard.logits, shard.y, shard.loss);
         seen += indices.length;
         batchesRun++;
         const s = summarize(metrics);
@@ -162,6 +182,7 @@ export function train(o: TrainOptions): TrainResult {
     }
   } finally {
     process.off('SIGINT', onSignal);
+    await group?.close();
   }
   writeStateDict(join(o.outDir, 'model.safetensors'), o.model);
   return { history, completed: true, seconds: (performance.now() - started) / 1000 };

@@ -1,25 +1,36 @@
 /** Backward rules of PReLU, softmax and log-softmax. */
 import { Tensor } from '../../tensor/tensor';
 import { splitAround } from '../../tensor/ops/activation';
+import { channelPlanes } from '../../tensor/shape';
 import type { GradientRule } from '../node';
+
+/** [value if x <= 0, value if x > 0] of dx and of the slope's gradient term: branch-free selects. */
+const gradient = new Float64Array(2);
+const slopeTerm = new Float64Array(2);
 
 /** dx = dy where x > 0, else w·dy; dw[c] = sum of dy·x over the non-positive x of channel c. */
 export const preluGrad: GradientRule<'PRelu'> = (dy, { inputs: [x, weight] }) => {
-  const channels = x.ndim >= 2 ? x.shape[1] : 1;
-  const inner = x.ndim >= 2 ? x.size / (x.shape[0] * channels) : 1;
+  const { channels, inner } = channelPlanes(x.shape);
   const shared = weight.shape[0] === 1;
   const dx = new Float32Array(x.size);
   const dw = new Float64Array(weight.size);
-  for (let i = 0; i < x.size; i++) {
-    const c = shared ? 0 : Math.floor(i / inner) % channels;
-    const v = x.data[i];
-    const g = dy.data[i];
-    if (v > 0) {
-      dx[i] = g;
-    } else {
-      dx[i] = weight.data[c] * g;
-      dw[c] += g * v;
+  const d = x.data;
+  const g = dy.data;
+  for (let base = 0, c = 0; base < dx.length; base += inner, c = c + 1 === channels ? 0 : c + 1) {
+    const slope = weight.data[shared ? 0 : c];
+    let sum = 0;
+    // Branch-free: each comparison picks a slot of `gradient` / `slopeTerm` (signs are coin flips).
+    slopeTerm[1] = 0;
+    for (let i = base; i < base + inner; i++) {
+      const v = d[i];
+      const positive = +(v > 0);
+      gradient[0] = slope * g[i];
+      gradient[1] = g[i];
+      dx[i] = gradient[positive];
+      slopeTerm[0] = g[i] * v;
+      sum += slopeTerm[positive];
     }
+    dw[shared ? 0 : c] += sum;
   }
   return [new Tensor(dx, x.shape), new Tensor(Float32Array.from(dw), weight.shape)];
 };

@@ -1,5 +1,11 @@
-/** Backward rules of the elementwise ops. Broadcast inputs get their gradient summed back. */
+/**
+ * Backward rules of the elementwise ops. Broadcast inputs get their gradient summed back. The
+ * binary rules skip inputs that need no gradient (constants, buffers), and form the gradient of a
+ * broadcast factor of a product with one fused multiply-and-sum instead of a full-size product.
+ */
 import { Tensor } from '../../tensor/tensor';
+import { broadcastLoops, type Shape, shapesEqual, sizeOf } from '../../tensor/shape';
+import { sumToShapeKernel } from '../../tensor/kernels/elementwise';
 import { compare, div, log, mul, neg, pow, powScalar, sign, sub, sumToShape, where } from '../../tensor/ops/elementwise';
 import { zeros } from '../../tensor/create';
 import type { GradientRule } from '../node';
@@ -34,13 +40,36 @@ export const powScalarGrad: GradientRule<'PowScalar'> = (dy, { inputs: [x], attr
   exponent === 0 ? zeros(x.shape) : mul(dy, mul(powScalar(x, exponent - 1), exponent)),
 ];
 
-export const addGrad: GradientRule<'Add'> = (dy, { inputs: [a, b] }) => [sumToShape(dy, a.shape), sumToShape(dy, b.shape)];
-export const subGrad: GradientRule<'Sub'> = (dy, { inputs: [a, b] }) => [sumToShape(dy, a.shape), sumToShape(neg(dy), b.shape)];
-export const mulGrad: GradientRule<'Mul'> = (dy, { inputs: [a, b] }) => [sumToShape(mul(dy, b), a.shape), sumToShape(mul(dy, a), b.shape)];
+/**
+ * sumToShape(mul(t, factor), shape) without the full-size product: the gradient of the broadcast
+ * operand of a product (BNext's scale [1, C, 1, 1] and attention gate [N, C, 1, 1]). `factor`
+ * and `shape` broadcast to t's shape (the product's inputs do). Each product is exact in float64,
+ * so this rounds once per sum.
+ */
+function sumProductToShape(t: Tensor, factor: Tensor, shape: Shape): Tensor {
+  if (shapesEqual(shape, t.shape)) return mul(t, factor);
+  const sums = new Float64Array(sizeOf(shape));
+  sumToShapeKernel(t.data, broadcastLoops([shape, factor.shape], t.shape), sums, factor.data);
+  return new Tensor(Float32Array.from(sums), shape);
+}
+
+export const addGrad: GradientRule<'Add'> = (dy, { inputs: [a, b] }) => [
+  a.requiresGrad ? sumToShape(dy, a.shape) : null,
+  b.requiresGrad ? sumToShape(dy, b.shape) : null,
+];
+/** Negating after the sum is exact and touches only the (often broadcast, small) gradient. */
+export const subGrad: GradientRule<'Sub'> = (dy, { inputs: [a, b] }) => [
+  a.requiresGrad ? sumToShape(dy, a.shape) : null,
+  b.requiresGrad ? neg(sumToShape(dy, b.shape)) : null,
+];
+export const mulGrad: GradientRule<'Mul'> = (dy, { inputs: [a, b] }) => [
+  a.requiresGrad ? sumProductToShape(dy, b, a.shape) : null,
+  b.requiresGrad ? sumProductToShape(dy, a, b.shape) : null,
+];
 /** d(a/b)/db = -a/b² = -(a/b)/b. */
 export const divGrad: GradientRule<'Div'> = (dy, { inputs: [a, b], output }) => [
-  sumToShape(div(dy, b), a.shape),
-  sumToShape(neg(div(mul(dy, output), b)), b.shape),
+  a.requiresGrad ? sumToShape(div(dy, b), a.shape) : null,
+  b.requiresGrad ? sumToShape(neg(div(mul(dy, output), b)), b.shape) : null,
 ];
 
 /** d(a^b)/da = b·a^(b-1); d(a^b)/db = a^b·ln a, taken as 0 where a = 0 (PyTorch's convention). */

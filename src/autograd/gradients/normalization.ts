@@ -19,14 +19,23 @@ export const batchNormGrad: GradientRule<'BatchNorm'> = (dy, { inputs: [x, weigh
       const base = (b * c + ch) * inner;
       const m = mean[ch];
       const s = invstd[ch];
-      let a1 = 0;
-      let a2 = 0;
-      for (let i = 0; i < inner; i++) {
-        a1 += g[base + i];
-        a2 += g[base + i] * (d[base + i] - m) * s;
+      // Σ dy and Σ dy·(x - μ) (σ⁻¹ applied once after), each as two interleaved partial sums:
+      // one running sum per quantity would wait on every add's latency.
+      let a1 = 0, a2 = 0, b1 = 0, b2 = 0;
+      const end = base + inner;
+      let i = base;
+      for (; i + 1 < end; i += 2) {
+        a1 += g[i];
+        a2 += g[i] * (d[i] - m);
+        b1 += g[i + 1];
+        b2 += g[i + 1] * (d[i + 1] - m);
       }
-      sumDy[ch] += a1;
-      sumDyXhat[ch] += a2;
+      if (i < end) {
+        a1 += g[i];
+        a2 += g[i] * (d[i] - m);
+      }
+      sumDy[ch] += a1 + b1;
+      sumDyXhat[ch] += (a2 + b2) * s;
     }
   }
   let dx: Tensor | null = null;

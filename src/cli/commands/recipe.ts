@@ -1,9 +1,9 @@
 /** `bnext recipe` (what `npm start` runs): the paper's training pipeline on the embedded digits. */
 import type { Command } from '../command';
-import { intOption, numberOption, parseArgs } from '../args';
+import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { RECIPE_DEFAULTS, runDigitsRecipe } from '../../train/recipe';
 
-const USAGE = `usage: bnext recipe [--out DIR] [--seed S] [--teacher-epochs N] [--student-epochs N] [--batch-size B]
+const USAGE = `usage: bnext recipe [--out DIR] [--seed S] [--teacher-epochs N] [--student-epochs N] [--batch-size B] [--workers N]
 
 Trains two full-precision teachers (cnn-s, cnn-m) on the embedded digits, prints their accuracy,
 size and Knowledge Complexity, distills them into a BNext student with progressive binarization
@@ -15,15 +15,19 @@ teachers/, student/ (checkpoint, log, weights), curves.png and summary.json.
   --teacher-epochs N     (default ${RECIPE_DEFAULTS.teacherEpochs})
   --student-epochs N     (default ${RECIPE_DEFAULTS.studentEpochs})
   --batch-size B         (default ${RECIPE_DEFAULTS.batchSize})
-  --lr LR                the student's peak learning rate (default ${RECIPE_DEFAULTS.studentLr})`;
+  --lr LR                the student's peak learning rate (default ${RECIPE_DEFAULTS.studentLr})
+  --workers N            worker threads, data-parallel as PyTorch DDP on N GPUs (default
+                         ${RECIPE_DEFAULTS.workers} here: 2 with two cores or more; 1 trains on this thread alone)`;
 
 export const recipe: Command = {
   name: 'recipe',
   summary: 'the default recipe (npm start): teachers, KC, a distilled fully binary BNext on the digits',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, ['out', 'seed', 'teacher-epochs', 'student-epochs', 'batch-size', 'lr'], [], 'recipe');
-    const s = runDigitsRecipe({
+    const args = parseArgs(argv, ['out', 'seed', 'teacher-epochs', 'student-epochs', 'batch-size', 'lr', 'workers'], [], 'recipe');
+    const workers = intOption(args, 'workers', RECIPE_DEFAULTS.workers, 'recipe');
+    if (workers < 1) throw new UsageError(`recipe: --workers must be at least 1, got ${workers}`);
+    const s = await runDigitsRecipe({
       ...RECIPE_DEFAULTS,
       outDir: args.options.get('out') ?? 'runs/digits',
       seed: intOption(args, 'seed', RECIPE_DEFAULTS.seed, 'recipe'),
@@ -31,6 +35,7 @@ export const recipe: Command = {
       studentEpochs: intOption(args, 'student-epochs', RECIPE_DEFAULTS.studentEpochs, 'recipe'),
       batchSize: intOption(args, 'batch-size', RECIPE_DEFAULTS.batchSize, 'recipe'),
       studentLr: numberOption(args, 'lr', RECIPE_DEFAULTS.studentLr, 'recipe'),
+      workers,
     });
     const engine = s.testTop1Xnor !== null ? `${s.testTop1Xnor.toFixed(2)}% on the packed XNOR engine, ${s.testTop1Float.toFixed(2)}% on the float engine` : `${s.testTop1Float.toFixed(2)}% on the float engine`;
     console.log(`held-out top-1 of the ${s.fullyBinary ? 'fully binary' : 'NOT fully binary'} student: ${engine} (${s.seconds.toFixed(0)} s)`);

@@ -44,9 +44,11 @@ ${ARCH_USAGE}
   --seed S                 seed of initialisation, shuffling and augmentation (default 0)
   --out DIR                run folder (default runs/<name>)
   --name NAME              run name (default train)
+  --workers N              worker threads, data-parallel as PyTorch DDP on N GPUs: each batch is
+                           split into N shards (BatchNorm per shard), gradients averaged (default 1)
   --resume                 continue from the checkpoint in the run folder`;
 
-const TRAIN_VALUED = ['epochs', 'batch-size', 'lr', 'warmup', 'betas', 'temperature', 'teacher', 'teacher-logits', 'assistant', 'assistant-logits', 'kd', 'seed', 'out', 'name'];
+const TRAIN_VALUED = ['epochs', 'batch-size', 'lr', 'warmup', 'betas', 'temperature', 'teacher', 'teacher-logits', 'assistant', 'assistant-logits', 'kd', 'seed', 'out', 'name', 'workers'];
 
 export interface TrainCliResult {
   config: AnyModelConfig;
@@ -70,6 +72,8 @@ export async function runTrain(argv: string[]): Promise<TrainCliResult> {
   const lr = numberOption(args, 'lr', 2e-3, 'train');
   const warmup = intOption(args, 'warmup', 0, 'train');
   const seed = intOption(args, 'seed', 0, 'train');
+  const workers = intOption(args, 'workers', 1, 'train');
+  if (workers < 1) throw new UsageError(`train: --workers must be at least 1, got ${workers}`);
   if (epochs < 1 || batchSize < 1 || !(lr > 0) || warmup < 0) throw new UsageError('train: epochs, batch size and lr must be positive, warm-up non-negative');
   let betas: [number, number] | undefined;
   const b = args.options.get('betas');
@@ -102,13 +106,13 @@ export async function runTrain(argv: string[]): Promise<TrainCliResult> {
   const strong = strongArgs.length ? teacherFrom(strongArgs[0][0], strongArgs[0][1], trainSet.count, config.numClasses) : null;
   const assistants = assistantArgs.map(([a, isFile]) => teacherFrom(a, isFile, trainSet.count, config.numClasses));
 
-  prepareRunFolder(outDir, config, { epochs, batchSize, lr, warmup, betas: betas ?? null, temperature: schedule, kd, seed, teachers: strongArgs.map(([a]) => a), assistants: assistantArgs.map(([a]) => a) });
+  prepareRunFolder(outDir, config, { epochs, batchSize, lr, warmup, betas: betas ?? null, temperature: schedule, kd, seed, workers, teachers: strongArgs.map(([a]) => a), assistants: assistantArgs.map(([a]) => a) });
   manualSeed(seed);
   const model = buildAnyModel(config);
   console.log(`${name}: ${describeConfig(config)}, ${countParameters(model)} parameters; ${epochs} epochs of ${trainSet.count} digits`);
-  const result = train({
+  const result = await train({
     name, model, train: trainSet, test: testSet, outDir, epochs, batchSize, lr, betas, warmupEpochs: warmup, temperature,
-    distillation: strong ? { strong, assistants, form: kd } : null, seed, maxGradNorm: 5, resume: args.flags.has('resume'),
+    distillation: strong ? { strong, assistants, form: kd } : null, seed, maxGradNorm: 5, resume: args.flags.has('resume'), workers,
   });
   writeCurves(join(outDir, 'curves.png'), result.history);
   if (!result.completed) console.log(`${name}: stopped; checkpoint saved in ${outDir} (continue with --resume)`);

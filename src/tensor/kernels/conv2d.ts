@@ -2,18 +2,20 @@
  * 2-D convolution kernels in NCHW (cross-correlation, as PyTorch's conv2d), with stride,
  * zero padding, dilation and groups: the forward pass and the two gradients.
  *
- * Each is one GEMM per image and group over an im2col matrix (see im2col.ts), with
- * K = Cin/groups * kH * kW and P = outH * outW output positions:
+ * 3x3 convolutions with stride 1 and enough channels go to Winograd's F(2x2, 3x3) (winograd.ts:
+ * 16 instead of 36 multiplications per 2x2 outputs and channel pair). All others are GEMMs per
+ * group over an im2col matrix (see im2col.ts), with K = Cin/groups * kH * kW and P = outH * outW
+ * output positions per image:
  *   forward          out_g [Cout/g x P] = W_g [Cout/g x K] * col [K x P]        (+ bias)
  *   backward input   dcol  [K x P]      = W_g^T [K x Cout/g] * dY_g [Cout/g x P], then col2im
  *   backward filter  dW_g  [Cout/g x K] += dY_g [Cout/g x P] * col^T [P x K]   (over the batch)
  * Small images are batched: the column matrices of as many images as fit in COL_BUDGET floats
- * sit side by side, so each of the three is one GEMM per chunk of images with N = images * P
- * (the outputs and output gradients are copied between NCHW planes and the [Cout x images * P]
- * matrix around it). An image too large for that goes alone, in bands of output rows so the
- * column buffer stays bounded; a 1x1 convolution with stride 1 and no padding then needs no
- * im2col at all, as its input plane already is the column matrix. Buffers are module-level
- * scratch, grown on demand.
+ * sit side by side, so each of the three is one GEMM per chunk of images with P replaced by
+ * images * P (outputs and output gradients are copied between NCHW planes and the
+ * [Cout x images * P] matrix around it). An image too large for that goes alone, in bands of
+ * output rows so the column buffer stays bounded. A 1x1 convolution with stride 1 and no padding
+ * on a map that is not small goes image by image without im2col: its input plane already is the
+ * column matrix. Buffers are module-level scratch, grown on demand.
  *
  * The *Reference functions are the direct loops: the oracle of the specs and the "naive"
  * line of the benchmark.
@@ -21,6 +23,7 @@
 import { formatShape, type Shape } from '../shape';
 import { sgemm } from './gemm';
 import { col2im, im2col } from './im2col';
+import { winogradApplies, winogradBackwardFilter, winogradBackwardInput, winogradForward } from './winograd';
 
 export interface Conv2dGeometry {
   n: number;
@@ -108,11 +111,18 @@ function bandRows(g: Conv2dGeometry, depth: number): number {
  * hopeless: N = P = 4 fills half a micro-tile, the weight block is re-packed for every image, and
  * the filter gradient's depth would be P (4-16 products per store of the tile). So as many
  * images as fit in COL_BUDGET go side by side into one column matrix; 1 means one image at a time,
- * in bands of output rows.
+ * in bands of output rows. A pointwise convolution on a map of POINTWISE_BATCH_BELOW positions or
+ * more stays per image: it needs no column matrix then, while batching would copy every input
+ * and output once, which costs more than its few multiply-adds per element.
  */
 function imagesPerGemm(g: Conv2dGeometry, depth: number): number {
-  return Math.max(1, Math.min(g.n, Math.floor(COL_BUDGET / (depth * g.outH * g.outW))));
+  const outPlane = g.outH * g.outW;
+  if (isPointwise(g) && outPlane >= POINTWISE_BATCH_BELOW) return 1;
+  return Math.max(1, Math.min(g.n, Math.floor(COL_BUDGET / (depth * outPlane))));
 }
+
+/** Output positions per image from which a pointwise convolution runs image by image. */
+const POINTWISE_BATCH_BELOW = 32;
 
 /**
  * Copies one chunk of NCHW planes (channels c0 .. c0+rows-1 of images n0 .. n0+images-1) into the
@@ -133,6 +143,7 @@ function gatherPlanes(t: Float32Array, channels: number, c0: number, rows: numbe
 
 /** out[n, co, oy, ox] = bias[co] + sum over ci, ky, kx of x[n, ci, iy, ix] * w[co, ci, ky, kx]. Overwrites out. */
 export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, out: Float32Array): void {
+  if (winogradApplies(g)) return winogradForward(x, w, bias, g, out);
   const cInG = g.cIn / g.groups;
   const cOutG = g.cOut / g.groups;
   const depth = cInG * g.kh * g.kw;
@@ -183,6 +194,7 @@ export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Arr
 
 /** dx = gradient of the forward with respect to x, given dy. Overwrites dx. */
 export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
+  if (winogradApplies(g)) return winogradBackwardInput(dy, w, g, dx);
   const cInG = g.cIn / g.groups;
   const cOutG = g.cOut / g.groups;
   const depth = cInG * g.kh * g.kw;
@@ -230,6 +242,7 @@ export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2d
 
 /** dw = gradient of the forward with respect to w, given dy, summed over the batch. Overwrites dw. */
 export function conv2dBackwardFilter(dy: Float32Array, x: Float32Array, g: Conv2dGeometry, dw: Float32Array): void {
+  if (winogradApplies(g)) return winogradBackwardFilter(dy, x, g, dw);
   const cInG = g.cIn / g.groups;
   const cOutG = g.cOut / g.groups;
   const depth = cInG * g.kh * g.kw;

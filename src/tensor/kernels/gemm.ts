@@ -202,7 +202,15 @@ function packPanels(src: Float32Array, start: number, sr: number, sk: number, ro
   let d = 0;
   for (let r0 = 0; r0 < rows; r0 += width) {
     const w = Math.min(width, rows - r0);
-    if (sk === 1) {
+    if (sk === 1 && w === 8 && width === 8) {
+      // A full 8-wide panel whose rows are contiguous: gather the 8 rows' values step by step.
+      let o = d;
+      let s = start + r0 * sr;
+      for (let k = 0; k < depth; k++, o += 8, s++) {
+        dst[o] = src[s]; dst[o + 1] = src[s + sr]; dst[o + 2] = src[s + 2 * sr]; dst[o + 3] = src[s + 3 * sr];
+        dst[o + 4] = src[s + 4 * sr]; dst[o + 5] = src[s + 5 * sr]; dst[o + 6] = src[s + 6 * sr]; dst[o + 7] = src[s + 7 * sr];
+      }
+    } else if (sk === 1) {
       // Each row of the panel is contiguous: copy row by row into the strided panel.
       for (let r = 0; r < w; r++) {
         let s = start + (r0 + r) * sr;
@@ -211,6 +219,14 @@ function packPanels(src: Float32Array, start: number, sr: number, sk: number, ro
           dst[o] = src[s++];
           o += width;
         }
+      }
+    } else if (sr === 1 && w === 8 && width === 8) {
+      // A full 8-wide panel whose depth steps are contiguous: one unrolled copy per step.
+      let o = d;
+      let s = start + r0;
+      for (let k = 0; k < depth; k++, o += 8, s += sk) {
+        dst[o] = src[s]; dst[o + 1] = src[s + 1]; dst[o + 2] = src[s + 2]; dst[o + 3] = src[s + 3];
+        dst[o + 4] = src[s + 4]; dst[o + 5] = src[s + 5]; dst[o + 6] = src[s + 6]; dst[o + 7] = src[s + 7];
       }
     } else {
       // Each depth step of the panel is contiguous (sr === 1) or at least row-ordered.

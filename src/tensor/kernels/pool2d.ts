@@ -34,7 +34,13 @@ export function poolGeometry(shape: Shape, kernel: [number, number], stride: [nu
   return { n, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW };
 }
 
+/** 2x2 windows with stride 2 and no padding: BNext's downsampling shortcut, worth its own loops. */
+function isHalving(g: PoolGeometry): boolean {
+  return g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && g.ph === 0 && g.pw === 0;
+}
+
 export function avgPool2dForward(x: Float32Array, g: PoolGeometry, countIncludePad: boolean, out: Float32Array): void {
+  if (isHalving(g)) return halvingAverage(x, g, out);
   const planes = g.n * g.c;
   for (let p = 0; p < planes; p++) {
     const xBase = p * g.h * g.w;
@@ -62,6 +68,7 @@ export function avgPool2dForward(x: Float32Array, g: PoolGeometry, countIncludeP
 
 export function avgPool2dBackward(dy: Float32Array, g: PoolGeometry, countIncludePad: boolean, dx: Float32Array): void {
   dx.fill(0);
+  if (isHalving(g)) return halvingAverageBackward(dy, g, dx);
   const planes = g.n * g.c;
   for (let p = 0; p < planes; p++) {
     const xBase = p * g.h * g.w;
@@ -79,6 +86,38 @@ export function avgPool2dBackward(dy: Float32Array, g: PoolGeometry, countInclud
         const divisor = countIncludePad ? (y1 - y0) * (x1 - x0) : (yb - ya) * (xb - xa);
         const d = dy[oBase + oy * g.outW + ox] / divisor;
         for (let y = ya; y < yb; y++) for (let xx = xa; xx < xb; xx++) dx[xBase + y * g.w + xx] += d;
+      }
+    }
+  }
+}
+
+/** avgPool2dForward for 2x2 windows, stride 2: the same sums in the same order, without the window bounds. */
+function halvingAverage(x: Float32Array, g: PoolGeometry, out: Float32Array): void {
+  const planes = g.n * g.c;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const xBase = p * g.h * g.w;
+    for (let oy = 0; oy < g.outH; oy++) {
+      let top = xBase + 2 * oy * g.w;
+      for (let ox = 0; ox < g.outW; ox++, top += 2) out[o++] = (x[top] + x[top + 1] + x[top + g.w] + x[top + g.w + 1]) / 4;
+    }
+  }
+}
+
+/** avgPool2dBackward for 2x2 windows, stride 2: each input gets a quarter of its one window's gradient. */
+function halvingAverageBackward(dy: Float32Array, g: PoolGeometry, dx: Float32Array): void {
+  const planes = g.n * g.c;
+  let o = 0;
+  for (let p = 0; p < planes; p++) {
+    const xBase = p * g.h * g.w;
+    for (let oy = 0; oy < g.outH; oy++) {
+      let top = xBase + 2 * oy * g.w;
+      for (let ox = 0; ox < g.outW; ox++, top += 2) {
+        const d = dy[o++] / 4;
+        dx[top] = d;
+        dx[top + 1] = d;
+        dx[top + g.w] = d;
+        dx[top + g.w + 1] = d;
       }
     }
   }
@@ -118,13 +157,22 @@ export function adaptiveBins(inSize: number, outSize: number, i: number): [numbe
   return [Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)];
 }
 
+/** The bins [start, end) of every output index, computed once per call rather than per plane. */
+function adaptiveBinTable(inSize: number, outSize: number): Int32Array {
+  const table = new Int32Array(2 * outSize);
+  for (let i = 0; i < outSize; i++) [table[2 * i], table[2 * i + 1]] = adaptiveBins(inSize, outSize, i);
+  return table;
+}
+
 export function adaptiveAvgPool2dForward(x: Float32Array, n: number, c: number, h: number, w: number, outH: number, outW: number, out: Float32Array): void {
+  const rows = adaptiveBinTable(h, outH);
+  const cols = adaptiveBinTable(w, outW);
   for (let p = 0; p < n * c; p++) {
     const xBase = p * h * w;
     for (let oy = 0; oy < outH; oy++) {
-      const [y0, y1] = adaptiveBins(h, outH, oy);
+      const y0 = rows[2 * oy], y1 = rows[2 * oy + 1];
       for (let ox = 0; ox < outW; ox++) {
-        const [x0, x1] = adaptiveBins(w, outW, ox);
+        const x0 = cols[2 * ox], x1 = cols[2 * ox + 1];
         let s = 0;
         for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) s += x[xBase + y * w + xx];
         out[(p * outH + oy) * outW + ox] = s / ((y1 - y0) * (x1 - x0));
@@ -135,12 +183,14 @@ export function adaptiveAvgPool2dForward(x: Float32Array, n: number, c: number, 
 
 export function adaptiveAvgPool2dBackward(dy: Float32Array, n: number, c: number, h: number, w: number, outH: number, outW: number, dx: Float32Array): void {
   dx.fill(0);
+  const rows = adaptiveBinTable(h, outH);
+  const cols = adaptiveBinTable(w, outW);
   for (let p = 0; p < n * c; p++) {
     const xBase = p * h * w;
     for (let oy = 0; oy < outH; oy++) {
-      const [y0, y1] = adaptiveBins(h, outH, oy);
+      const y0 = rows[2 * oy], y1 = rows[2 * oy + 1];
       for (let ox = 0; ox < outW; ox++) {
-        const [x0, x1] = adaptiveBins(w, outW, ox);
+        const x0 = cols[2 * ox], x1 = cols[2 * ox + 1];
         const d = dy[(p * outH + oy) * outW + ox] / ((y1 - y0) * (x1 - x0));
         for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) dx[xBase + y * w + xx] += d;
       }

@@ -1,25 +1,34 @@
 /** PReLU with a per-channel weight, softmax and log-softmax along a dimension. */
 import { record } from '../../autograd/graph';
-import { formatShape, normalizeDim, stridesOf } from '../shape';
+import { channelPlanes, formatShape, normalizeDim, stridesOf } from '../shape';
 import { Tensor } from '../tensor';
+
+/** [value if x <= 0, value if x > 0]: a branch-free select (see passInRange in autograd/gradients/mask.ts). */
+const choice = new Float64Array(2);
 
 /**
  * PReLU as torch.nn.PReLU: x where x > 0, else weight[c] * x, with c the channel (dim 1);
  * a one-element weight is shared by all channels.
  */
 export function prelu(x: Tensor, weight: Tensor): Tensor {
-  const channels = x.ndim >= 2 ? x.shape[1] : 1;
+  const { channels, inner } = channelPlanes(x.shape);
   if (weight.ndim !== 1 || (weight.shape[0] !== channels && weight.shape[0] !== 1)) {
     throw new Error(`prelu: weight shape ${formatShape(weight.shape)} does not match ${channels} channels of input ${formatShape(x.shape)}`);
   }
-  const inner = x.ndim >= 2 ? x.size / (x.shape[0] * channels) : 1;
   const shared = weight.shape[0] === 1;
   const out = new Float32Array(x.size);
   const d = x.data;
   const w = weight.data;
-  for (let i = 0; i < out.length; i++) {
-    const v = d[i];
-    out[i] = v > 0 ? v : (shared ? w[0] : w[Math.floor(i / inner) % channels]) * v;
+  // One slope per channel plane, read once per plane. The sign test picks a slot of `choice`
+  // rather than a branch: the sign of an activation is a coin flip, which a branch mispredicts.
+  for (let base = 0, c = 0; base < out.length; base += inner, c = c + 1 === channels ? 0 : c + 1) {
+    const slope = w[shared ? 0 : c];
+    for (let i = base; i < base + inner; i++) {
+      const v = d[i];
+      choice[0] = slope * v;
+      choice[1] = v;
+      out[i] = choice[+(v > 0)];
+    }
   }
   return record('PRelu', [x, weight], new Tensor(out, x.shape), {});
 }

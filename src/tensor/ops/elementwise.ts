@@ -3,9 +3,9 @@
  * are treated as constant scalars (no gradient).
  */
 import { record } from '../../autograd/graph';
-import { broadcastIndex, broadcastShapes, formatShape, type Shape, shapesEqual, sizeOf } from '../shape';
+import { broadcastIndex, broadcastLoops, broadcastShapes, formatShape, type Shape, shapesEqual, sizeOf } from '../shape';
 import { BoolTensor, Tensor } from '../tensor';
-import { binaryKernel, type BinaryOp, scatterAdd, unaryKernel, type UnaryOp } from '../kernels/elementwise';
+import { binaryBroadcastKernel, binaryKernel, type BinaryOp, sumToShapeKernel, unaryKernel, type UnaryOp } from '../kernels/elementwise';
 
 export type TensorLike = Tensor | number;
 
@@ -56,11 +56,14 @@ export function clamp(x: Tensor, min: number, max: number): Tensor {
 function binary(op: BinaryOp, name: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Maximum' | 'Minimum', av: TensorLike, bv: TensorLike): Tensor {
   const a = asTensor(av);
   const b = asTensor(bv);
-  const shape = shapesEqual(a.shape, b.shape) ? a.shape : broadcastShapes(a.shape, b.shape, op);
+  if (shapesEqual(a.shape, b.shape)) {
+    const out = new Float32Array(a.size);
+    binaryKernel(op, a.data, b.data, out);
+    return record(name, [a, b], new Tensor(out, a.shape), {});
+  }
+  const shape = broadcastShapes(a.shape, b.shape, op);
   const out = new Float32Array(sizeOf(shape));
-  const ia = shapesEqual(a.shape, shape) ? null : broadcastIndex(a.shape, shape);
-  const ib = shapesEqual(b.shape, shape) ? null : broadcastIndex(b.shape, shape);
-  binaryKernel(op, a.data, ia, b.data, ib, out);
+  binaryBroadcastKernel(op, a.data, b.data, out, broadcastLoops([a.shape, b.shape], shape));
   return record(name, [a, b], new Tensor(out, shape), {});
 }
 
@@ -106,13 +109,17 @@ export function compare(op: CompareOp, av: TensorLike, bv: TensorLike): BoolTens
   return new BoolTensor(out, shape);
 }
 
+/** Checks that `shape` broadcasts to `full` (the shape of a broadcast result), naming both otherwise. */
+function checkBroadcastsTo(shape: Shape, full: Shape, op: string): void {
+  const target = broadcastShapes(shape, full, op);
+  if (!shapesEqual(target, full)) throw new Error(`${op}: ${formatShape(shape)} does not broadcast to ${formatShape(full)}`);
+}
+
 /** Sums `t` (a broadcast result) back down to `shape`: the gradient rule of broadcasting. */
 export function sumToShape(t: Tensor, shape: Shape): Tensor {
   if (shapesEqual(t.shape, shape)) return t;
-  // Validates that `shape` broadcasts to t.shape, naming both shapes otherwise.
-  const target = broadcastShapes(shape, t.shape, 'sumToShape');
-  if (!shapesEqual(target, t.shape)) throw new Error(`sumToShape: ${formatShape(shape)} does not broadcast to ${formatShape(t.shape)}`);
-  const out = new Float32Array(sizeOf(shape));
-  scatterAdd(t.data, broadcastIndex(shape, t.shape), out);
-  return new Tensor(out, shape);
+  checkBroadcastsTo(shape, t.shape, 'sumToShape');
+  const sums = new Float64Array(sizeOf(shape));
+  sumToShapeKernel(t.data, broadcastLoops([shape], t.shape), sums);
+  return new Tensor(Float32Array.from(sums), shape);
 }

@@ -1,0 +1,177 @@
+import { expect } from 'chai';
+import { DataParallel } from '../../src/parallel/data-parallel';
+import { liveWorkers } from '../../src/parallel/spawn';
+import { shardBatch } from '../../src/parallel/shards';
+import { loadMnist } from '../../src/data/mnist';
+import { DigitDataset } from '../../src/train/dataset';
+import { buildModel, resolveConfig } from '../../src/models/factory';
+import { buildAnyModel, resolveAnyConfig } from '../../src/models/zoo';
+import { withoutInit } from '../../src/nn/init';
+import { Module, type StateDict } from '../../src/nn/module';
+import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { manualSeed, Rng } from '../../src/tensor/random';
+import { setTemperature } from '../../src/optim/temperature';
+import { gapSensitiveLoss } from '../../src/distill/ensemble';
+import { LogitsFileTeacher, ModuleTeacher, type Teacher } from '../../src/distill/teacher';
+
+const STUDENT = resolveConfig({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10, inChannels: 1 });
+
+function copyState(model: Module): StateDict {
+  const out: StateDict = new Map();
+  for (const [k, v] of model.stateDict()) out.set(k, v instanceof IntTensor ? new IntTensor(v.data.slice(), v.shape) : new Tensor(v.data.slice(), v.shape));
+  return out;
+}
+
+async function failure(p: Promise<unknown>): Promise<Error> {
+  try {
+    await p;
+  } catch (err) {
+    return err as Error;
+  }
+  throw new Error('expected a rejection');
+}
+
+describe('parallel/data-parallel', function () {
+  this.timeout(60_000);
+  const digits = new DigitDataset('digits', loadMnist().train, 2);
+  const indices = Int32Array.from([3, 141, 59, 26, 535, 89, 79, 323, 84]);
+
+  function setup(): { student: Module; teachers: Teacher[] } {
+    manualSeed(11);
+    const student = buildModel(STUDENT);
+    setTemperature(student, 0.25);
+    // Running statistics that are not the defaults, to see that rank 0's travel both ways.
+    for (const [name, b] of student.namedBuffers()) if (name.endsWith('running_mean')) b.data.fill(0.125);
+    const cnn = buildAnyModel(resolveAnyConfig({ arch: 'cnn-s', numClasses: 10, inChannels: 1 }));
+    const table = new Tensor(Float32Array.from({ length: 1000 * 10 }, (_, i) => 3 * Math.sin(i)), [1000, 10]);
+    return { student, teachers: [new LogitsFileTeacher('table', table, 'table.npy'), new ModuleTeacher('cnn-s', cnn, 10)] };
+  }
+
+  afterEach(() => expect(liveWorkers(), 'worker threads left running').to.equal(0));
+
+  it('gives the averaged gradients of two replicas run on the two shards, bit for bit, and rank 0\'s buffers', async () => {
+    const { student, teachers } = setup();
+    const before = copyState(student);
+    const { x, y } = digits.batch(indices, new Rng(1));
+    const group = await DataParallel.start({ workers: 2, model: student, teachers });
+    let shards;
+    try {
+      shards = await group.computeGradients({ x, y, indices }, teachers, 'script');
+    } finally {
+      await group.close();
+    }
+
+    // The emulation: two replicas from the same state, one shard each, gradients summed in rank order then halved.
+    const per = x.size / x.shape[0];
+    const replicas = shardBatch(indices.length, 2).map(({ start, end }) => {
+      const r = withoutInit(() => buildModel(STUDENT));
+      r.loadStateDict(before);
+      r.train();
+      const xs = new Tensor(x.data.slice(start * per, end * per), [end - start, ...x.shape.slice(1)]);
+      const is = indices.slice(start, end);
+      const logits = r.call(xs);
+      const loss = gapSensitiveLoss(logits, teachers.map((t) => t.logits({ images: xs, indices: is })), 'script').loss;
+      loss.backward();
+      return { model: r, logits, loss: loss.item() };
+    });
+    expect(shards).to.have.length(2);
+    expect(shards.map((s) => s.y.data.length)).to.deep.equal([5, 4]);
+    const [r0, r1] = replicas.map((r) => r.model.parameters());
+    const params = student.parameters();
+    let compared = 0;
+    for (let k = 0; k < params.length; k++) {
+      // The model registers some parameters it never uses (as the official one does): no gradient anywhere.
+      if (!r0[k].grad) {
+        expect(r1[k].grad, `gradient ${k}`).to.equal(null);
+        expect(params[k].grad, `gradient ${k}`).to.equal(null);
+        continue;
+      }
+      compared++;
+      const expected = new Float32Array(r0[k].grad!.data);
+      for (let i = 0; i < expected.length; i++) expected[i] += r1[k].grad!.data[i];
+      for (let i = 0; i < expected.length; i++) expected[i] /= 2;
+      expect(params[k].grad, `gradient ${k}`).to.not.equal(null);
+      expect(Buffer.from(params[k].grad!.data.buffer, params[k].grad!.data.byteOffset, params[k].grad!.data.byteLength).equals(Buffer.from(expected.buffer)), `gradient of parameter ${k}`).to.equal(true);
+    }
+    expect(compared).to.be.greaterThan(20);
+    for (let s = 0; s < 2; s++) {
+      expect(shards[s].loss).to.equal(replicas[s].loss);
+      expect([...shards[s].logits.data]).to.deep.equal([...replicas[s].logits.data]);
+    }
+    // The main model keeps its weights and takes rank 0's updated buffers.
+    const rank0 = replicas[0].model.stateDict();
+    const mine = student.stateDict();
+    for (const [key, v] of before) {
+      const isBuffer = student.namedBuffers().some(([n]) => n === key);
+      expect([...mine.get(key)!.data], key).to.deep.equal([...(isBuffer ? rank0.get(key)! : v).data]);
+    }
+    expect(student.stateDict().get('feature.0.bn1.num_batches_tracked')!.data[0]).to.equal(1);
+    expect(mine.get('feature.0.bn1.running_mean')!.data[0]).to.not.equal(0.125);
+  });
+
+  it('runs each step from the weights the main model holds then', async () => {
+    const { student, teachers } = setup();
+    const { x, y } = digits.batch(indices, null);
+    const group = await DataParallel.start({ workers: 2, model: student, teachers });
+    try {
+      await group.computeGradients({ x, y, indices }, [], 'script');
+      const fc = student.namedParameters().find(([n]) => n === 'fc.weight')![1];
+      const first = fc.grad!.data.slice();
+      for (const p of student.parameters()) p.data.fill(0.01);
+      await group.computeGradients({ x, y, indices }, [], 'script');
+      expect([...fc.grad!.data]).to.not.deep.equal([...first]);
+    } finally {
+      await group.close();
+    }
+  });
+
+  it('reports an error inside a worker as an Error naming the worker and the cause, and stops', async () => {
+    const { student, teachers } = setup();
+    const group = await DataParallel.start({ workers: 2, model: student, teachers });
+    try {
+      const x = new Tensor(new Float32Array(4 * 3 * 8 * 8), [4, 3, 8, 8]);
+      const y = new IntTensor(new Int32Array(4), [4]);
+      const err = await failure(group.computeGradients({ x, y, indices: new Int32Array(4) }, [], 'script'));
+      expect(err).to.be.instanceOf(Error);
+      expect(err.message).to.match(/^data-parallel worker [01] \(of 2\) failed: BNext: input must be \[N, 1, H, W\], got \[2, 3, 8, 8\]$/);
+      expect((err.cause as Error).stack).to.match(/replica\.ts/);
+      // The group is unusable afterwards, with the same error.
+      expect((await failure(group.computeGradients({ x, y, indices: new Int32Array(4) }, [], 'script'))).message).to.equal(err.message);
+    } finally {
+      await group.close();
+    }
+  });
+
+  it('fails to start with a clear Error when a worker cannot build its replica', async () => {
+    const { student } = setup();
+    // A model whose configuration says 5 classes but that has 10: the worker's replica differs.
+    Object.defineProperty(student, 'config', { value: { ...STUDENT, numClasses: 5 } });
+    const err = await failure(DataParallel.start({ workers: 2, model: student, teachers: [] }));
+    expect(err.message).to.match(/^data-parallel worker [01] \(of 2\) failed: replica [01]: the student built from its configuration differs from the main thread's at entry \d+: 'parameter fc.weight \[5, 32\]' here, 'parameter fc.weight \[10, 32\]' there$/);
+  });
+
+  it('refuses models and teachers that a worker cannot rebuild, before starting any thread', async () => {
+    class Custom extends Module {
+      forward(x: Tensor): Tensor {
+        return x;
+      }
+    }
+    const { student, teachers } = setup();
+    expect((await failure(DataParallel.start({ workers: 2, model: new Custom(), teachers: [] }))).message).to.equal(
+      'the student: a Custom is not one of the zoo\'s models (BNext, BNext-18, CNN), so worker threads cannot rebuild it; train with workers: 1');
+    const odd: Teacher = { name: 'odd', numClasses: 10, logits: (b) => new Tensor(new Float32Array(b.indices.length * 10), [b.indices.length, 10]) };
+    expect((await failure(DataParallel.start({ workers: 2, model: student, teachers: [...teachers, odd] }))).message).to.match(/^teacher odd: only model teachers and logits-file teachers can be sent to worker threads/);
+    expect((await failure(DataParallel.start({ workers: 0, model: student, teachers }))).message).to.equal('data-parallel: worker count must be a positive integer, got 0');
+  });
+
+  it('refuses a teacher it was not started with', async () => {
+    const { student, teachers } = setup();
+    const group = await DataParallel.start({ workers: 2, model: student, teachers: teachers.slice(0, 1) });
+    try {
+      const { x, y } = digits.batch(indices, null);
+      expect((await failure(group.computeGradients({ x, y, indices }, teachers, 'script'))).message).to.equal('data-parallel: teacher cnn-s was not given to the workers when they started');
+    } finally {
+      await group.close();
+    }
+  });
+});

@@ -1,0 +1,145 @@
+/**
+ * Throughput of data-parallel training (`npx tsx src/parallel/benchmark.ts [steps]`): images/s
+ * of the digits recipe's student step (distilled from cnn-s and cnn-m with the script's
+ * ensemble, clipping, AdamW; batches drawn and augmented as the trainer draws them) on this
+ * thread alone and on 1 and 2 worker threads, for the recipe's student (C=16) and a C=8
+ * variant, at batch 32 and 64.
+ *
+ * Every variant is built and warmed up first (a worker's JIT starts cold), then rounds time a
+ * few steps of each variant in an order rotated per round, so drifts of the shared machine hit
+ * all alike. Reported per variant: the median and the fastest round (the machine is shared:
+ * the fastest is the nearest to an idle machine), the CPU time of the whole process per step
+ * (all threads: its ratio to the wall time shows how many cores the step kept busy), and the
+ * load average before and after.
+ */
+import { loadavg } from 'node:os';
+import { loadMnist } from '../data/mnist';
+import { DigitDataset } from '../train/dataset';
+import { DIGITS_SHIFT, DIGITS_SIZE, DIGITS_STUDENT } from '../train/recipe';
+import { buildAnyModel, resolveAnyConfig } from '../models/zoo';
+import type { ArchOptions } from '../models/factory';
+import { AdamW } from '../optim/adamw';
+import { bnextParamGroups } from '../optim/param-groups';
+import { clipGradNorm } from '../optim/clip';
+import { setTemperature } from '../optim/temperature';
+import { noGrad } from '../autograd/graph';
+import { gapSensitiveLoss } from '../distill/ensemble';
+import { ModuleTeacher, type Teacher } from '../distill/teacher';
+import { manualSeed, Rng } from '../tensor/random';
+import { DataParallel } from './data-parallel';
+import { FlatState, averageGradients } from './flat-state';
+
+const WARMUP_STEPS = 4;
+const STEPS_PER_SAMPLE = 2;
+const ROUNDS = Number(process.argv[2] ?? 5);
+
+interface Variant {
+  name: string;
+  batch: number;
+  step: () => Promise<void>;
+  close: () => Promise<void>;
+}
+
+const digits = loadMnist();
+const trainSet = new DigitDataset('digits-train', digits.train, DIGITS_SHIFT, DIGITS_SIZE);
+
+function teachers(): Teacher[] {
+  manualSeed(1);
+  return ['cnn-s', 'cnn-m'].map((arch) => new ModuleTeacher(arch, buildAnyModel(resolveAnyConfig({ arch, numClasses: 10, inChannels: 1 })), 10));
+}
+
+/** One trainer step (trainer.ts's loop body) on `workers` threads; 0 = this thread. */
+async function variant(student: ArchOptions, batch: number, workers: number): Promise<Variant> {
+  manualSeed(0);
+  const model = buildAnyModel(resolveAnyConfig(student));
+  setTemperature(model, 0.01);
+  const optimizer = new AdamW(bnextParamGroups(model, { lr: 1e-4 }));
+  const ts = teachers();
+  const rng = new Rng('bench');
+  const group = workers > 0 ? await DataParallel.start({ workers, model, teachers: ts }) : null;
+  let at = 0;
+  const step = async (): Promise<void> => {
+    const indices = new Int32Array(batch);
+    for (let i = 0; i < batch; i++) indices[i] = (at + i * 61) % trainSet.count;
+    at += batch;
+    const { x, y } = trainSet.batch(indices, rng);
+    model.train();
+    optimizer.zeroGrad(true);
+    if (group) {
+      await group.computeGradients({ x, y, indices }, ts, 'script');
+    } else {
+      const logits = model.call(x);
+      gapSensitiveLoss(logits, ts.map((t) => t.logits({ images: x, indices })), 'script').loss.backward();
+    }
+    clipGradNorm(optimizer.parameters(), 5);
+    noGrad(() => optimizer.step());
+  };
+  const width = student.baseWidth ?? 16;
+  return { name: `C=${width} batch ${batch} ${workers === 0 ? 'this thread' : `${workers} worker${workers > 1 ? 's' : ''}`}`, batch, step, close: async () => group?.close() };
+}
+
+function median(xs: number[]): number {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+}
+
+/** The main thread's own cost per step of moving state: pack, clone for 2 workers, average 2 gradients. */
+function transferCost(student: ArchOptions): { floats: number; ms: number } {
+  const state = new FlatState(buildAnyModel(resolveAnyConfig(student)));
+  const g = { grads: new Float32Array(state.paramSize).fill(0.5), present: new Uint8Array(state.params.length).fill(1) };
+  const reps = 20;
+  const t0 = performance.now();
+  for (let r = 0; r < reps; r++) {
+    const p = state.packParameters();
+    structuredClone(p);
+    structuredClone(p);
+    averageGradients([g, structuredClone(g)]);
+  }
+  return { floats: state.paramSize, ms: (performance.now() - t0) / reps };
+}
+
+async function main(): Promise<void> {
+  const load = (): string => loadavg().map((l) => l.toFixed(2)).join(', ');
+  console.log(`load average before: ${load()}; ${ROUNDS} rounds of ${STEPS_PER_SAMPLE} steps per variant after ${WARMUP_STEPS} warm-up steps`);
+  const students: ArchOptions[] = [DIGITS_STUDENT, { ...DIGITS_STUDENT, baseWidth: 8 }];
+  for (const s of students) {
+    const c = transferCost(s);
+    console.log(`C=${s.baseWidth}: ${c.floats} parameters; pack + 2 clones + average of 2 gradients: ${c.ms.toFixed(2)} ms per step`);
+  }
+  for (const s of students) {
+    for (const batch of [32, 64]) {
+      const variants: Variant[] = [];
+      for (const workers of [0, 1, 2]) variants.push(await variant(s, batch, workers));
+      try {
+        for (const v of variants) for (let i = 0; i < WARMUP_STEPS; i++) await v.step();
+        const samples = variants.map((): number[] => []);
+        const cpu = variants.map((): number[] => []);
+        for (let round = 0; round < ROUNDS; round++) {
+          for (let k = 0; k < variants.length; k++) {
+            const i = (round + k) % variants.length;
+            const c0 = process.cpuUsage();
+            const t0 = performance.now();
+            for (let j = 0; j < STEPS_PER_SAMPLE; j++) await variants[i].step();
+            samples[i].push((performance.now() - t0) / STEPS_PER_SAMPLE);
+            const c = process.cpuUsage(c0);
+            cpu[i].push((c.user + c.system) / 1000 / STEPS_PER_SAMPLE);
+          }
+        }
+        const base = median(samples[0]);
+        const baseBest = Math.min(...samples[0]);
+        for (let i = 0; i < variants.length; i++) {
+          const ms = median(samples[i]);
+          const best = Math.min(...samples[i]);
+          const ips = (b: number): string => ((variants[i].batch * 1000) / b).toFixed(1).padStart(6);
+          console.log(`${variants[i].name.padEnd(26)} median ${ms.toFixed(0).padStart(5)} ms ${ips(ms)} img/s x${(base / ms).toFixed(2)} | fastest ${best.toFixed(0).padStart(5)} ms ${ips(best)} img/s x${(baseBest / best).toFixed(2)} | CPU ${median(cpu[i]).toFixed(0).padStart(5)} ms/step`);
+        }
+      } finally {
+        for (const v of variants) await v.close();
+      }
+    }
+  }
+  console.log(`load average after: ${load()}`);
+}
+
+await main();

@@ -1,0 +1,69 @@
+/**
+ * The messages between the main thread and a data-parallel worker (see data-parallel.ts). Only
+ * typed arrays and plain data: they are structured-cloned, and the large arrays a worker sends
+ * back (gradients) are transferred rather than copied.
+ */
+import type { AnyModelConfig } from '../models/zoo';
+import type { EnsembleForm } from '../distill/ensemble';
+import type { TeacherSpec } from './replica-spec';
+
+/** Given to a worker when it starts (`workerData`). */
+export interface WorkerInit {
+  rank: number;
+  workers: number;
+  student: AnyModelConfig;
+  /** The main thread's `FlatState.signature()` of the student, checked against the replica's. */
+  signature: string[];
+  teachers: TeacherSpec[];
+}
+
+/** One step: the current weights and rank-0 buffers, and this replica's shard of the batch. */
+export interface StepRequest {
+  kind: 'step';
+  step: number;
+  params: Float32Array;
+  floatBuffers: Float32Array;
+  intBuffers: Int32Array;
+  /** The shard's images, [n, ...sampleShape] row-major. */
+  x: Float32Array;
+  xShape: number[];
+  y: Int32Array;
+  /** Each sample's row in the training set (for teachers of precomputed logits). */
+  indices: Int32Array;
+  /** Positions in `WorkerInit.teachers` of this step's teachers, in the loss's order; empty for cross-entropy. */
+  teachers: number[];
+  form: EnsembleForm;
+  /** Rank 0 sends its buffers back: they become the main model's (DDP checkpoints rank 0's). */
+  returnBuffers: boolean;
+}
+
+export interface StepReply {
+  kind: 'done';
+  step: number;
+  grads: Float32Array;
+  present: Uint8Array;
+  /** The shard's mean loss. */
+  loss: number;
+  /** The shard's logits [n, classes]. */
+  logits: Float32Array;
+  logitsShape: number[];
+  floatBuffers: Float32Array | null;
+  intBuffers: Int32Array | null;
+}
+
+export interface ReadyReply {
+  kind: 'ready';
+}
+
+export interface ErrorReply {
+  kind: 'error';
+  message: string;
+  stack: string;
+}
+
+export type WorkerReply = ReadyReply | StepReply | ErrorReply;
+
+export function errorReply(err: unknown): ErrorReply {
+  const e = err instanceof Error ? err : new Error(String(err));
+  return { kind: 'error', message: e.message, stack: e.stack ?? e.message };
+}

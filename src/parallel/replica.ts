@@ -1,0 +1,66 @@
+/**
+ * One data-parallel replica (a worker thread's whole job): a copy of the student and of the
+ * teachers, which for each step loads the weights and buffers it is sent, runs forward, loss and
+ * backward on its shard exactly as the single-thread trainer runs them on a whole batch
+ * (train/trainer.ts), and returns the shard's gradients, loss and logits. BatchNorm therefore
+ * normalizes with the shard's statistics and the distillation loss averages over the shard, as
+ * under PyTorch's DistributedDataParallel.
+ */
+import '../autograd/graph';
+import { IntTensor, Tensor } from '../tensor/tensor';
+import { crossEntropy } from '../nn/losses';
+import type { Module } from '../nn/module';
+import { withoutInit } from '../nn/init';
+import { buildAnyModel } from '../models/zoo';
+import { gapSensitiveLoss } from '../distill/ensemble';
+import type { Teacher } from '../distill/teacher';
+import { FlatState } from './flat-state';
+import type { StepReply, StepRequest, WorkerInit } from './protocol';
+import { teacherFromSpec } from './replica-spec';
+
+export class Replica {
+  readonly student: Module;
+  readonly teachers: Teacher[];
+  private readonly state: FlatState;
+
+  constructor(readonly init: WorkerInit) {
+    this.student = withoutInit(() => buildAnyModel(init.student));
+    this.state = new FlatState(this.student);
+    const mine = this.state.signature();
+    const theirs = init.signature;
+    for (let k = 0; k < Math.max(mine.length, theirs.length); k++) {
+      if (mine[k] !== theirs[k]) {
+        throw new Error(`replica ${init.rank}: the student built from its configuration differs from the main thread's at entry ${k}: '${mine[k] ?? 'nothing'}' here, '${theirs[k] ?? 'nothing'}' there`);
+      }
+    }
+    this.teachers = init.teachers.map(teacherFromSpec);
+  }
+
+  step(r: StepRequest): StepReply {
+    this.state.loadParameters(r.params);
+    this.state.loadBuffers({ floats: r.floatBuffers, ints: r.intBuffers });
+    const n = r.y.length;
+    const x = new Tensor(r.x, r.xShape);
+    const y = new IntTensor(r.y, [n]);
+    if (x.shape[0] !== n || r.indices.length !== n) throw new Error(`replica ${this.init.rank}: shard of ${x.shape[0]} images, ${n} labels and ${r.indices.length} indices`);
+    const teachers = r.teachers.map((k) => {
+      const t = this.teachers[k];
+      if (!t) throw new Error(`replica ${this.init.rank}: no teacher number ${k} (it has ${this.teachers.length})`);
+      return t;
+    });
+    this.student.train();
+    for (const s of this.state.params) s.tensor.grad = null;
+    const logits = this.student.call(x);
+    const loss = teachers.length > 0
+      ? gapSensitiveLoss(logits, teachers.map((t) => t.logits({ images: x, indices: r.indices })), r.form).loss
+      : crossEntropy(logits, y);
+    loss.backward();
+    const { grads, present } = this.state.packGradients();
+    const buffers = r.returnBuffers ? this.state.packBuffers() : null;
+    return {
+      kind: 'done', step: r.step, grads, present, loss: loss.item(),
+      logits: logits.data.slice(), logitsShape: [...logits.shape],
+      floatBuffers: buffers ? buffers.floats : null, intBuffers: buffers ? buffers.ints : null,
+    };
+  }
+}

@@ -1,0 +1,34 @@
+/**
+ * The entry of a data-parallel worker thread (started by data-parallel.ts): builds a `Replica`
+ * from `workerData`, reports ready, then answers each step request. Errors, at start or in a
+ * step, are reported as messages so the main thread can name the worker and the cause.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { Replica } from './replica';
+import { errorReply, type StepReply, type StepRequest, type WorkerInit } from './protocol';
+
+const port = parentPort;
+if (!port) throw new Error('src/parallel/worker.ts is a worker thread entry; data-parallel.ts starts it');
+
+let replica: Replica | null = null;
+try {
+  replica = new Replica(workerData as WorkerInit);
+  port.postMessage({ kind: 'ready' });
+} catch (err) {
+  port.postMessage(errorReply(err));
+}
+
+port.on('message', (request: StepRequest) => {
+  if (!replica) return;
+  let reply: StepReply;
+  try {
+    reply = replica.step(request);
+  } catch (err) {
+    port.postMessage(errorReply(err));
+    return;
+  }
+  const transfer: ArrayBuffer[] = [reply.grads.buffer as ArrayBuffer, reply.logits.buffer as ArrayBuffer];
+  if (reply.floatBuffers) transfer.push(reply.floatBuffers.buffer as ArrayBuffer);
+  if (reply.intBuffers) transfer.push(reply.intBuffers.buffer as ArrayBuffer);
+  port.postMessage(reply, transfer);
+});

@@ -1,0 +1,37 @@
+import { buildAnyModel, resolveAnyConfig } from '../models/zoo';
+import { DIGITS_STUDENT } from '../train/recipe';
+import { AdamW } from '../optim/adamw';
+import { bnextParamGroups } from '../optim/param-groups';
+import { clipGradNorm } from '../optim/clip';
+import { setTemperature } from '../optim/temperature';
+import { noGrad } from '../autograd/graph';
+import { gapSensitiveLoss } from '../distill/ensemble';
+import { ModuleTeacher } from '../distill/teacher';
+import { manualSeed, Rng } from '../tensor/random';
+import { IntTensor, Tensor } from '../tensor/tensor';
+import { loadMnist } from '../data/mnist';
+import { DataParallel } from './data-parallel';
+const mode = process.argv[2];
+if (mode === 'mnist') loadMnist();
+manualSeed(0);
+const model = buildAnyModel(resolveAnyConfig(DIGITS_STUDENT));
+setTemperature(model, 0.01);
+const ts = ['cnn-s', 'cnn-m'].map((arch) => new ModuleTeacher(arch, buildAnyModel(resolveAnyConfig({ arch, numClasses: 10, inChannels: 1 })), 10));
+const opt = new AdamW(bnextParamGroups(model, { lr: 1e-4 }));
+const rng = new Rng(1);
+const B = 32;
+const x = new Tensor(Float32Array.from({ length: B * 1024 }, () => rng.uniform()), [B, 1, 32, 32]);
+const y = new IntTensor(Int32Array.from({ length: B }, (_, i) => i % 10), [B]);
+const indices = Int32Array.from({ length: B }, (_, i) => i);
+const group = mode === 'worker' ? await DataParallel.start({ workers: 1, model, teachers: ts }) : null;
+const times: number[] = [];
+for (let s = 0; s < 12; s++) {
+  const t0 = performance.now();
+  model.train(); opt.zeroGrad(true);
+  if (group) await group.computeGradients({ x, y, indices }, ts, 'script');
+  else gapSensitiveLoss(model.call(x), ts.map((t) => t.logits({ images: x, indices })), 'script').loss.backward();
+  clipGradNorm(opt.parameters(), 5); noGrad(() => opt.step());
+  times.push(performance.now() - t0);
+}
+await group?.close();
+console.log(mode, times.map((t) => t.toFixed(0)).join(' '));
