@@ -1,8 +1,9 @@
 /**
  * A small full-precision CNN, the kind of teacher the paper's knowledge distillation needs but
  * at the scale of the embedded digits: stages of conv3x3-BatchNorm-ReLU blocks, each stage
- * doubling the width and ending in 2x2 max pooling, then global average pooling and a linear
- * classifier. Two presets of different complexity serve as strong teacher and assistant.
+ * doubling the width and ending in 2x2 max pooling, then average pooling to a 4x4 grid and a
+ * linear classifier (a grid, not a global pool: where a stroke is matters for digits). Two presets
+ * of different complexity serve as strong teacher and assistant.
  */
 import { Module } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
@@ -33,6 +34,9 @@ export const CNN_PRESETS = {
 
 export type CnnPreset = keyof typeof CNN_PRESETS;
 
+/** The classifier sees a GRID x GRID map of the last stage's features. */
+const GRID = 4;
+
 export class Cnn extends Module {
   readonly features: Sequential;
   readonly pool: AdaptiveAvgPool2d;
@@ -54,8 +58,8 @@ export class Cnn extends Module {
       layers.push(new MaxPool2d(2));
     }
     this.features = this.registerModule('features', new Sequential(...layers));
-    this.pool = this.registerModule('pool', new AdaptiveAvgPool2d(1));
-    this.fc = this.registerModule('fc', new Linear(channels, config.numClasses));
+    this.pool = this.registerModule('pool', new AdaptiveAvgPool2d(GRID));
+    this.fc = this.registerModule('fc', new Linear(channels * GRID * GRID, config.numClasses));
   }
 
   forward(x: Tensor): Tensor {

@@ -53,8 +53,8 @@ export const RECIPE_DEFAULTS: Omit<RecipeOptions, 'outDir'> = {
   teacherEpochs: 3,
   studentEpochs: 4,
   batchSize: 64,
-  teacherLr: 3e-3,
-  studentLr: 3e-3,
+  teacherLr: 1e-2,
+  studentLr: 1e-2,
   student: DIGITS_STUDENT,
   workers: availableParallelism() >= 2 ? 2 : 1,
 };
