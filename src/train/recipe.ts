@@ -19,12 +19,13 @@ import { train } from './trainer';
 import { evaluate, floatClassifier } from './evaluate';
 import { prepareRunFolder, writeJson } from './run-folder';
 import { writeCurves } from './curves';
-import { type AnyModelConfig, buildAnyModel, describeConfig, resolveAnyConfig } from '../models/zoo';
+import { buildAnyModel, describeConfig, resolveAnyConfig } from '../models/zoo';
 import type { ArchOptions } from '../models/factory';
 import { binaryByEndTemperature, modelIsFullyBinary } from '../optim/temperature';
 import { countParameters, knowledgeComplexity } from '../distill/knowledge-complexity';
 import { ModuleTeacher } from '../distill/teacher';
-import type { Module } from '../nn/module';
+import { bnxContentsOf, loadPackedModel, writeBnx } from '../engine/index';
+import type { BNextModel } from '../models/factory';
 
 export const DIGITS_SIZE = 32;
 export const DIGITS_SHIFT = 2;
@@ -53,7 +54,7 @@ export const RECIPE_DEFAULTS: Omit<RecipeOptions, 'outDir'> = {
   teacherEpochs: 3,
   studentEpochs: 4,
   batchSize: 64,
-  teacherLr: 1e-2,
+  teacherLr: 3e-3,
   studentLr: 1e-2,
   student: DIGITS_STUDENT,
   workers: availableParallelism() >= 2 ? 2 : 1,
@@ -77,10 +78,7 @@ export interface RecipeSummary {
   packedBytes: number | null;
 }
 
-/** Packs and evaluates the student on the XNOR engine when one is available (see engine/). */
-export type XnorStep = (model: Module, config: AnyModelConfig, test: DigitDataset, outDir: string) => { top1: number; packedBytes: number } | null;
-
-export async function runDigitsRecipe(o: RecipeOptions, xnor: XnorStep | null = null): Promise<RecipeSummary> {
+export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> {
   const started = performance.now();
   const digits = loadMnist();
   const trainSet = new DigitDataset('digits-train', digits.train, DIGITS_SHIFT, DIGITS_SIZE);
@@ -118,12 +116,20 @@ export async function runDigitsRecipe(o: RecipeOptions, xnor: XnorStep | null = 
   });
   writeCurves(join(o.outDir, 'curves.png'), result.history);
   const testTop1Float = evaluate(floatClassifier(student), testSet).top1;
-  const packed = xnor ? xnor(student, config, testSet, o.outDir) : null;
+  // The packed model is written, read back and evaluated: the file is what a user deploys.
+  const fullyBinary = modelIsFullyBinary(student);
+  let packed: { top1: number; packedBytes: number } | null = null;
+  if (fullyBinary && config.arch !== 'cnn') {
+    const bnx = join(dir, 'model.bnx');
+    writeBnx(bnx, bnxContentsOf(student as BNextModel));
+    const engine = loadPackedModel(bnx);
+    packed = { top1: evaluate((x) => engine.run(x), testSet).top1, packedBytes: statSync(bnx).size };
+  }
   const summary: RecipeSummary = {
     student: describeConfig(config),
     testTop1Float,
     testTop1Xnor: packed ? packed.top1 : null,
-    fullyBinary: modelIsFullyBinary(student),
+    fullyBinary,
     seconds: (performance.now() - started) / 1000,
     teachers: teachers.map((t) => t.summary),
     floatBytes: statSync(join(dir, 'model.safetensors')).size,

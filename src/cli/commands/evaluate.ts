@@ -20,15 +20,28 @@ import { noGrad } from '../../autograd/graph';
 import { openSplit } from '../../data/image_folder';
 import { DataLoader } from '../../data/loader';
 import { makePipeline } from '../../data/pipelines';
+import { packModel } from '../../engine/index';
+import type { BNextModel } from '../../models/factory';
 
 const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W.safetensors) [--data mnist|DIR] [--size S]
+                  [--engine float|xnor]
 
 ${ARCH_USAGE}
   --run DIR         a run folder of ours (config.json + model.safetensors)
   --weights W       state_dict (safetensors) for --arch
   --data D          mnist (default: the 2,004 held-out digits) or an ImageFolder root (its val/ split)
   --size S          evaluation crop for image folders (default 224)
-  --batch-size B    (default 64)`;
+  --batch-size B    (default 64)
+  --engine E        float (default) or xnor: the packed XNOR-popcount engine (fully binary BNext only)`;
+
+/** The float model, or the packed XNOR engine compiled from it, as a classifier. */
+export function classifierFor(config: AnyModelConfig, model: Module, engine: string, command: string): Classifier {
+  if (engine === 'float') return floatClassifier(model);
+  if (engine !== 'xnor') throw new UsageError(`${command}: --engine must be float or xnor, got '${engine}'`);
+  if (config.arch === 'cnn') throw new UsageError(`${command}: the XNOR engine runs BNext and BNext-18, not the full-precision CNN`);
+  const packed = packModel(model as BNextModel);
+  return (x) => packed.run(x);
+}
 
 /** The model of a run folder, or of --arch and --weights. */
 export function modelFromArgs(args: ReturnType<typeof parseArgs>, command: string): { config: AnyModelConfig; model: Module } {
@@ -58,11 +71,12 @@ export const evalCommand: Command = {
   summary: 'top-1/top-5/loss of a model on the held-out digits or an ImageFolder split',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'data', 'size', 'batch-size'], [...ARCH_FLAGS], 'eval');
+    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'data', 'size', 'batch-size', 'engine'], [...ARCH_FLAGS], 'eval');
     const { config, model } = modelFromArgs(args, 'eval');
     const batchSize = intOption(args, 'batch-size', 64, 'eval');
     const data = args.options.get('data') ?? 'mnist';
-    const classify = floatClassifier(model);
+    const engine = args.options.get('engine') ?? 'float';
+    const classify = classifierFor(config, model, engine, 'eval');
     let m: EpochMetrics;
     if (data === 'mnist') {
       if (config.inChannels !== 1) throw new UsageError(`eval: the digits are grayscale; the model has ${config.inChannels} input channels`);
@@ -70,7 +84,7 @@ export const evalCommand: Command = {
     } else {
       m = await evaluateFolder(classify, data, intOption(args, 'size', 224, 'eval'), batchSize);
     }
-    console.log(`${describeConfig(config)} on ${data}: top-1 ${m.top1.toFixed(2)}%, top-5 ${m.top5.toFixed(2)}%, loss ${m.loss.toFixed(4)} (float engine)`);
+    console.log(`${describeConfig(config)} on ${data}: top-1 ${m.top1.toFixed(2)}%, top-5 ${m.top5.toFixed(2)}%, loss ${m.loss.toFixed(4)} (${engine} engine)`);
     return 0;
   },
 };
