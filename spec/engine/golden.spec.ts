@@ -7,44 +7,21 @@
  * evaluation mode.
  */
 import { expect } from 'chai';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readSafetensors } from '../../src/io/safetensors';
 import { toTensor } from '../../src/io/stored';
 import { stateValueOf } from '../../src/nn/serialize';
 import type { StateDict } from '../../src/nn/module';
-import { buildModel, resolveConfig, type ArchOptions } from '../../src/models/factory';
+import { buildModel, resolveConfig } from '../../src/models/factory';
+import { archOptionsOf, MODEL_FIXTURES, modelCases } from '../helpers/model-cases';
 import { withoutInit } from '../../src/nn/init';
 import { noGrad } from '../../src/autograd/graph';
 import { packModel } from '../../src/engine/packed-model';
 import { argmaxRows, relativeError } from './helpers';
 
-const DIR = 'fixtures/models';
-
-interface ModelCase {
-  name: string;
-  file: string;
-  arch: 'bnext' | 'bnext-18';
-  base_width: number;
-  num_classes: number;
-  in_channels: number;
-  stage_ratios?: [number, number, number, number];
-  blocks_per_layer?: [number, number, number, number];
-  stem_stride?: number;
-  elm_attention: boolean;
-  info_recoupling: boolean;
-  binary_weights: 'sign' | 'progressive';
-  mode: 'eval' | 'train';
-  tolerance: Record<string, number>;
-}
-
-const cases = (JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { cases: ModelCase[] }).cases;
-
-function options(c: ModelCase): ArchOptions {
-  return c.arch === 'bnext'
-    ? { arch: 'bnext', baseWidth: c.base_width, stages: c.stage_ratios, numClasses: c.num_classes, stemStride: c.stem_stride, inChannels: c.in_channels, elmAttention: c.elm_attention, infoRecoupling: c.info_recoupling }
-    : { arch: 'bnext-18', baseWidth: c.base_width, stages: c.blocks_per_layer, numClasses: c.num_classes, inChannels: c.in_channels };
-}
+const DIR = MODEL_FIXTURES;
+const cases = modelCases;
+const options = archOptionsOf;
 
 describe('engine: model golden cases through the packed engine', () => {
   it('finds the golden cases', () => expect(cases.filter((c) => c.binary_weights === 'sign').length).to.be.at.least(10));

@@ -32,16 +32,7 @@ export function randomInput(rng: Rng, shape: number[]): Tensor {
   return new Tensor(d, shape);
 }
 
-/** max |a - b| / max |b|. */
-export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]));
-    scale = Math.max(scale, Math.abs(b[i]));
-  }
-  return scale > 0 ? diff / scale : diff;
-}
+export { relativeError } from '../helpers/model-cases';
 
 export function argmaxRows(t: Tensor): number[] {
   const [n, k] = t.shape;

@@ -11,7 +11,7 @@
  * `bnext forward` command (tagged @slow).
  */
 import { expect } from 'chai';
-import { readFileSync, mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,39 +20,16 @@ import { readNpy, writeNpy } from '../../src/io/npy';
 import { type StoredArray, toIntTensor, toTensor } from '../../src/io/stored';
 import { stateValueOf } from '../../src/nn/serialize';
 import type { StateDict } from '../../src/nn/module';
-import { buildModel, resolveConfig, type ArchOptions } from '../../src/models/factory';
+import { buildModel, resolveConfig } from '../../src/models/factory';
+import { archOptionsOf, MODEL_FIXTURES, type ModelCase, modelCases, relativeError } from '../helpers/model-cases';
 import { withoutInit } from '../../src/nn/init';
 import { crossEntropy } from '../../src/nn/losses';
 import { noGrad } from '../../src/autograd/graph';
 import { IntTensor, Tensor } from '../../src/tensor/tensor';
 import { formatShape } from '../../src/tensor/shape';
 
-const DIR = 'fixtures/models';
-
-interface ModelCase {
-  name: string;
-  file: string;
-  arch: 'bnext' | 'bnext-18';
-  base_width: number;
-  num_classes: number;
-  in_channels: number;
-  stage_ratios?: [number, number, number, number];
-  blocks_per_layer?: [number, number, number, number];
-  stem_stride?: number;
-  elm_attention: boolean;
-  info_recoupling: boolean;
-  mode: 'eval' | 'train';
-  tolerance: Record<string, number>;
-  unused_parameters: string[];
-}
-
-const cases = (JSON.parse(readFileSync(join(DIR, 'cases.json'), 'utf8')) as { cases: ModelCase[] }).cases;
-
-export function archOptionsOf(c: ModelCase): ArchOptions {
-  return c.arch === 'bnext'
-    ? { arch: 'bnext', baseWidth: c.base_width, stages: c.stage_ratios, numClasses: c.num_classes, stemStride: c.stem_stride, inChannels: c.in_channels, elmAttention: c.elm_attention, infoRecoupling: c.info_recoupling }
-    : { arch: 'bnext-18', baseWidth: c.base_width, stages: c.blocks_per_layer, numClasses: c.num_classes, inChannels: c.in_channels };
-}
+const DIR = MODEL_FIXTURES;
+const cases = modelCases;
 
 function cliArgs(c: ModelCase): string[] {
   const args = ['--arch', c.arch, '--base-width', String(c.base_width), '--classes', String(c.num_classes), '--in-channels', String(c.in_channels)];
@@ -83,17 +60,6 @@ function load(c: ModelCase): { sd: StateDict; grads: Map<string, Tensor>; after:
     return arr;
   };
   return { sd, grads, after, get };
-}
-
-/** max |ours - ref| / max |ref| (absolute when the reference is all zeros). */
-function relativeError(ours: ArrayLike<number>, ref: ArrayLike<number>): number {
-  let diff = 0;
-  let scale = 0;
-  for (let i = 0; i < ref.length; i++) {
-    diff = Math.max(diff, Math.abs(ours[i] - ref[i]));
-    scale = Math.max(scale, Math.abs(ref[i]));
-  }
-  return scale > 0 ? diff / scale : diff;
 }
 
 const worst = new Map<string, { error: number; what: string }>();
