@@ -11,6 +11,7 @@ const modules: [string, () => Promise<{ default: BenchModule }>][] = [
   ['data', () => import('./data')],
   ['xnor', () => import('./xnor')],
   ['train', () => import('./train')],
+  ['parallel', () => import('./parallel')],
 ];
 
 async function main(): Promise<void> {

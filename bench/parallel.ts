@@ -1,5 +1,5 @@
 /**
- * Throughput of data-parallel training (`npx tsx src/parallel/benchmark.ts [steps]`): images/s
+ * Throughput of data-parallel training (`npm run bench -- parallel`): images/s
  * of the digits recipe's student step (distilled from cnn-s and cnn-m with the script's
  * ensemble, clipping, AdamW; batches drawn and augmented as the trainer draws them) on this
  * thread alone and on 1 and 2 worker threads, for the recipe's student (C=16) and a C=8
@@ -13,25 +13,26 @@
  * load average before and after.
  */
 import { loadavg } from 'node:os';
-import { loadMnist } from '../data/mnist';
-import { DigitDataset } from '../train/dataset';
-import { DIGITS_SHIFT, DIGITS_SIZE, DIGITS_STUDENT } from '../train/recipe';
-import { buildAnyModel, resolveAnyConfig } from '../models/zoo';
-import type { ArchOptions } from '../models/factory';
-import { AdamW } from '../optim/adamw';
-import { bnextParamGroups } from '../optim/param-groups';
-import { clipGradNorm } from '../optim/clip';
-import { setTemperature } from '../optim/temperature';
-import { noGrad } from '../autograd/graph';
-import { gapSensitiveLoss } from '../distill/ensemble';
-import { ModuleTeacher, type Teacher } from '../distill/teacher';
-import { manualSeed, Rng } from '../tensor/random';
-import { DataParallel } from './data-parallel';
-import { FlatState, averageGradients } from './flat-state';
+import type { BenchModule } from './harness';
+import { loadMnist } from '../src/data/mnist';
+import { DigitDataset } from '../src/train/dataset';
+import { DIGITS_SHIFT, DIGITS_SIZE, DIGITS_STUDENT } from '../src/train/recipe';
+import { buildAnyModel, resolveAnyConfig } from '../src/models/zoo';
+import type { ArchOptions } from '../src/models/factory';
+import { AdamW } from '../src/optim/adamw';
+import { bnextParamGroups } from '../src/optim/param-groups';
+import { clipGradNorm } from '../src/optim/clip';
+import { setTemperature } from '../src/optim/temperature';
+import { noGrad } from '../src/autograd/graph';
+import { gapSensitiveLoss } from '../src/distill/ensemble';
+import { ModuleTeacher, type Teacher } from '../src/distill/teacher';
+import { manualSeed, Rng } from '../src/tensor/random';
+import { DataParallel } from '../src/parallel/data-parallel';
+import { FlatState, averageGradients } from '../src/parallel/flat-state';
 
 const WARMUP_STEPS = 4;
 const STEPS_PER_SAMPLE = 2;
-const ROUNDS = Number(process.argv[2] ?? 5);
+const ROUNDS = 5;
 
 interface Variant {
   name: string;
@@ -142,4 +143,9 @@ async function main(): Promise<void> {
   console.log(`load average after: ${load()}`);
 }
 
-await main();
+const bench: BenchModule = {
+  name: 'parallel',
+  title: 'data-parallel training: the digits student on this thread vs 1 and 2 worker threads',
+  run: main,
+};
+export default bench;
