@@ -25,7 +25,7 @@ export interface Chart {
 
 const PANEL_W = 360;
 const PANEL_H = 240;
-const MARGIN = { left: 44, right: 12, top: 22, bottom: 26 };
+const MARGIN = { left: 60, right: 12, top: 22, bottom: 26 };
 const TEXT = 2;
 const AXIS: Rgb = [90, 90, 90];
 
@@ -62,7 +62,8 @@ class Canvas {
 }
 
 function tick(v: number, log: boolean): string {
-  if (log) return `1e${Math.round(v)}`;
+  // On a log axis, a whole decade prints as 1eN; ticks between decades keep one digit of mantissa.
+  if (log) return Math.abs(v - Math.round(v)) < 1e-9 ? `1e${Math.round(v)}` : (10 ** v).toExponential(1).replace('+', '');
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-2 || a >= 1e4)) return v.toExponential(0).replace('+', '');
   return String(Number(v.toPrecision(3)));
