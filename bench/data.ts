@@ -19,6 +19,10 @@ import { makePipeline, runPipeline, type ImagePipeline } from '../src/data/pipel
 import { resize } from '../src/data/resample';
 import { Rng } from '../src/tensor/random';
 import { formatTable, timeInterleaved, type BenchModule } from './harness';
+import { withoutInit } from '../src/nn/init';
+import { buildModel, resolveConfig } from '../src/models/factory';
+import { IntTensor, Tensor } from '../src/tensor/tensor';
+import { crossEntropy } from '../src/nn/losses';
 
 const WIDTH = 500;
 const HEIGHT = 375;
@@ -72,6 +76,18 @@ export async function runDataBench(): Promise<void> {
   });
   console.log(`${IMAGES} JPEGs of ${WIDTH}x${HEIGHT} (mean ${kib.toFixed(0)} KiB, quality 90, 4:4:4) -> ${SIZE}x${SIZE} float inputs, one thread`);
   console.log(formatTable(['pipeline', 'ms/image', 'images/s'], rows));
+  // The consumer of those inputs: one BNext-T training step at the same input size, so the table
+  // shows whether loading would hold training back.
+  const batch = 2;
+  const model = withoutInit(() => buildModel(resolveConfig({ arch: 'bnext-t' })));
+  const x = new Tensor(new Float32Array(batch * 3 * SIZE * SIZE).fill(0.1), [batch, 3, SIZE, SIZE]);
+  const y = new IntTensor(new Int32Array(batch), [batch]);
+  model.train();
+  const t0 = performance.now();
+  crossEntropy(model.call(x), y).backward();
+  const stepMs = performance.now() - t0;
+  const trainRow = rows.find((r) => r[0].startsWith('train ('));
+  console.log(`BNext-T training step at ${SIZE}x${SIZE}, batch ${batch}, one thread: ${(stepMs / batch).toFixed(0)} ms/image (${((1000 * batch) / stepMs).toFixed(2)} images/s, one step); the training pipeline above supplies ${trainRow ? trainRow[2] : '?'} images/s`);
 }
 
 const bench: BenchModule = {
