@@ -7,7 +7,7 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMnist, type DigitSet } from '../../src/data/mnist';
+import { loadMnist } from '../../src/data/mnist';
 import { DigitDataset } from '../../src/train/dataset';
 import { train, type TrainOptions } from '../../src/train/trainer';
 import { buildModel, resolveConfig } from '../../src/models/factory';
@@ -18,25 +18,7 @@ import { binaryByEndTemperature } from '../../src/optim/temperature';
 import { readStateDict } from '../../src/nn/serialize';
 import { LogitsFileTeacher, ModuleTeacher } from '../../src/distill/teacher';
 import { liveWorkers } from '../../src/parallel/spawn';
-
-function subset(set: DigitSet, n: number, every: number): DigitSet {
-  const images = new Float32Array(n * 784);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    images.set(set.images.subarray(i * every * 784, (i * every + 1) * 784), i * 784);
-    labels[i] = set.labels[i * every];
-  }
-  return { images, labels, count: n };
-}
-
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected a rejection');
-}
+import { failure, subset } from '../helpers/training';
 
 describe('parallel: train with workers', function () {
   this.timeout(300_000);

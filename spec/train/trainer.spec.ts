@@ -2,33 +2,16 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMnist, type DigitSet } from '../../src/data/mnist';
+import { loadMnist } from '../../src/data/mnist';
 import { DigitDataset } from '../../src/train/dataset';
 import { train, type TrainOptions } from '../../src/train/trainer';
 import { buildModel, resolveConfig } from '../../src/models/factory';
 import { manualSeed } from '../../src/tensor/random';
 import { binaryByEndTemperature, modelIsFullyBinary } from '../../src/optim/temperature';
 import { readStateDict } from '../../src/nn/serialize';
-
-function subset(set: DigitSet, n: number, every: number): DigitSet {
-  const images = new Float32Array(n * 784);
-  const labels = new Int32Array(n);
-  for (let i = 0; i < n; i++) {
-    images.set(set.images.subarray(i * every * 784, (i * every + 1) * 784), i * 784);
-    labels[i] = set.labels[i * every];
-  }
-  return { images, labels, count: n };
-}
+import { failure, subset } from '../helpers/training';
 
 /** The message of the error `p` rejects with (fails the test if it resolves). */
-async function failure(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-  } catch (err) {
-    return (err as Error).message;
-  }
-  throw new Error('expected a rejection');
-}
 
 describe('train/trainer', function () {
   this.timeout(300_000);
