@@ -1,5 +1,4 @@
 /** Builds a model from an architecture name and options, as the CLI and the trainer do. */
-import type { Module } from '../nn/module';
 import { BNext } from './bnext';
 import { BNext18 } from './bnext18';
 import { ARCH_NAMES, type ArchName, defaultStemStride, type ModelConfig, PRESETS } from './config';
@@ -58,8 +57,4 @@ export function resolveConfig(o: ArchOptions): ModelConfig {
 
 export function buildModel(config: ModelConfig): BNextModel {
   return config.arch === 'bnext-18' ? new BNext18(config) : new BNext(config);
-}
-
-export function isModule(m: unknown): m is Module {
-  return typeof m === 'object' && m !== null && 'stateDict' in m;
 }

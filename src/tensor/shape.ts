@@ -151,6 +151,16 @@ export function channelPlanes(shape: Shape): { channels: number; inner: number }
   return { channels, inner: size > 0 ? size / planes : 1 };
 }
 
+/** A (height, width) pair from one number for both or an explicit pair (PyTorch's `_pair`). */
+export function pairOf(v: number | readonly [number, number]): [number, number] {
+  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
+}
+
+/** The shape of a reduction with its reduced dimensions kept as 1 (`keepdim=True`). */
+export function keptShape(shape: Shape, dims: readonly number[]): number[] {
+  return shape.map((d, i) => (dims.includes(i) ? 1 : d));
+}
+
 /** Resolves a possibly negative dimension index against a rank, with an error naming the op. */
 export function normalizeDim(dim: number, ndim: number, op: string): number {
   const d = dim < 0 ? dim + ndim : dim;

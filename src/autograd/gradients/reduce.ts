@@ -1,11 +1,11 @@
 /** Backward rules of the reductions: spread the gradient back over each reduced slice. */
 import { Tensor } from '../../tensor/tensor';
-import { broadcastIndex } from '../../tensor/shape';
+import { broadcastIndex, keptShape } from '../../tensor/shape';
 import type { GradientRule, ReduceAttrs } from '../node';
 
 /** The gradient of each slice, copied to every input element of that slice, times `scale`. */
 function spread(dy: Tensor, x: Tensor, attrs: ReduceAttrs, scale: number): Float32Array {
-  const kept = x.shape.map((d, i) => (attrs.dims.includes(i) ? 1 : d));
+  const kept = keptShape(x.shape, attrs.dims);
   const index = broadcastIndex(kept, x.shape);
   const out = new Float32Array(x.size);
   const g = dy.data;
@@ -33,7 +33,7 @@ export const maxGrad: GradientRule<'Max'> = (dy, { inputs: [x], output, attrs })
     for (let o = 0; o < attrs.argmax.length; o++) out[attrs.argmax[o]] += dy.data[o];
     return [new Tensor(out, x.shape)];
   }
-  const kept = x.shape.map((d, i) => (attrs.dims.includes(i) ? 1 : d));
+  const kept = keptShape(x.shape, attrs.dims);
   const index = broadcastIndex(kept, x.shape);
   const ties = new Int32Array(output.size);
   for (let k = 0; k < x.size; k++) if (x.data[k] === output.data[index[k]]) ties[index[k]]++;
@@ -47,7 +47,7 @@ export const maxGrad: GradientRule<'Max'> = (dy, { inputs: [x], output, attrs })
 /** d var / dx = 2 (x - mean) / (n - correction). */
 export const varianceGrad: GradientRule<'Variance'> = (dy, { inputs: [x], attrs }) => {
   const n = sliceCount(x, attrs.dims);
-  const kept = x.shape.map((d, i) => (attrs.dims.includes(i) ? 1 : d));
+  const kept = keptShape(x.shape, attrs.dims);
   const index = broadcastIndex(kept, x.shape);
   const means = new Float64Array(dy.size);
   for (let k = 0; k < x.size; k++) means[index[k]] += x.data[k];

@@ -1,6 +1,6 @@
 /** 2-D convolution in NCHW (cross-correlation, as torch.nn.functional.conv2d). */
 import { record } from '../../autograd/graph';
-import { formatShape } from '../shape';
+import { formatShape, pairOf } from '../shape';
 import { Tensor } from '../tensor';
 import { conv2dForward, conv2dGeometry } from '../kernels/conv2d';
 import type { Conv2dAttrs } from '../../autograd/node';
@@ -12,16 +12,11 @@ export interface Conv2dOptions {
   groups?: number;
 }
 
-function pair(v: number | [number, number] | undefined, fallback: number): [number, number] {
-  if (v === undefined) return [fallback, fallback];
-  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
-}
-
 export function conv2dAttrs(options: Conv2dOptions): Conv2dAttrs {
   return {
-    stride: pair(options.stride, 1),
-    padding: pair(options.padding, 0),
-    dilation: pair(options.dilation, 1),
+    stride: pairOf(options.stride ?? 1),
+    padding: pairOf(options.padding ?? 0),
+    dilation: pairOf(options.dilation ?? 1),
     groups: options.groups ?? 1,
   };
 }

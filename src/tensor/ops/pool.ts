@@ -1,6 +1,6 @@
 /** Average, max and adaptive-average pooling over NCHW tensors (torch.nn.functional semantics). */
 import { record } from '../../autograd/graph';
-import { formatShape } from '../shape';
+import { formatShape, pairOf } from '../shape';
 import { Tensor } from '../tensor';
 import { adaptiveAvgPool2dForward, avgPool2dForward, maxPool2dForward, poolGeometry } from '../kernels/pool2d';
 
@@ -10,14 +10,10 @@ export interface Pool2dOptions {
   padding?: number | [number, number];
 }
 
-function pair(v: number | [number, number]): [number, number] {
-  return typeof v === 'number' ? [v, v] : [v[0], v[1]];
-}
-
 export function avgPool2d(x: Tensor, kernel: number | [number, number], options: Pool2dOptions & { countIncludePad?: boolean } = {}): Tensor {
-  const k = pair(kernel);
-  const stride = pair(options.stride ?? k);
-  const padding = pair(options.padding ?? 0);
+  const k = pairOf(kernel);
+  const stride = pairOf(options.stride ?? k);
+  const padding = pairOf(options.padding ?? 0);
   const countIncludePad = options.countIncludePad ?? true;
   const g = poolGeometry(x.shape, k, stride, padding, 'avgPool2d');
   const out = new Float32Array(g.n * g.c * g.outH * g.outW);
@@ -26,9 +22,9 @@ export function avgPool2d(x: Tensor, kernel: number | [number, number], options:
 }
 
 export function maxPool2d(x: Tensor, kernel: number | [number, number], options: Pool2dOptions = {}): Tensor {
-  const k = pair(kernel);
-  const stride = pair(options.stride ?? k);
-  const padding = pair(options.padding ?? 0);
+  const k = pairOf(kernel);
+  const stride = pairOf(options.stride ?? k);
+  const padding = pairOf(options.padding ?? 0);
   const g = poolGeometry(x.shape, k, stride, padding, 'maxPool2d');
   const n = g.n * g.c * g.outH * g.outW;
   const out = new Float32Array(n);
@@ -39,7 +35,7 @@ export function maxPool2d(x: Tensor, kernel: number | [number, number], options:
 
 export function adaptiveAvgPool2d(x: Tensor, outputSize: number | [number, number]): Tensor {
   if (x.ndim !== 4) throw new Error(`adaptiveAvgPool2d: input must be 4-D NCHW, got shape ${formatShape(x.shape)}`);
-  const [outH, outW] = pair(outputSize);
+  const [outH, outW] = pairOf(outputSize);
   if (outH < 1 || outW < 1) throw new Error(`adaptiveAvgPool2d: output size ${outputSize} must be positive`);
   const [n, c, h, w] = x.shape;
   const out = new Float32Array(n * c * outH * outW);

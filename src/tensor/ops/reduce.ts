@@ -1,11 +1,11 @@
 /** Reductions over dimensions, with PyTorch's `keepdim`. */
 import { record } from '../../autograd/graph';
-import { broadcastIndex, normalizeDim, normalizeDims, stridesOf } from '../shape';
+import { broadcastIndex, keptShape, normalizeDim, normalizeDims, stridesOf } from '../shape';
 import { IntTensor, Tensor } from '../tensor';
 
 /** The output shape with reduced dims kept as 1, and the shape actually returned. */
 function reducedShapes(shape: readonly number[], dims: number[], keepdim: boolean): { kept: number[]; out: number[] } {
-  const kept = shape.map((d, i) => (dims.includes(i) ? 1 : d));
+  const kept = keptShape(shape, dims);
   const out = keepdim ? kept : shape.filter((_, i) => !dims.includes(i));
   return { kept, out };
 }
@@ -20,7 +20,7 @@ interface SliceSums {
 }
 
 function sliceSums(x: Tensor, dims: number[]): SliceSums {
-  const kept = x.shape.map((d, i) => (dims.includes(i) ? 1 : d));
+  const kept = keptShape(x.shape, dims);
   let count = 1;
   for (const d of dims) count *= x.shape[d];
   const sums = new Float64Array(kept.reduce((a, b) => a * b, 1));
