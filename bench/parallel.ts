@@ -14,9 +14,7 @@
  */
 import { loadavg } from 'node:os';
 import type { BenchModule } from './harness';
-import { loadMnist } from '../src/data/mnist';
-import { DigitDataset } from '../src/train/dataset';
-import { DIGITS_SHIFT, DIGITS_SIZE, DIGITS_STUDENT } from '../src/train/recipe';
+import { DIGITS_STUDENT, digitsDatasets } from '../src/train/recipe';
 import { buildAnyModel, resolveAnyConfig } from '../src/models/zoo';
 import type { ArchOptions } from '../src/models/factory';
 import { AdamW } from '../src/optim/adamw';
@@ -41,8 +39,7 @@ interface Variant {
   close: () => Promise<void>;
 }
 
-const digits = loadMnist();
-const trainSet = new DigitDataset('digits-train', digits.train, DIGITS_SHIFT, DIGITS_SIZE);
+const trainSet = digitsDatasets().train;
 
 function teachers(): Teacher[] {
   manualSeed(1);

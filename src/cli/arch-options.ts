@@ -1,5 +1,5 @@
 /** The architecture options every model command shares (`--arch`, widths, ablations). */
-import { type ParsedArgs, UsageError } from './args';
+import { optionalIntOption, type ParsedArgs, UsageError } from './args';
 import type { ArchOptions } from '../models/factory';
 
 export const ARCH_VALUED = ['arch', 'base-width', 'stages', 'classes', 'stem-stride', 'in-channels'] as const;
@@ -15,14 +15,6 @@ export const ARCH_USAGE = `  --arch A               bnext-t | bnext-s | bnext-m 
   --no-elm               ablation: no ELM-Attention (paper Table 4)
   --no-recoupling        ablation: no Info-Recoupling (paper Table 4)`;
 
-function intValue(args: ParsedArgs, name: string, command: string): number | undefined {
-  const v = args.options.get(name);
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`${command}: --${name} must be an integer, got '${v}'`);
-  return n;
-}
-
 /** The architecture options given on the command line, unset ones undefined. */
 function givenArchOptions(args: ParsedArgs, command: string): Omit<ArchOptions, 'arch'> & { arch?: string } {
   let stages: [number, number, number, number] | undefined;
@@ -36,11 +28,11 @@ function givenArchOptions(args: ParsedArgs, command: string): Omit<ArchOptions, 
   }
   return {
     arch: args.options.get('arch'),
-    baseWidth: intValue(args, 'base-width', command),
+    baseWidth: optionalIntOption(args, 'base-width', command),
     stages,
-    numClasses: intValue(args, 'classes', command),
-    stemStride: intValue(args, 'stem-stride', command),
-    inChannels: intValue(args, 'in-channels', command),
+    numClasses: optionalIntOption(args, 'classes', command),
+    stemStride: optionalIntOption(args, 'stem-stride', command),
+    inChannels: optionalIntOption(args, 'in-channels', command),
     elmAttention: args.flags.has('no-elm') ? false : undefined,
     infoRecoupling: args.flags.has('no-recoupling') ? false : undefined,
   };

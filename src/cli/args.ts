@@ -49,12 +49,17 @@ export function requireOption(args: ParsedArgs, name: string, command: string): 
   return v;
 }
 
-export function intOption(args: ParsedArgs, name: string, fallback: number, command: string): number {
+/** The integer value of --name, or undefined when it is not given. */
+export function optionalIntOption(args: ParsedArgs, name: string, command: string): number | undefined {
   const v = args.options.get(name);
-  if (v === undefined) return fallback;
+  if (v === undefined) return undefined;
   const n = Number(v);
   if (!Number.isInteger(n)) throw new UsageError(`${command}: --${name} must be an integer, got '${v}'`);
   return n;
+}
+
+export function intOption(args: ParsedArgs, name: string, fallback: number, command: string): number {
+  return optionalIntOption(args, name, command) ?? fallback;
 }
 
 export function numberOption(args: ParsedArgs, name: string, fallback: number, command: string): number {

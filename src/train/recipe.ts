@@ -30,6 +30,15 @@ import type { BNextModel } from '../models/factory';
 export const DIGITS_SIZE = 32;
 export const DIGITS_SHIFT = 2;
 
+/** The embedded digits as the trainer reads them: centred on 32x32, shifted by up to 2 px in training. */
+export function digitsDatasets(): { train: DigitDataset; test: DigitDataset } {
+  const digits = loadMnist();
+  return {
+    train: new DigitDataset('digits-train', digits.train, DIGITS_SHIFT, DIGITS_SIZE),
+    test: new DigitDataset('digits-test', digits.test, 0, DIGITS_SIZE),
+  };
+}
+
 /** The student: BNext C=16, stages 1:1:0:0, stride-2 stem, one input channel, 10 classes. */
 export const DIGITS_STUDENT: ArchOptions = { arch: 'bnext', baseWidth: 16, stages: [1, 1, 0, 0], stemStride: 2, inChannels: 1, numClasses: 10 };
 
@@ -80,9 +89,7 @@ export interface RecipeSummary {
 
 export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> {
   const started = performance.now();
-  const digits = loadMnist();
-  const trainSet = new DigitDataset('digits-train', digits.train, DIGITS_SHIFT, DIGITS_SIZE);
-  const testSet = new DigitDataset('digits-test', digits.test, 0, DIGITS_SIZE);
+  const { train: trainSet, test: testSet } = digitsDatasets();
   const common = { train: trainSet, test: testSet, batchSize: o.batchSize, warmupEpochs: 0, seed: o.seed, maxGradNorm: 5, workers: o.workers };
 
   const teachers: { summary: TeacherSummary; teacher: ModuleTeacher }[] = [];

@@ -10,9 +10,7 @@ import { loadRun, resolveAnyConfig, buildAnyModel, describeConfig, type AnyModel
 import { withoutInit } from '../../nn/init';
 import { loadWeights } from '../../nn/serialize';
 import type { Module } from '../../nn/module';
-import { loadMnist } from '../../data/mnist';
-import { DigitDataset } from '../../train/dataset';
-import { DIGITS_SIZE } from '../../train/recipe';
+import { digitsDatasets } from '../../train/recipe';
 import { evaluate, floatClassifier, type Classifier } from '../../train/evaluate';
 import { addBatch, emptyMetrics, type EpochMetrics, summarize } from '../../train/metrics';
 import { crossEntropy } from '../../nn/losses';
@@ -80,7 +78,7 @@ export const evalCommand: Command = {
     let m: EpochMetrics;
     if (data === 'mnist') {
       if (config.inChannels !== 1) throw new UsageError(`eval: the digits are grayscale; the model has ${config.inChannels} input channels`);
-      m = evaluate(classify, new DigitDataset('digits-test', loadMnist().test, 0, DIGITS_SIZE), batchSize);
+      m = evaluate(classify, digitsDatasets().test, batchSize);
     } else {
       m = await evaluateFolder(classify, data, intOption(args, 'size', 224, 'eval'), batchSize);
     }

@@ -8,8 +8,6 @@ import type { Command } from '../command';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { type AnyModelConfig, buildAnyModel, describeConfig, loadRun, resolveAnyConfig } from '../../models/zoo';
-import { loadMnist } from '../../data/mnist';
-import { DigitDataset } from '../../train/dataset';
 import { train } from '../../train/trainer';
 import { prepareRunFolder } from '../../train/run-folder';
 import { writeCurves } from '../../train/curves';
@@ -18,7 +16,7 @@ import { binaryByEndTemperature, paperTemperature, type TemperatureSchedule } fr
 import { ENSEMBLE_FORMS, type EnsembleForm } from '../../distill/ensemble';
 import { LogitsFileTeacher, ModuleTeacher, type Teacher } from '../../distill/teacher';
 import { countParameters } from '../../distill/knowledge-complexity';
-import { DIGITS_SHIFT, DIGITS_SIZE, DIGITS_STUDENT } from '../../train/recipe';
+import { DIGITS_SHIFT, DIGITS_STUDENT, digitsDatasets } from '../../train/recipe';
 
 
 const USAGE = `usage: bnext train [architecture options] [--epochs N] [--batch-size B] [--lr LR] [--out DIR]
@@ -94,9 +92,7 @@ export async function runTrain(argv: string[]): Promise<TrainCliResult> {
 
   const name = args.options.get('name') ?? 'train';
   const outDir = args.options.get('out') ?? join('runs', name);
-  const digits = loadMnist();
-  const trainSet = new DigitDataset('digits-train', digits.train, DIGITS_SHIFT, DIGITS_SIZE);
-  const testSet = new DigitDataset('digits-test', digits.test, 0, DIGITS_SIZE);
+  const { train: trainSet, test: testSet } = digitsDatasets();
 
   // Every input is checked before training starts: teachers, then the output folder.
   const strongArgs = [...(args.lists.get('teacher') ?? []).map((a) => [a, false] as const), ...(args.lists.get('teacher-logits') ?? []).map((a) => [a, true] as const)];
