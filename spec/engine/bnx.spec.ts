@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { Rng } from '../../src/tensor/random';
 import { writeStateDict } from '../../src/nn/serialize';
 import { crc32 } from '../../src/engine/crc32';
-import { BNX_VERSION, parseBnx, readBnx, serializeBnx, writeBnx } from '../../src/engine/bnx';
+import { BNX_VERSION, BNX_VERSIONS, parseBnx, readBnx, serializeBnx, writeBnx } from '../../src/engine/bnx';
 import { bnxContentsOf, loadPackedEngine, loadPackedModel } from '../../src/engine/load';
 import { packModel } from '../../src/engine/packed-model';
 import { unpackWeights } from '../../src/binary/pack';
@@ -95,9 +95,14 @@ describe('engine/bnx', () => {
   });
 
   it('refuses another version', () => {
-    const v2 = bytes.slice();
-    new DataView(v2.buffer).setUint32(8, 2, true);
-    expect(parse(v2)).to.throw(new RegExp(`m\\.bnx: \\.bnx version 2 is not supported: this bnext reads version ${BNX_VERSION}`));
+    const v3 = bytes.slice();
+    new DataView(v3.buffer).setUint32(8, BNX_VERSION + 1, true);
+    expect(parse(v3)).to.throw(new RegExp(`m\\.bnx: \\.bnx version ${BNX_VERSION + 1} is not supported: this bnext reads versions 1 and 2`));
+  });
+
+  it('writes version 1 when nothing is quantized (readable by version-1 readers), and reads it', () => {
+    expect(new DataView(bytes.buffer).getUint32(8, true)).to.equal(1);
+    expect(BNX_VERSIONS).to.deep.equal([1, 2]);
   });
 
   it('refuses a truncated file wherever it is cut', () => {
@@ -123,7 +128,7 @@ describe('engine/bnx', () => {
     type Table = { name: string; dtype: string; shape: number[]; offset: number; bytes: number }[];
     const edits: [string, (h: Record<string, unknown>) => void, RegExp][] = [
       ['wrong size', (h) => { (h.tensors as Table)[0].bytes += 8; }, /tensor 0 'feature\.0\.conv1\.weight' has \d+ bytes, its dtype and shape \[8, 3, 3, 3\] need 864/],
-      ['unknown dtype', (h) => { (h.tensors as Table)[1].dtype = 'F16'; }, /has dtype "F16", expected "F32" or "B1"/],
+      ['unknown dtype', (h) => { (h.tensors as Table)[1].dtype = 'F16'; }, /has dtype "F16", expected "F32", "B1", "Q8", "Q4"/],
       ['overlap', (h) => { (h.tensors as Table)[2].offset = (h.tensors as Table)[1].offset; }, /overlap/],
       ['past the end', (h) => { (h.tensors as Table)[3].offset = 1 << 30; }, /past the .*-byte data area/],
       ['bad config', (h) => { (h.config as Record<string, unknown>).stages = [1, 0, 1, 0]; }, /config is invalid: bnext: stage ratios 1:0:1:0 skip a stage/],

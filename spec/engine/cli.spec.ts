@@ -11,6 +11,11 @@ import { readSafetensors, writeSafetensors } from '../../src/io/safetensors';
 import { readNpy, writeNpy } from '../../src/io/npy';
 import { type StoredArray, toTensor } from '../../src/io/stored';
 import { relativeError } from './helpers';
+import { withoutInit } from '../../src/nn/init';
+import { loadWeights } from '../../src/nn/serialize';
+import { buildModel, resolveConfig } from '../../src/models/factory';
+import { bnxContentsOf, packedModelFromContents } from '../../src/engine/load';
+import { parseQuantization } from '../../src/quantize/scheme';
 
 const DIR = 'fixtures/models';
 
@@ -57,6 +62,33 @@ describe('engine: bnext pack and bnext forward --engine xnor @slow', function ()
       }
     });
   }
+
+  it('packs with --quantize paper: a smaller version-2 file the engine runs as the in-memory quantized engine does', () => {
+    const c = cases[0];
+    const { weights, input } = unpackCase(c.file, dir);
+    const bnx = join(dir, 'paper.bnx');
+    const packed = bnext(['pack', ...c.arch, '--weights', weights, '--out', bnx, '--quantize', 'paper']);
+    expect(packed.stderr).to.equal('');
+    expect(packed.stdout).to.match(/^wrote .*paper\.bnx: [\d.]+ MiB \(\d+ binary weights at 1 bit, \d+ float32 values, \d+ weights at 4 bits, \d+ weights at 8 bits\) quantized paper; /);
+    expect(readFileSync(bnx).readUInt32LE(8)).to.equal(2);
+    const out = join(dir, 'q.npy');
+    const run = bnext(['forward', ...c.arch, '--engine', 'xnor', '--weights', bnx, '--input', input, '--out', out]);
+    expect(run.stderr).to.equal('');
+    const model = withoutInit(() => buildModel(resolveConfig({ arch: 'bnext', baseWidth: 8, stages: [1, 1, 0, 0], numClasses: 1000 })));
+    loadWeights(model, weights);
+    const want = packedModelFromContents(bnxContentsOf(model.eval(), { quantize: parseQuantization('paper') })).run(toTensor(readNpy(input), input));
+    expect([...toTensor(readNpy(out), out).data]).to.deep.equal([...want.data]);
+  });
+
+  it('refuses a bad --quantize value, naming it, and writes nothing', () => {
+    const c = cases[0];
+    const { weights } = unpackCase(c.file, dir);
+    const out = join(dir, 'bad.bnx');
+    const r = bnext(['pack', ...c.arch, '--weights', weights, '--out', out, '--quantize', '4bit']);
+    expect(r.status).to.equal(1);
+    expect(r.stderr).to.match(/^bnext: pack: --quantize must be none, paper, w8 or four weight\/activation bit pairs .*; '4bit' has 1 part\n$/);
+    expect(existsSync(out)).to.equal(false);
+  });
 
   it('refuses to pack a model in the middle of progressive binarization, writing nothing', () => {
     const { weights } = unpackCase('bnext_full_k10_prog_eval.safetensors', dir);

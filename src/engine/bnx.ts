@@ -9,8 +9,13 @@
  *
  * All numbers little-endian. Binary-conv weights are stored at one bit per weight (dtype "B1",
  * pack.ts's convention and layout, with the rare exact zeros listed), every other float entry of
- * the state_dict as float32 ("F32"); integer buffers (BatchNorm's num_batches_tracked) are not
- * stored, inference does not use them.
+ * the state_dict as float32 ("F32"), except that version 2 adds quantized weights ("Q8", "Q4":
+ * n-bit codes plus the float32 parameters that rebuild Eq. 6's fake-quantized weights exactly,
+ * and optionally the Eq. 5 quantization of the layer's input; src/quantize/). Integer buffers
+ * (BatchNorm's num_batches_tracked) are not stored, inference does not use them.
+ *
+ * Writers write version 1 when nothing is quantized (so such files stay readable by version-1
+ * readers) and version 2 otherwise; this reader reads both.
  *
  * Reading refuses, with a message that says which: a file that is not .bnx (magic), another
  * version, a truncated file (shorter than its preamble announces) or one with trailing bytes,
@@ -23,10 +28,15 @@ import { formatShape, sizeOf } from '../tensor/shape';
 import type { ModelConfig } from '../models/config';
 import { validateConfig } from '../models/config';
 import { type PackedWeights, packedWeightsFromWords, storedWords, wordsPerPixel } from '../binary/pack';
+import type { QuantizedLayer } from '../quantize/plan';
+import { codeBytes, packCodes, STORED_BITS, unpackCodes } from '../quantize/codes';
 import { crc32 } from './crc32';
 
 export const BNX_MAGIC: readonly number[] = [0x89, 0x42, 0x4e, 0x58, 0x0d, 0x0a, 0x1a, 0x0a];
-export const BNX_VERSION = 1;
+/** The newest version: written when some weight is quantized (1 otherwise). */
+export const BNX_VERSION = 2;
+/** The versions this reader reads. */
+export const BNX_VERSIONS: readonly number[] = [1, 2];
 const PREAMBLE = 24;
 const CHECKSUM = 4;
 const FORMAT = 'bnext-packed';
@@ -37,16 +47,44 @@ export interface BnxContents {
   floats: Map<string, Tensor>;
   /** The binary-conv weights by state_dict key. */
   binary: Map<string, PackedWeights>;
+  /** Quantized weights by state_dict key (version 2), with their layer's input quantization. */
+  quantized: Map<string, QuantizedLayer>;
 }
+
+type DType = 'F32' | 'B1' | 'Q8' | 'Q4';
+const DTYPES: readonly DType[] = ['F32', 'B1', 'Q8', 'Q4'];
 
 interface TableEntry {
   name: string;
-  dtype: 'F32' | 'B1';
+  dtype: DType;
   shape: number[];
   offset: number;
   bytes: number;
   /** B1 only, when some weights are exactly 0: their flat indices. */
   zeros?: number[];
+  /** Q8/Q4: consecutive weights sharing one (low, span). */
+  groupSize?: number;
+  /** Q8/Q4, optional: Eq. 5 on the layer's input at run time. */
+  input?: { bits: number; clip: number };
+}
+
+/** Bytes of a Q8/Q4 payload: norm per output channel, low and span per group, then the codes. */
+function quantizedBytes(shape: readonly number[], groupSize: number, bits: number): number {
+  const n = sizeOf(shape);
+  return 4 * (shape[0] + 2 * (n / groupSize)) + codeBytes(n, bits);
+}
+
+function quantizedPayload(layer: QuantizedLayer): Uint8Array {
+  const q = layer.weight;
+  const floats = new Float32Array(q.norm.length + q.low.length + q.span.length);
+  floats.set(q.norm, 0);
+  floats.set(q.low, q.norm.length);
+  floats.set(q.span, q.norm.length + q.low.length);
+  const codes = packCodes(q.codes, q.bits);
+  const out = new Uint8Array(floats.byteLength + codes.length);
+  out.set(new Uint8Array(floats.buffer), 0);
+  out.set(codes, floats.byteLength);
+  return out;
 }
 
 const align8 = (n: number): number => Math.ceil(n / 8) * 8;
@@ -71,13 +109,21 @@ export function serializeBnx(contents: BnxContents): Uint8Array {
     if (p.zeros.length > 0) entry.zeros = [...p.zeros];
     add(entry, new Uint8Array(words.buffer, words.byteOffset, words.byteLength));
   }
+  for (const [name, layer] of contents.quantized) {
+    if (contents.floats.has(name) || contents.binary.has(name)) throw new Error(`serializeBnx: '${name}' is quantized and also stored otherwise`);
+    const q = layer.weight;
+    if (!STORED_BITS.includes(q.bits)) throw new Error(`serializeBnx: '${name}' has ${q.bits}-bit codes; a .bnx file stores 4- or 8-bit codes`);
+    const entry: Omit<TableEntry, 'offset' | 'bytes'> = { name, dtype: q.bits === 8 ? 'Q8' : 'Q4', shape: [...q.shape], groupSize: q.groupSize };
+    if (layer.activation) entry.input = { bits: layer.activation.bits, clip: layer.activation.clip };
+    add(entry, quantizedPayload(layer));
+  }
   const dataLength = offset;
   const json = new TextEncoder().encode(JSON.stringify({ format: FORMAT, config: contents.config, tensors: table }));
   const headerLength = align8(json.length);
   const out = new Uint8Array(PREAMBLE + headerLength + dataLength + CHECKSUM);
   const view = new DataView(out.buffer);
   out.set(BNX_MAGIC, 0);
-  view.setUint32(8, BNX_VERSION, true);
+  view.setUint32(8, contents.quantized.size > 0 ? BNX_VERSION : BNX_VERSIONS[0], true);
   view.setUint32(12, headerLength, true);
   view.setBigUint64(16, BigInt(dataLength), true);
   out.set(json, PREAMBLE);
@@ -113,7 +159,7 @@ export function parseBnx(bytes: Uint8Array, source: string): BnxContents {
   if (bytes.length < PREAMBLE) throw fail(`truncated .bnx file: ${bytes.length} bytes, fewer than the ${PREAMBLE}-byte preamble`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.length);
   const version = view.getUint32(8, true);
-  if (version !== BNX_VERSION) throw fail(`.bnx version ${version} is not supported: this bnext reads version ${BNX_VERSION}`);
+  if (!BNX_VERSIONS.includes(version)) throw fail(`.bnx version ${version} is not supported: this bnext reads versions ${BNX_VERSIONS.join(' and ')}`);
   const headerLength = view.getUint32(12, true);
   const dataLength = Number(view.getBigUint64(16, true));
   const expected = PREAMBLE + headerLength + dataLength + CHECKSUM;
@@ -129,13 +175,15 @@ export function parseBnx(bytes: Uint8Array, source: string): BnxContents {
   }
   const header = parseHeader(bytes.subarray(PREAMBLE, PREAMBLE + headerLength), fail);
   const dataStart = PREAMBLE + headerLength;
-  const table = checkTable(header.tensors, dataLength, fail);
-  const contents: BnxContents = { config: configFromJson(header.config, fail), floats: new Map(), binary: new Map() };
+  const table = checkTable(header.tensors, dataLength, version, fail);
+  const contents: BnxContents = { config: configFromJson(header.config, fail), floats: new Map(), binary: new Map(), quantized: new Map() };
   for (const e of table) {
     // A copy, aligned for its typed array (the file buffer may start anywhere).
     const payload = bytes.slice(dataStart + e.offset, dataStart + e.offset + e.bytes);
     if (e.dtype === 'F32') {
       contents.floats.set(e.name, new Tensor(new Float32Array(payload.buffer), e.shape));
+    } else if (e.dtype === 'Q8' || e.dtype === 'Q4') {
+      contents.quantized.set(e.name, quantizedLayerOf(e, payload, fail));
     } else {
       const [cout, cin, k] = e.shape;
       const zeros = Int32Array.from(e.zeros ?? []);
@@ -147,6 +195,30 @@ export function parseBnx(bytes: Uint8Array, source: string): BnxContents {
     }
   }
   return contents;
+}
+
+/** A Q8/Q4 entry's payload as codes and parameters, each parameter checked. */
+function quantizedLayerOf(e: TableEntry, payload: Uint8Array, fail: Fail): QuantizedLayer {
+  const bits = e.dtype === 'Q8' ? 8 : 4;
+  const groupSize = e.groupSize!;
+  const n = sizeOf(e.shape);
+  const cout = e.shape[0];
+  const groups = n / groupSize;
+  const floats = new Float32Array(payload.buffer, 0, cout + 2 * groups);
+  const norm = floats.slice(0, cout);
+  const low = floats.slice(cout, cout + groups);
+  const span = floats.slice(cout + groups);
+  const bad = (problem: string): Error => fail(`corrupt .bnx file: tensor '${e.name}': ${problem}`);
+  norm.forEach((v, i) => { if (!(Number.isFinite(v) && v >= 0)) throw bad(`channel ${i} has norm ${v}, expected a finite number >= 0`); });
+  low.forEach((v, i) => { if (!Number.isFinite(v)) throw bad(`group ${i} has low ${v}, expected a finite number`); });
+  span.forEach((v, i) => { if (!(Number.isFinite(v) && v > 0)) throw bad(`group ${i} has span ${v}, expected a finite number > 0`); });
+  let codes: Uint8Array;
+  try {
+    codes = unpackCodes(payload.subarray(floats.byteLength), n, bits, 'codes');
+  } catch (err) {
+    throw bad(err instanceof Error ? err.message : String(err));
+  }
+  return { weight: { shape: [...e.shape], bits, groupSize, codes, norm, low, span }, activation: e.input ?? null };
 }
 
 const hex = (n: number): string => `0x${n.toString(16).padStart(8, '0')}`;
@@ -171,35 +243,58 @@ function parseHeader(bytes: Uint8Array, fail: Fail): { config: unknown; tensors:
 }
 
 /** Checks every entry against its dtype, shape and the data area; entries may not overlap. */
-function checkTable(value: unknown, dataLength: number, fail: Fail): TableEntry[] {
+function checkTable(value: unknown, dataLength: number, version: number, fail: Fail): TableEntry[] {
   if (!Array.isArray(value)) throw fail('corrupt .bnx header: "tensors" is not an array');
   const names = new Set<string>();
   const entries = value.map((raw, i): TableEntry => {
     const bad = (problem: string): Error => fail(`corrupt .bnx header: tensor ${i}${isObject(raw) && typeof raw.name === 'string' ? ` '${raw.name}'` : ''} ${problem}`);
     if (!isObject(raw) || typeof raw.name !== 'string') throw bad('has no name');
-    const { name, dtype, shape, offset, bytes, zeros } = raw;
+    const { name, dtype, shape, offset, bytes, zeros, groupSize, input } = raw;
     if (names.has(name)) throw bad('appears twice');
     names.add(name);
-    if (dtype !== 'F32' && dtype !== 'B1') throw bad(`has dtype ${JSON.stringify(dtype)}, expected "F32" or "B1"`);
+    if (!DTYPES.includes(dtype as DType)) throw bad(`has dtype ${JSON.stringify(dtype)}, expected ${DTYPES.map((d) => `"${d}"`).join(', ')}`);
+    const kind = dtype as DType;
+    const quantized = kind === 'Q8' || kind === 'Q4';
+    if (quantized && version < 2) throw bad(`has dtype "${kind}", which .bnx version ${version} does not have (quantized weights need version 2)`);
     if (!Array.isArray(shape) || !shape.every(isCount)) throw bad(`has invalid shape ${JSON.stringify(shape)}`);
     if (!isCount(offset) || !isCount(bytes) || offset % 8 !== 0) throw bad(`has invalid offset/bytes ${JSON.stringify([offset, bytes])} (offsets are multiples of 8)`);
     if (offset + bytes > dataLength) throw bad(`has bytes [${offset}, ${offset + bytes}) past the ${dataLength}-byte data area`);
     let needed: number;
-    if (dtype === 'F32') {
+    let entry: TableEntry = { name, dtype: kind, shape, offset, bytes };
+    if (kind === 'F32') {
       needed = 4 * sizeOf(shape);
-    } else {
+    } else if (kind === 'B1') {
       if (shape.length !== 4 || shape[2] !== shape[3]) throw bad(`is B1 with shape ${formatShape(shape)}, expected [Cout, Cin, k, k]`);
       needed = 4 * shape[0] * shape[2] * shape[3] * wordsPerPixel(shape[1]);
       if (zeros !== undefined && !(Array.isArray(zeros) && zeros.every(isCount))) throw bad('has an invalid zero list');
+      entry = { ...entry, zeros: zeros as number[] | undefined };
+    } else {
+      if ((shape.length !== 2 && shape.length !== 4) || shape.some((d) => d === 0)) throw bad(`is ${kind} with shape ${formatShape(shape)}, expected a non-empty 2-D or 4-D weight`);
+      const perChannel = sizeOf(shape) / shape[0];
+      if (!isCount(groupSize) || groupSize === 0 || perChannel % groupSize !== 0) {
+        throw bad(`has groupSize ${JSON.stringify(groupSize)}, expected a divisor of the ${perChannel} weights per output channel`);
+      }
+      needed = quantizedBytes(shape, groupSize, kind === 'Q8' ? 8 : 4);
+      entry = { ...entry, groupSize, input: inputQuantizationOf(input, bad) };
     }
     if (bytes !== needed) throw bad(`has ${bytes} bytes, its dtype and shape ${formatShape(shape)} need ${needed}`);
-    return { name, dtype, shape, offset, bytes, zeros: zeros as number[] | undefined };
+    return entry;
   });
   const sorted = [...entries].sort((a, b) => a.offset - b.offset);
   for (let i = 1; i < sorted.length; i++) {
     if (sorted[i].offset < sorted[i - 1].offset + sorted[i - 1].bytes) throw fail(`corrupt .bnx header: tensors '${sorted[i - 1].name}' and '${sorted[i].name}' overlap`);
   }
   return entries;
+}
+
+/** A Q8/Q4 entry's optional "input": {"bits": 2..8, "clip": > 0}. */
+function inputQuantizationOf(value: unknown, bad: (problem: string) => Error): { bits: number; clip: number } | undefined {
+  if (value === undefined) return undefined;
+  if (!isObject(value)) throw bad(`has input ${JSON.stringify(value)}, expected {"bits": 2..8, "clip": a positive number}`);
+  const { bits, clip } = value;
+  if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 2 || bits > 8) throw bad(`has input bits ${JSON.stringify(bits)}, expected an integer from 2 to 8`);
+  if (typeof clip !== 'number' || !(clip > 0) || !Number.isFinite(clip)) throw bad(`has input clip ${JSON.stringify(clip)}, expected a positive number`);
+  return { bits, clip };
 }
 
 /** The architecture configuration, checked field by field, then by the model's own rules. */

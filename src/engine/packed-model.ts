@@ -26,6 +26,14 @@
  * product, norm2 and the residual sum into one final pass; the head's PReLU into its pool.
  * Nothing is folded (no BatchNorm rewritten into the weights or as v·s + (b - m·s)): that would
  * change float rounding, and binary weights cannot absorb a scale anyway.
+ *
+ * Post-training quantization (paper appendix 7.5; src/quantize/): a quantized weight arrives
+ * as its fake-quantized float32 values (in the model's tensor), so the layer runs the float op
+ * on exactly the official W_q. `inputQuantization` names the layers whose input is quantized at
+ * run time (Eq. 5, one range per sample, from the batch itself: no calibration data): the
+ * squeeze and expand convolutions (input [N, C, 1, 1]) and the classifier (input [N, C]). The
+ * stem's input, the image, is never quantized (the official code leaves a 3-channel 8-bit input
+ * as it is).
  */
 import type { Module } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
@@ -52,6 +60,8 @@ import { type PackedActivations, type PackedWeights, packActivations } from '../
 import { batchNormEpilogue, type ChannelEpilogue, xnorConv2d } from '../binary/xnor-conv';
 import { binaryConvs, packBinaryWeights } from './binary-weights';
 import { type ChannelNorm, channelNorm, finishUnit, mixMean, type OutputSlot, pool2x2, preluInto, preluMean } from './fused';
+import type { ActivationQuantization } from '../quantize/plan';
+import { fakeQuantizeRows } from '../quantize/asymmetric';
 
 export interface PackedModel {
   readonly config: ModelConfig;
@@ -64,6 +74,11 @@ export interface PackedModel {
 export interface PackModelOptions {
   /** Already packed binary weights by state_dict key (a .bnx file's); others are packed from the model. */
   packedWeights?: ReadonlyMap<string, PackedWeights>;
+  /**
+   * Layers whose input is fake quantized at run time (Eq. 5), by the state_dict key of their
+   * weight: squeeze-and-expand convolutions and the classifier only.
+   */
+  inputQuantization?: ReadonlyMap<string, ActivationQuantization>;
 }
 
 /** One step of the engine: a feature map in, a feature map out. */
@@ -76,8 +91,10 @@ type Step = (x: Tensor) => Tensor;
 export function packModel(model: BNextModel, options: PackModelOptions = {}): PackedModel {
   const weights = packBinaryWeights(model, options.packedWeights);
   const keys = new Map(binaryConvs(model).map(([path, conv]) => [conv as Module, `${path}.weight`]));
-  const compiler = new Compiler(weights, keys);
+  const inputs = new InputQuantization(model, options.inputQuantization);
+  const compiler = new Compiler(weights, keys, inputs);
   const steps = model instanceof BNext18 ? compiler.bnext18(model) : compiler.bnext(model);
+  inputs.requireAllUsed();
   const inChannels = model.config.inChannels;
   return {
     config: model.config,
@@ -104,6 +121,41 @@ function floatConv(conv: Conv2d): (x: Tensor) => Tensor {
   const w = own(conv.weight);
   const b = conv.bias ? own(conv.bias) : null;
   return (x) => conv2d(x, w, b, conv.options);
+}
+
+/** Which layers quantize their input; each use is recorded so that none goes unapplied. */
+class InputQuantization {
+  private readonly paths: Map<Module, string>;
+  private readonly used = new Set<string>();
+
+  constructor(model: Module, private readonly byKey: ReadonlyMap<string, ActivationQuantization> = new Map()) {
+    this.paths = new Map(model.namedModules().map(([path, m]) => [m, path]));
+  }
+
+  /** The quantization of `layer`'s input, or null. */
+  of(layer: Module): ActivationQuantization | null {
+    const key = `${this.paths.get(layer)}.weight`;
+    const q = this.byKey.get(key);
+    if (!q) return null;
+    this.used.add(key);
+    return q;
+  }
+
+  requireAllUsed(): void {
+    for (const key of this.byKey.keys()) {
+      if (!this.used.has(key)) {
+        throw new Error(`packed engine: '${key}' asks for input quantization, which the engine applies to the squeeze-and-expand convolutions and the classifier only`);
+      }
+    }
+  }
+}
+
+/** Eq. 5 on each sample's row of an [N, ...] input (a fresh copy), or the input itself. */
+function quantizedRows(x: Tensor, q: ActivationQuantization | null): Tensor {
+  if (!q) return x;
+  const out = new Float32Array(x.size);
+  fakeQuantizeRows(x.data, x.shape[0], x.size / x.shape[0], q.bits, q.clip, out);
+  return new Tensor(out, x.shape);
 }
 
 /**
@@ -152,7 +204,11 @@ class Compiler {
   private readonly buffers = new Buffers();
   private units = 0;
 
-  constructor(private readonly weights: Map<string, PackedWeights>, private readonly keys: Map<Module, string>) {}
+  constructor(
+    private readonly weights: Map<string, PackedWeights>,
+    private readonly keys: Map<Module, string>,
+    private readonly inputs: InputQuantization,
+  ) {}
 
   bnext(model: BNext): Step[] {
     const steps: Step[] = [];
@@ -231,7 +287,7 @@ class Compiler {
     if (u.scale && u.se) {
       const scale = Float32Array.from(u.scale.data, (s) => (clampsInEval ? Math.min(1, Math.max(0, s)) : s));
       const oneMinus = scale.map((s) => 1 - s);
-      recouple = { scale, oneMinus, gate: seGate(u.se) };
+      recouple = { scale, oneMinus, gate: this.seGate(u.se) };
     }
     const n2 = u.norm2;
     // FFN without Info-Recoupling leaves norm2 unused: out = main + res.
@@ -252,18 +308,34 @@ class Compiler {
     };
   }
 
-  /** PReLU, global average pool and the linear classifier. */
+  /** PReLU, global average pool and the linear classifier (its input quantized if asked). */
   private head(prelu: PReLU, fc: Linear): Step {
     const slope = prelu.weight.data.slice();
     const wt = transpose(own(fc.weight));
     const bias = fc.bias ? own(fc.bias) : null;
+    const q = this.inputs.of(fc);
     return (x) => {
       const [n, c, h, w] = x.shape;
       const pooled = new Float32Array(n * c);
       preluMean(x.data, slope, n, c, h * w, pooled);
-      const logits = matmul(new Tensor(pooled, [n, c]), wt);
+      const logits = matmul(quantizedRows(new Tensor(pooled, [n, c]), q), wt);
       return bias ? add(logits, bias) : logits;
     };
+  }
+
+  /**
+   * The squeeze-and-expand gate from the pooled mix: sigmoid(conv(relu(conv(pooled)))), each
+   * convolution's input [N, C, 1, 1] quantized per sample if asked.
+   */
+  private seGate(se: SqueezeAndExpand): (pooled: Tensor) => Tensor {
+    const [pool, c1, act, c2] = se.se.layers;
+    if (pool === undefined || !(c1 instanceof Conv2d) || act === undefined || !(c2 instanceof Conv2d) || se.se.layers.length !== 4) {
+      throw new Error('packed engine: squeeze-and-expand must be [AdaptiveAvgPool2d, Conv2d, ReLU, Conv2d]');
+    }
+    const first = floatConv(c1);
+    const second = floatConv(c2);
+    const [q1, q2] = [this.inputs.of(c1), this.inputs.of(c2)];
+    return (pooled) => sigmoid(second(quantizedRows(relu(first(quantizedRows(pooled, q1))), q2)));
   }
 }
 
@@ -296,17 +368,6 @@ function pooled2x2(x: Tensor, slope: Float32Array | null, out: Float32Array): Te
 function pooledSize(x: Tensor): number {
   const [n, c, h, w] = x.shape;
   return n * c * (h >> 1) * (w >> 1);
-}
-
-/** The squeeze-and-expand gate from the pooled mix: sigmoid(conv(relu(conv(pooled)))). */
-function seGate(se: SqueezeAndExpand): (pooled: Tensor) => Tensor {
-  const [pool, c1, act, c2] = se.se.layers;
-  if (pool === undefined || !(c1 instanceof Conv2d) || act === undefined || !(c2 instanceof Conv2d) || se.se.layers.length !== 4) {
-    throw new Error('packed engine: squeeze-and-expand must be [AdaptiveAvgPool2d, Conv2d, ReLU, Conv2d]');
-  }
-  const first = floatConv(c1);
-  const second = floatConv(c2);
-  return (pooled) => sigmoid(second(relu(first(pooled))));
 }
 
 /** [N, Cout, outH, outW] of a unit (its binary convolution decides). */
