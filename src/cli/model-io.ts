@@ -1,13 +1,23 @@
-/** Loading models, inputs and targets for the CLI, with errors that name the file. */
+/**
+ * Loading models, inputs and targets for the CLI, with errors that name the file; and the packed
+ * XNOR engine that `forward`, `eval` and `predict --engine xnor` run, from a .bnx file (which
+ * carries its architecture) or from a state_dict for the --arch options.
+ */
+import { existsSync } from 'node:fs';
 import { readNpy } from '../io/npy';
 import { toIntTensor, toTensor } from '../io/stored';
 import { IntTensor, Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
 import { withoutInit } from '../nn/init';
 import { loadWeights } from '../nn/serialize';
-import { buildModel, type BNextModel } from '../models/factory';
+import { type ArchOptions, buildModel, type BNextModel } from '../models/factory';
 import type { ModelConfig } from '../models/config';
-import { UsageError } from './args';
+import { type AnyModelConfig, describeConfig, resolveAnyConfig } from '../models/zoo';
+import { readBnx } from '../engine/bnx';
+import { isBnxFile, packedModelFromContents, packedModelFromStateDict } from '../engine/load';
+import type { PackedModel } from '../engine/packed-model';
+import { type ParsedArgs, requireOption, UsageError } from './args';
+import { archOptionsFrom } from './arch-options';
 
 /** Builds the architecture and loads a state_dict into it strictly. */
 export function loadModel(config: ModelConfig, weightsPath: string): BNextModel {
@@ -32,4 +42,74 @@ export function readTargets(path: string, batch: number, numClasses: number): In
     if (t.data[i] < 0 || t.data[i] >= numClasses) throw new UsageError(`${path}: target ${t.data[i]} at index ${i} is out of range for ${numClasses} classes`);
   }
   return t;
+}
+
+export type Engine = 'float' | 'xnor';
+
+/** The --engine option: float (the default) or xnor. */
+export function engineOption(args: ParsedArgs, command: string): Engine {
+  const engine = args.options.get('engine') ?? 'float';
+  if (engine !== 'float' && engine !== 'xnor') throw new UsageError(`${command}: --engine must be float or xnor, got '${engine}'`);
+  return engine;
+}
+
+/**
+ * Refuses a .bnx file where the float engine needs a state_dict: a .bnx holds the binary-conv
+ * weights as packed bits, which only the XNOR engine runs. A missing file is left to the loader.
+ */
+export function requireStateDict(path: string, command: string): void {
+  if (existsSync(path) && isBnxFile(path)) {
+    throw new UsageError(`${command}: ${path} is a .bnx file (packed weights for --engine xnor); the float engine needs a safetensors state_dict`);
+  }
+}
+
+/** A configuration as architecture options, so command-line options can be laid over it. */
+function archOptionsOf(c: ModelConfig): ArchOptions {
+  if (c.arch === 'bnext-18') return { arch: c.arch, baseWidth: c.baseWidth, stages: c.blocksPerLayer, numClasses: c.numClasses, inChannels: c.inChannels };
+  const { arch, baseWidth, stages, numClasses, stemStride, inChannels, elmAttention, infoRecoupling } = c;
+  return { arch, baseWidth, stages, numClasses, stemStride, inChannels, elmAttention, infoRecoupling };
+}
+
+/** The option that sets each configuration field, to name a disagreement as the user wrote it. */
+const OPTION_OF: Readonly<Record<string, string>> = {
+  arch: '--arch', baseWidth: '--base-width', stages: '--stages', blocksPerLayer: '--stages', numClasses: '--classes',
+  stemStride: '--stem-stride', inChannels: '--in-channels', elmAttention: '--no-elm', infoRecoupling: '--no-recoupling',
+};
+
+/** The options in which two configurations differ (just --arch when the architectures do). */
+function differences(a: ModelConfig, b: ModelConfig): string[] {
+  if (a.arch !== b.arch) return ['--arch'];
+  const theirs = new Map<string, unknown>(Object.entries(b));
+  return Object.entries(a).filter(([k, v]) => JSON.stringify(v) !== JSON.stringify(theirs.get(k))).map(([k]) => OPTION_OF[k] ?? k);
+}
+
+/**
+ * The packed XNOR engine of --weights: a .bnx file, whose architecture comes from its header
+ * (architecture options given too must describe the same model: options without --arch are laid
+ * over the file's, --arch with its options is resolved as for a state_dict), or a state_dict whose
+ * binary convolutions are fully binary, for the --arch options.
+ */
+export function packedEngineFromArgs(args: ParsedArgs, command: string): PackedModel {
+  const path = requireOption(args, 'weights', command);
+  if (!existsSync(path)) throw new UsageError(`${command}: --weights ${path}: no such file`);
+  if (isBnxFile(path)) {
+    const contents = readBnx(path);
+    const asked = resolveAnyConfig(archOptionsFrom(args, command, archOptionsOf(contents.config)));
+    if (asked.arch === 'cnn') throw new UsageError(`${command}: ${path} holds ${describeConfig(contents.config)}, not the full-precision CNN the options ask for`);
+    const differ = differences(contents.config, asked);
+    if (differ.length > 0) {
+      throw new UsageError(
+        `${command}: ${path} holds ${describeConfig(contents.config)}, the architecture options ask for ${describeConfig(asked)} ` +
+        `(they differ in ${differ.join(', ')}); give no architecture options with a .bnx file, or matching ones`,
+      );
+    }
+    return packedModelFromContents(contents, path);
+  }
+  return packedModelFromStateDict(requireBNext(resolveAnyConfig(archOptionsFrom(args, command)), command), path);
+}
+
+/** The configuration, if the XNOR engine can run it (BNext and BNext-18, not a teacher CNN). */
+export function requireBNext(config: AnyModelConfig, command: string): ModelConfig {
+  if (config.arch === 'cnn') throw new UsageError(`${command}: the XNOR engine runs BNext and BNext-18, not the full-precision CNN`);
+  return config;
 }

@@ -4,12 +4,12 @@
  * side to floor(size / 0.95), center crop, ImageNet mean/std).
  */
 import type { Command } from '../command';
-import { intOption, parseArgs, requireOption, UsageError } from '../args';
+import { intOption, type ParsedArgs, parseArgs, requireOption, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
+import { type Engine, engineOption, packedEngineFromArgs, requireBNext, requireStateDict } from '../model-io';
 import { loadRun, resolveAnyConfig, buildAnyModel, describeConfig, type AnyModelConfig } from '../../models/zoo';
 import { withoutInit } from '../../nn/init';
 import { loadWeights } from '../../nn/serialize';
-import type { Module } from '../../nn/module';
 import { digitsDatasets } from '../../train/recipe';
 import { evaluate, floatClassifier, type Classifier } from '../../train/evaluate';
 import { addBatch, emptyMetrics, type EpochMetrics, summarize } from '../../train/metrics';
@@ -23,35 +23,42 @@ import type { BNextModel } from '../../models/factory';
 
 const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W.safetensors) [--data mnist|DIR] [--size S]
                   [--engine float|xnor]
+       bnext eval --engine xnor --weights M.bnx [--data mnist|DIR] [--size S]
 
 ${ARCH_USAGE}
   --run DIR         a run folder of ours (config.json + model.safetensors)
-  --weights W       state_dict (safetensors) for --arch
+  --weights W       state_dict (safetensors) for --arch, or with --engine xnor a .bnx file from
+                    bnext pack (its architecture is in the file: options are optional, must match)
   --data D          mnist (default: the 2,004 held-out digits) or an ImageFolder root (its val/ split)
   --size S          evaluation crop for image folders (default 224)
   --batch-size B    (default 64)
   --engine E        float (default) or xnor: the packed XNOR-popcount engine (fully binary BNext only)`;
 
-/** The float model, or the packed XNOR engine compiled from it, as a classifier. */
-export function classifierFor(config: AnyModelConfig, model: Module, engine: string, command: string): Classifier {
-  if (engine === 'float') return floatClassifier(model);
-  if (engine !== 'xnor') throw new UsageError(`${command}: --engine must be float or xnor, got '${engine}'`);
-  if (config.arch === 'cnn') throw new UsageError(`${command}: the XNOR engine runs BNext and BNext-18, not the full-precision CNN`);
-  const packed = packModel(model as BNextModel);
-  return (x) => packed.run(x);
-}
-
-/** The model of a run folder, or of --arch and --weights. */
-export function modelFromArgs(args: ReturnType<typeof parseArgs>, command: string): { config: AnyModelConfig; model: Module } {
+/**
+ * The classifier --run or --weights describe, on the --engine asked for: the float model, or the
+ * packed XNOR engine (compiled from the run's model, or loaded from a .bnx file or a state_dict).
+ */
+export function classifierFromArgs(args: ParsedArgs, command: string): { config: AnyModelConfig; engine: Engine; classify: Classifier } {
+  const engine = engineOption(args, command);
   const run = args.options.get('run');
   if (run !== undefined) {
     if (args.options.has('arch') || args.options.has('weights')) throw new UsageError(`${command}: give either --run or --arch with --weights`);
-    return loadRun(run);
+    const { config, model } = loadRun(run);
+    if (engine === 'float') return { config, engine, classify: floatClassifier(model) };
+    requireBNext(config, command);
+    const packed = packModel(model as BNextModel);
+    return { config, engine, classify: (x) => packed.run(x) };
   }
+  if (engine === 'xnor') {
+    const packed = packedEngineFromArgs(args, command);
+    return { config: packed.config, engine, classify: (x) => packed.run(x) };
+  }
+  const weights = requireOption(args, 'weights', command);
+  requireStateDict(weights, command);
   const config = resolveAnyConfig(archOptionsFrom(args, command));
   const model = withoutInit(() => buildAnyModel(config));
-  loadWeights(model, requireOption(args, 'weights', command));
-  return { config, model };
+  loadWeights(model, weights);
+  return { config, engine, classify: floatClassifier(model) };
 }
 
 async function evaluateFolder(run: Classifier, root: string, size: number, batchSize: number): Promise<EpochMetrics> {
@@ -70,11 +77,9 @@ export const evalCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'data', 'size', 'batch-size', 'engine'], [...ARCH_FLAGS], 'eval');
-    const { config, model } = modelFromArgs(args, 'eval');
+    const { config, engine, classify } = classifierFromArgs(args, 'eval');
     const batchSize = intOption(args, 'batch-size', 64, 'eval');
     const data = args.options.get('data') ?? 'mnist';
-    const engine = args.options.get('engine') ?? 'float';
-    const classify = classifierFor(config, model, engine, 'eval');
     let m: EpochMetrics;
     if (data === 'mnist') {
       if (config.inChannels !== 1) throw new UsageError(`eval: the digits are grayscale; the model has ${config.inChannels} input channels`);

@@ -2,14 +2,15 @@
  * `bnext forward`: runs a model on an input batch and writes the logits, so another backend can
  * be golden-tested against ours. In training mode it also writes the loss gradients of every
  * parameter and the BatchNorm running statistics after the step; `--dump-activations` writes
- * every module's output to find the first layer where two backends diverge.
+ * every module's output to find the first layer where two backends diverge. `--engine xnor` runs
+ * the packed XNOR-popcount engine instead, from a .bnx file or a state_dict (model-io.ts).
  * Outputs are written only after everything has been computed, so bad input leaves no file.
  */
 import type { Command } from '../command';
 import { parseArgs, requireOption, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { resolveConfig } from '../../models/factory';
-import { loadModel, readInputBatch, readTargets } from '../model-io';
+import { engineOption, loadModel, packedEngineFromArgs, readInputBatch, readTargets, requireStateDict } from '../model-io';
 import { writeNpy } from '../../io/npy';
 import { writeSafetensors } from '../../io/safetensors';
 import { fromTensor, type StoredArray } from '../../io/stored';
@@ -18,15 +19,17 @@ import { withActivationHook, type Module } from '../../nn/module';
 import { BatchNorm2d } from '../../nn/layers/batchnorm';
 import { crossEntropy } from '../../nn/losses';
 import type { Tensor } from '../../tensor/tensor';
-import { loadPackedEngine } from '../../engine/load';
 
 const USAGE = `usage: bnext forward --arch A [options] --weights W.safetensors --input X.npy --out Y.npy
                      [--train --target T.npy [--grads G.safetensors] [--stats-out S.safetensors]]
                      [--dump-activations A.safetensors] [--engine float|xnor]
+       bnext forward --engine xnor --weights M.bnx --input X.npy --out Y.npy
 
 Evaluation mode by default: writes the logits as float32 .npy.
 ${ARCH_USAGE}
-  --weights W            state_dict (safetensors, PyTorch names; a 'module.' prefix is stripped)
+  --weights W            state_dict (safetensors, PyTorch names; a 'module.' prefix is stripped),
+                         or with --engine xnor a .bnx file from bnext pack (its architecture is
+                         in the file: architecture options are optional and must match it)
   --input X              float32 (or float64/16) NCHW batch (.npy)
   --out Y                logits [N, classes] (.npy, float32)
   --train                training-mode forward (batch statistics, in-place clamps) and the mean
@@ -35,7 +38,7 @@ ${ARCH_USAGE}
   --stats-out S          with --train: every BatchNorm running_mean/running_var after the step
   --dump-activations A   the output of every module, keyed by its dotted path
   --engine E             float (default) or xnor: the packed engine, binary convs as XNOR-popcount
-                         (evaluation only; --weights may also be a .bnx file from bnext pack)`;
+                         (evaluation only)`;
 
 export const forward: Command = {
   name: 'forward',
@@ -43,7 +46,6 @@ export const forward: Command = {
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'input', 'out', 'target', 'grads', 'stats-out', 'dump-activations', 'engine'], [...ARCH_FLAGS, 'train'], 'forward');
-    const config = resolveConfig(archOptionsFrom(args, 'forward'));
     const weights = requireOption(args, 'weights', 'forward');
     const inputPath = requireOption(args, 'input', 'forward');
     const outPath = requireOption(args, 'out', 'forward');
@@ -52,15 +54,15 @@ export const forward: Command = {
       if (!train && args.options.has(name)) throw new UsageError(`forward: --${name} needs --train`);
     }
     const targetPath = train ? requireOption(args, 'target', 'forward') : null;
-    const engine = args.options.get('engine') ?? 'float';
-    if (engine !== 'float' && engine !== 'xnor') throw new UsageError(`forward: --engine must be float or xnor, got '${engine}'`);
-    if (engine === 'xnor') {
+    if (engineOption(args, 'forward') === 'xnor') {
       if (train || args.options.has('dump-activations')) throw new UsageError('forward: --engine xnor runs evaluation only (no --train or --dump-activations)');
-      const packed = loadPackedEngine(weights, config);
-      writeNpy(outPath, fromTensor(packed.run(readInputBatch(inputPath, config.inChannels))));
+      const packed = packedEngineFromArgs(args, 'forward');
+      writeNpy(outPath, fromTensor(packed.run(readInputBatch(inputPath, packed.config.inChannels))));
       return 0;
     }
 
+    requireStateDict(weights, 'forward');
+    const config = resolveConfig(archOptionsFrom(args, 'forward'));
     const model = loadModel(config, weights);
     const x = readInputBatch(inputPath, config.inChannels);
     const target = targetPath ? readTargets(targetPath, x.shape[0], config.numClasses) : null;

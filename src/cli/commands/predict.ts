@@ -5,7 +5,7 @@
 import type { Command } from '../command';
 import { intOption, parseArgs, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED } from '../arch-options';
-import { classifierFor, modelFromArgs } from './evaluate';
+import { classifierFromArgs } from './evaluate';
 import { evalPipeline } from '../../data/pipelines';
 import { readClassNames } from '../../data/class_names';
 import { Tensor } from '../../tensor/tensor';
@@ -14,9 +14,12 @@ import { noGrad } from '../../autograd/graph';
 
 const USAGE = `usage: bnext predict (--run DIR | --arch A [options] --weights W.safetensors) [--engine float|xnor]
                      [--classes-file F] [--size S] image...
+       bnext predict --engine xnor --weights M.bnx [--classes-file F] [--size S] image...
 
 ${ARCH_USAGE}
-  --weights W        state_dict (safetensors)
+  --run DIR          a run folder of ours (config.json + model.safetensors)
+  --weights W        state_dict (safetensors) for --arch, or with --engine xnor a .bnx file from
+                     bnext pack (its architecture is in the file: options are optional, must match)
   --classes-file F   class names: one per line, "n01440764 tench" lines, or a JSON list/map
   --size S           input size (default 224): resize to floor(S / 0.95), center crop S
   --engine E         float (default) or xnor (the packed XNOR-popcount engine)`;
@@ -28,7 +31,7 @@ export const predict: Command = {
   async run(argv) {
     const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'classes-file', 'size', 'engine'], [...ARCH_FLAGS], 'predict');
     if (args.positionals.length === 0) throw new UsageError('predict: give at least one image');
-    const { config, model } = modelFromArgs(args, 'predict');
+    const { config, classify } = classifierFromArgs(args, 'predict');
     if (config.inChannels !== 3) throw new UsageError(`predict: images are RGB; the model has ${config.inChannels} input channels`);
     const size = intOption(args, 'size', 224, 'predict');
     const classesFile = args.options.get('classes-file');
@@ -36,7 +39,6 @@ export const predict: Command = {
     if (names && names.length !== config.numClasses) throw new UsageError(`${classesFile}: ${names.length} class names for a model of ${config.numClasses} classes`);
     // Decode every image first, so a bad file fails before any output.
     const inputs = args.positionals.map((path) => evalPipeline(path, size, path));
-    const classify = classifierFor(config, model, args.options.get('engine') ?? 'float', 'predict');
     for (let i = 0; i < inputs.length; i++) {
       const probs = noGrad(() => softmax(classify(new Tensor(inputs[i], [1, 3, size, size])), 1)).data;
       const top = [...probs.keys()].sort((a, b) => probs[b] - probs[a] || a - b).slice(0, 5);
