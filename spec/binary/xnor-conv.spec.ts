@@ -9,7 +9,7 @@ import { packActivations, packWeights } from '../../src/binary/pack';
 import { batchNormEpilogue, xnorConv2d } from '../../src/binary/xnor-conv';
 
 interface Case {
-  n: number; c: number; h: number; w: number; cout: number; k: 1 | 3; stride: 1 | 2;
+  n: number; c: number; h: number; w: number; cout: number; k: 1 | 3 | 5; stride: 1 | 2;
 }
 
 /** Values with random signs; `zeroRate` of them exactly 0. */
@@ -43,15 +43,30 @@ function expectEqual(actual: Float32Array, expected: Float32Array, what: string)
   }
 }
 
+/** BatchNorm (evaluation) then PReLU by the float ops, on the raw convolution: the fused epilogue's oracle. */
+function normalizedReference(cs: Case, raw: Float32Array, p: { mean: Float32Array; variance: Float32Array; weight: Float32Array; bias: Float32Array; slope: Float32Array }): Float32Array {
+  const t4 = (d: Float32Array) => new Tensor(d, [cs.cout]);
+  const shape = [cs.n, cs.cout, raw.length / (cs.n * cs.cout), 1];
+  const bn = batchNorm(new Tensor(raw, shape), t4(p.weight), t4(p.bias), t4(p.mean), t4(p.variance), { training: false, momentum: 0.1, eps: 1e-5 });
+  return prelu(bn, t4(p.slope)).data;
+}
+
+function randomNorm(rng: Rng, cout: number): { mean: Float32Array; variance: Float32Array; weight: Float32Array; bias: Float32Array; slope: Float32Array } {
+  return {
+    mean: values(rng, cout), variance: values(rng, cout).map((v) => v * v + 0.1),
+    weight: values(rng, cout), bias: values(rng, cout), slope: values(rng, cout),
+  };
+}
+
 function randomCase(rng: Rng): Case {
   const pick = <T>(list: readonly T[]): T => list[rng.int(list.length)];
   return {
     n: 1 + rng.int(3),
-    c: pick([1, 3, 17, 31, 32, 33, 63, 64, 65, 100, 130]),
+    c: pick([1, 3, 17, 31, 32, 33, 63, 64, 65, 96, 100, 130, 160]),
     h: 1 + rng.int(9),
     w: 1 + rng.int(9),
-    cout: 1 + rng.int(11),
-    k: pick([1, 3] as const),
+    cout: 1 + rng.int(19),
+    k: pick([1, 3, 3, 5] as const),
     stride: pick([1, 2] as const),
   };
 }
@@ -70,6 +85,27 @@ describe('binary/xnor-conv', () => {
       const got = new Float32Array(want.length).fill(NaN);
       packed(cs, x, bias, w, got);
       expectEqual(got, want, label(cs));
+    }
+  });
+
+  it('covers every path of the kernel: 3x3 full adder, 1x1 and 5x5 with an odd last word, partial blocks, with and without BatchNorm + PReLU', () => {
+    // Words per pixel 1-4 (odd and even: the general path takes two words a step), output
+    // channels around the block of 8, pixel counts not a multiple of 4, stride 2, batch 2.
+    const rng = new Rng('xnor-paths');
+    for (const k of [1, 3, 5] as const) for (const c of [32, 33, 64, 96, 100]) for (const cout of [7, 8, 9, 16, 17]) {
+      const cs: Case = { n: 1 + rng.int(2), c, h: 1 + rng.int(11), w: 1 + rng.int(11), cout, k, stride: rng.uniform() < 0.3 ? 2 : 1 };
+      const x = values(rng, cs.n * cs.c * cs.h * cs.w);
+      const w = values(rng, cs.cout * cs.c * cs.k * cs.k);
+      const raw = reference(cs, x, null, w);
+      const input = packActivations(x, [cs.n, cs.c, cs.h, cs.w], cs.k >> 1);
+      const weights = packWeights(w, [cs.cout, cs.c, cs.k, cs.k]);
+      const got = new Float32Array(raw.length).fill(NaN);
+      xnorConv2d(input, weights, cs.stride, got);
+      expectEqual(got, raw, label(cs));
+      const norm = randomNorm(rng, cs.cout);
+      const fused = new Float32Array(raw.length).fill(NaN);
+      xnorConv2d(input, weights, cs.stride, fused, batchNormEpilogue(norm.mean, norm.variance, norm.weight, norm.bias, 1e-5, norm.slope));
+      expectEqual(fused, normalizedReference(cs, raw, norm), `${label(cs)}, BatchNorm + PReLU`);
     }
   });
 
@@ -124,32 +160,11 @@ describe('binary/xnor-conv', () => {
       const x = values(rng, cs.n * cs.c * cs.h * cs.w, t % 3 === 0 ? 0.2 : 0);
       const w = values(rng, cs.cout * cs.c * cs.k * cs.k);
       const raw = reference(cs, x, null, w);
-      const shape = [cs.n, cs.cout, raw.length / (cs.n * cs.cout) / 1, 1];
-      const mean = values(rng, cs.cout), variance = values(rng, cs.cout).map((v) => v * v + 0.1);
-      const weight = values(rng, cs.cout), bias = values(rng, cs.cout), slope = values(rng, cs.cout);
-      const t4 = (d: Float32Array) => new Tensor(d, [cs.cout]);
-      const bn = batchNorm(new Tensor(raw, shape), t4(weight), t4(bias), t4(mean), t4(variance), { training: false, momentum: 0.1, eps: 1e-5 });
-      const want = prelu(bn, t4(slope)).data;
+      const norm = randomNorm(rng, cs.cout);
       const got = new Float32Array(raw.length);
       const input = packActivations(x, [cs.n, cs.c, cs.h, cs.w], cs.k >> 1);
-      xnorConv2d(input, packWeights(w, [cs.cout, cs.c, cs.k, cs.k]), cs.stride, got, batchNormEpilogue(mean, variance, weight, bias, 1e-5, slope));
-      expectEqual(got, want, label(cs));
-    }
-  });
-
-  it('gives the same result with the SWAR popcount', () => {
-    const rng = new Rng('xnor-swar');
-    for (let t = 0; t < 30; t++) {
-      const cs = randomCase(rng);
-      const x = values(rng, cs.n * cs.c * cs.h * cs.w, 0.05);
-      const w = values(rng, cs.cout * cs.c * cs.k * cs.k);
-      const input = packActivations(x, [cs.n, cs.c, cs.h, cs.w], cs.k >> 1);
-      const weights = packWeights(w, [cs.cout, cs.c, cs.k, cs.k]);
-      const table = new Float32Array(reference(cs, x, null, w).length);
-      const swar = new Float32Array(table.length);
-      xnorConv2d(input, weights, cs.stride, table);
-      xnorConv2d(input, weights, cs.stride, swar, null, 'swar');
-      expectEqual(swar, table, label(cs));
+      xnorConv2d(input, packWeights(w, [cs.cout, cs.c, cs.k, cs.k]), cs.stride, got, batchNormEpilogue(norm.mean, norm.variance, norm.weight, norm.bias, 1e-5, norm.slope));
+      expectEqual(got, normalizedReference(cs, raw, norm), label(cs));
     }
   });
 

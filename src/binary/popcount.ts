@@ -1,12 +1,17 @@
 /**
  * Population count of 32-bit words, the "popcount" of XNOR-popcount (paper Sec. 3.1: a binary
- * dot product of n bits is n - 2·popcount(a XOR b)). JavaScript has no popcount instruction, so
- * two software forms are offered and measured against each other in bench/xnor.ts:
+ * dot product of n bits is n - 2·popcount(a XOR w)). JavaScript has no popcount instruction:
  *
- * - a 16-bit lookup table: two table loads per word (5-30% faster than SWAR in the kernel on
- *   this machine, bench/xnor.ts; shared/notes/cpu-kernels.md found the same);
- * - SWAR ("SIMD within a register"): bit counts of pairs, nibbles and bytes summed by shifts
- *   and masks, then the four byte counts added by one multiplication.
+ * - a 16-bit lookup table, two table loads per word. In the 4x8 kernel (xnor-kernel.ts) SWAR
+ *   (bit counts of pairs, nibbles and bytes summed by shifts and masks, then one multiply)
+ *   was 20-25% slower than the table, also with the nibble counts of two or three words added
+ *   before the last steps (bench/xnor.ts measurements, shared/notes/cpu-kernels.md found the
+ *   same for one word at a time);
+ * - a full adder (carry-save adder) in front of the table: three words x0, x1, x2 give
+ *   ones = x0 ^ x1 ^ x2 (the bit sum's low bit) and twos = majority(x0, x1, x2) (its carry), so
+ *   popcount(x0) + popcount(x1) + popcount(x2) = popcount(ones) + 2·popcount(twos): 4 lookups
+ *   instead of 6 for five bitwise operations. The 3x3 kernel uses it on the three tap rows
+ *   (`popcount3` is that identity, written out there).
  *
  * Words are int32 (the bits of a Uint32): V8 keeps int32 values unboxed, while Uint32 values of
  * 2^31 and more become doubles.
@@ -26,10 +31,10 @@ export function popcount32(x: number): number {
   return POPCOUNT16[x & 0xffff] + POPCOUNT16[x >>> 16];
 }
 
-/** Set bits of a 32-bit word by SWAR arithmetic. */
-export function popcount32Swar(x: number): number {
-  x = x - ((x >>> 1) & 0x55555555);
-  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
-  x = (x + (x >>> 4)) & 0x0f0f0f0f;
-  return Math.imul(x, 0x01010101) >>> 24;
+/** popcount32(x0) + popcount32(x1) + popcount32(x2), by a full adder and four lookups. */
+export function popcount3(x0: number, x1: number, x2: number): number {
+  const half = x0 ^ x1;
+  const ones = half ^ x2;
+  const twos = (x0 & x1) | (half & x2);
+  return popcount32(ones) + 2 * popcount32(twos);
 }

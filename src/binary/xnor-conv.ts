@@ -14,9 +14,9 @@
  * with S the popcount sum over all k² taps and tapSum = Σ of the tap's ±1 weights; `base` is
  * computed once per packed weight (pack.ts, `borderBase`).
  *
- * The loops (xnor-kernel.ts) block 4 output pixels by 4 output channels and count bits with a
- * 16-bit table (or SWAR, for the benchmark); this file prepares their per-pixel tables (start
- * offset, output offset, border class), so the loops hold no test for stride or border.
+ * The loops (xnor-kernel.ts) block 4 output pixels by 8 output channels and count bits with a
+ * 16-bit table; this file prepares their per-pixel tables (start offset, output offset, border
+ * class), so the loops hold no test for stride or border.
  *
  * Exact zeros (sign 0, packed as +1 and listed by pack.ts) are subtracted afterwards, one by
  * one: true = computed - Σ_{zero inputs} w' - Σ_{zero weights} a, with w' the packed weight
@@ -29,7 +29,7 @@
  */
 import type { PackedActivations, PackedWeights } from './pack';
 import { packedSign } from './pack';
-import { type KernelTables, xnorKernelSwar, xnorKernelTable } from './xnor-kernel';
+import { CHANNEL_BLOCK, type KernelTables, PIXEL_BLOCK, xnorKernel } from './xnor-kernel';
 
 export interface XnorGeometry {
   n: number;
@@ -82,9 +82,6 @@ export function batchNormEpilogue(mean: Float32Array, variance: Float32Array, we
   return e;
 }
 
-/** The popcount of the inner loop: 16-bit table (default, faster here) or SWAR, for measurement. */
-export type Popcount = 'table' | 'swar';
-
 /** Checks that packed input and weights fit together and gives the output size. */
 export function xnorGeometry(input: PackedActivations, weights: PackedWeights, stride: number): XnorGeometry {
   const k = weights.kernelSize;
@@ -105,7 +102,7 @@ export function xnorGeometry(input: PackedActivations, weights: PackedWeights, s
 
 /** Per-pixel tables, grown on demand and reused from call to call. */
 const tables: KernelTables = {
-  start: new Int32Array(0), outAt: new Int32Array(0), classAt: new Int32Array(0), base: new Int32Array(0), sums: new Int32Array(16),
+  start: new Int32Array(0), outAt: new Int32Array(0), classAt: new Int32Array(0), base: new Int32Array(0), sums: new Int32Array(PIXEL_BLOCK * CHANNEL_BLOCK),
 };
 
 function growTables(pixels: number): void {
@@ -121,18 +118,17 @@ function growTables(pixels: number): void {
  * epilogue (identity when null). Overwrites out. The loops allocate nothing; per-pixel tables
  * are module scratch, grown on demand.
  */
-export function xnorConv2d(input: PackedActivations, weights: PackedWeights, stride: number, out: Float32Array, epilogue: ChannelEpilogue | null = null, popcount: Popcount = 'table'): XnorGeometry {
+export function xnorConv2d(input: PackedActivations, weights: PackedWeights, stride: number, out: Float32Array, epilogue: ChannelEpilogue | null = null): XnorGeometry {
   const g = xnorGeometry(input, weights, stride);
   const size = g.n * g.outChannels * g.outHeight * g.outWidth;
   if (out.length < size) throw new Error(`xnorConv2d: output buffer has ${out.length} values, needs ${size} for [${g.n}, ${g.outChannels}, ${g.outHeight}, ${g.outWidth}]`);
   const hasZeros = input.zeros.length > 0 || weights.zeros.length > 0;
-  const final = epilogue ?? identityEpilogue(g.outChannels);
   if (!hasZeros) {
-    runBlocked(input, weights, g, out, final, popcount);
+    runBlocked(input, weights, g, out, epilogue);
     return g;
   }
   // Zeros: raw integer sums first, corrected, then the epilogue.
-  runBlocked(input, weights, g, out, identityEpilogue(g.outChannels), popcount);
+  runBlocked(input, weights, g, out, null);
   subtractZeroInputs(input, weights, g, out);
   subtractZeroWeights(input, weights, g, out);
   if (epilogue) applyEpilogue(out, g, epilogue);
@@ -140,7 +136,7 @@ export function xnorConv2d(input: PackedActivations, weights: PackedWeights, str
 }
 
 /** Fills the per-pixel tables and the border table, then runs the blocked kernel. */
-function runBlocked(input: PackedActivations, weights: PackedWeights, g: XnorGeometry, out: Float32Array, e: ChannelEpilogue, popcount: Popcount): void {
+function runBlocked(input: PackedActivations, weights: PackedWeights, g: XnorGeometry, out: Float32Array, e: ChannelEpilogue | null): void {
   const { kernelSize: k, pad, stride: s, outHeight: oh, outWidth: ow } = g;
   const wpp = input.wordsPerPixel;
   const hp = g.height + 2 * pad;
@@ -162,8 +158,8 @@ function runBlocked(input: PackedActivations, weights: PackedWeights, g: XnorGeo
       }
     }
   }
-  const kernel = popcount === 'table' ? xnorKernelTable : xnorKernelSwar;
-  kernel(input.words, weights.words, tables, { pixels, k, wordsPerPixel: wpp, rowStride: wp * wpp, coutPad, cout: g.outChannels, plane }, out, e);
+  if (coutPad % CHANNEL_BLOCK !== 0) throw new Error(`xnorConv2d: packed weights have ${coutPad} output channel rows, not a multiple of the kernel's block of ${CHANNEL_BLOCK}`);
+  xnorKernel(input.words, weights.words, tables, { pixels, k, wordsPerPixel: wpp, rowStride: wp * wpp, coutPad, cout: g.outChannels, plane }, out, e);
 }
 
 /** float32((v - center)·scale + shift), then PReLU: the fused BatchNorm + PReLU of one value. */
