@@ -69,3 +69,12 @@ export function numberOption(args: ParsedArgs, name: string, fallback: number, c
   if (!Number.isFinite(n)) throw new UsageError(`${command}: --${name} must be a number, got '${v}'`);
   return n;
 }
+
+/** AdamW's --betas as "b1,b2", each in [0, 1); undefined when not given. */
+export function optionalBetasOption(args: ParsedArgs, command: string): [number, number] | undefined {
+  const v = args.options.get('betas');
+  if (v === undefined) return undefined;
+  const parts = v.split(',').map(Number);
+  if (parts.length !== 2 || parts.some((b) => !(b >= 0 && b < 1))) throw new UsageError(`${command}: --betas must be two numbers in [0, 1) like 0.99,0.999, got '${v}'`);
+  return [parts[0], parts[1]];
+}

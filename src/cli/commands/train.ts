@@ -5,7 +5,7 @@
  */
 import { basename, join } from 'node:path';
 import type { Command } from '../command';
-import { intOption, numberOption, parseArgs, UsageError } from '../args';
+import { intOption, numberOption, optionalBetasOption, parseArgs, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { type AnyModelConfig, buildAnyModel, describeConfig, loadRun, resolveAnyConfig } from '../../models/zoo';
 import { train } from '../../train/trainer';
@@ -73,13 +73,7 @@ export async function runTrain(argv: string[]): Promise<TrainCliResult> {
   const workers = intOption(args, 'workers', 1, 'train');
   if (workers < 1) throw new UsageError(`train: --workers must be at least 1, got ${workers}`);
   if (epochs < 1 || batchSize < 1 || !(lr > 0) || warmup < 0) throw new UsageError('train: epochs, batch size and lr must be positive, warm-up non-negative');
-  let betas: [number, number] | undefined;
-  const b = args.options.get('betas');
-  if (b !== undefined) {
-    const parts = b.split(',').map(Number);
-    if (parts.length !== 2 || parts.some((v) => !(v >= 0 && v < 1))) throw new UsageError(`train: --betas must be two numbers in [0, 1) like 0.99,0.999, got '${b}'`);
-    betas = [parts[0], parts[1]];
-  }
+  const betas = optionalBetasOption(args, 'train');
   const kd = (args.options.get('kd') ?? 'script') as EnsembleForm;
   if (!ENSEMBLE_FORMS.includes(kd)) throw new UsageError(`train: --kd must be one of ${ENSEMBLE_FORMS.join(', ')}, got '${kd}'`);
   const schedule = args.options.get('temperature') ?? (config.arch === 'cnn' ? 'none' : 'binary-by-end');
