@@ -8,7 +8,7 @@
  *      (float inputs, NHWC for tfjs, layout change not timed);
  *   2. end to end, BNext-T at 224x224, batch 1, 1000 classes: the packed engine against the
  *      float model in evaluation mode;
- *   3. the .bnx file of BNext-T against its float32 safetensors state_dict;
+ *   3. the .bnx files of BNext-T (float32 rest, and --quantize paper) against its float32 safetensors state_dict;
  *   4. a training step of a small BNext (CIFAR size) with the packed and the float forward of
  *      the binary convolutions (the backward is the same float one).
  * The load average is printed before and after: other processes share the two CPUs.
@@ -33,10 +33,7 @@ import { withFloatBinaryConvs } from '../src/binary/binary-conv-op';
 import { buildModel, resolveConfig, type ArchOptions, type BNextModel } from '../src/models/factory';
 import { noGrad } from '../src/autograd/graph';
 import { crossEntropy } from '../src/nn/losses';
-import { serializeSafetensors } from '../src/io/safetensors';
-import { storedOf } from '../src/nn/serialize';
-import { serializeBnx } from '../src/engine/bnx';
-import { bnxContentsOf } from '../src/engine/load';
+import { bnxSizeLine } from '../src/quantize/file-sizes';
 import { packModel } from '../src/engine/packed-model';
 import { formatTable, measureInterleaved, type BenchModule } from './harness';
 
@@ -161,14 +158,6 @@ function endToEnd(model: BNextModel, rng: Rng): string {
   ].join('\n');
 }
 
-function fileSizes(model: BNextModel): string {
-  const bnx = serializeBnx(bnxContentsOf(model)).length;
-  const entries = new Map([...model.stateDict()].map(([k, v]) => [k, storedOf(v)]));
-  const safetensors = serializeSafetensors(entries).length;
-  const mib = (b: number): string => `${(b / 2 ** 20).toFixed(2)} MiB`;
-  return `BNext-T files: .bnx ${mib(bnx)} (${bnx} bytes), float32 safetensors ${mib(safetensors)}: 1/${(safetensors / bnx).toFixed(2)}`;
-}
-
 function trainingStep(rng: Rng): string {
   const model = binaryModel({ arch: 'bnext', baseWidth: 16, stages: [1, 1, 1, 1], numClasses: 10 }, 'bench-train').train();
   const x = new Tensor(normals(rng, 8 * 3 * 32 * 32), [8, 3, 32, 32]);
@@ -193,7 +182,7 @@ async function measureAll(): Promise<void> {
   const rows = measureOurs(rng);
   const t = binaryModel({ arch: 'bnext-t' }, 'bench-bnext-t');
   const e2e = endToEnd(t, rng);
-  const size = fileSizes(t);
+  const size = bnxSizeLine(t, 'BNext-T');
   const training = trainingStep(rng);
   await measureTfjs(rows);
   console.log('XNOR conv: activation packing included (weights packed once); "+BN": with the BatchNorm + PReLU epilogue fused');
