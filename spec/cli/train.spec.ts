@@ -4,8 +4,8 @@
  * spec/train/trainer.spec.ts).
  */
 import { expect } from 'chai';
-import { spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeNpy } from '../../src/io/npy';
@@ -57,5 +57,43 @@ describe('cli: bnext train bad input @slow', function () {
     const r = bnext(['train', ...TINY, '--out', join(ro, 'run')]);
     expect(r.status).to.equal(1);
     expect(r.stderr).to.match(/cannot write the output folder/);
+  });
+});
+
+describe('cli: bnext train Ctrl-C @slow', function () {
+  this.timeout(120_000);
+
+  it('saves a checkpoint mid-epoch on SIGINT when training on this thread alone, and --resume finishes the run', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'bnext-train-sigint-'));
+    try {
+      const out = join(dir, 'run');
+      const args = ['train', ...TINY, '--batch-size', '16', '--workers', '1', '--out', out];
+      const child = spawn(process.execPath, ['bin/bnext.mjs', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let stderr = '';
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      // The command prints its plan just before the first batch; interrupt a second later.
+      const sent = new Promise<void>((resolve) => {
+        child.stdout.on('data', (d: Buffer) => {
+          if (d.toString().includes('epochs of 7996 digits')) {
+            setTimeout(() => {
+              child.kill('SIGINT');
+              resolve();
+            }, 1000);
+          }
+        });
+      });
+      const status = await new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+      await sent;
+      expect(status, stderr).to.equal(130);
+      const { state } = JSON.parse(readFileSync(join(out, 'checkpoint.json'), 'utf8')) as { state: { epoch: number; batch: number } };
+      expect(state.epoch).to.equal(0);
+      expect(state.batch).to.be.greaterThan(0).and.lessThan(500);
+      expect(existsSync(join(out, 'model.safetensors'))).to.equal(false);
+      const resumed = bnext([...args, '--resume']);
+      expect(resumed.status, resumed.stderr).to.equal(0);
+      expect(existsSync(join(out, 'model.safetensors'))).to.equal(true);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

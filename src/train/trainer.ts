@@ -137,6 +137,9 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             : crossEntropy(logits, y);
           loss.backward();
           shards = [{ logits, y, loss: loss.item() }];
+          // Without workers nothing else awaits, and a SIGINT (Ctrl-C) is only delivered to
+          // `onSignal` when the event loop gets a turn: give it one per batch.
+          await new Promise<void>((resolve) => setImmediate(resolve));
         }
         clipGradNorm(optimizer.parameters(), o.maxGradNorm);
         noGrad(() => optimizer.step());
