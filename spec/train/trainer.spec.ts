@@ -57,6 +57,22 @@ describe('train/trainer', function () {
     }
   });
 
+  it('recalibrates BatchNorm after the last epoch when asked, and writes the recalibrated statistics', async () => {
+    const plain = await train(options(join(root, 'no-recal'), { epochs: 1 }));
+    expect(plain.recalibration).to.equal(undefined);
+    const dir = join(root, 'recal');
+    const o = options(dir, { epochs: 1, recalibrateBatchNorm: 40 });
+    const result = await train(o);
+    expect(result.recalibration?.samples).to.equal(40);
+    expect(result.recalibration?.testTop1Before).to.equal(plain.history[0].testTop1);
+    // Same seed, same training: only the statistics differ, and the written file has the new ones.
+    const key = 'feature.1.Attention.norm1.running_mean';
+    const before = readStateDict(join(root, 'no-recal', 'model.safetensors')).get(key)!.data;
+    const after = readStateDict(join(dir, 'model.safetensors')).get(key)!.data;
+    expect([...after]).to.deep.equal([...(o.model.stateDict().get(key)!.data)]);
+    expect([...after]).to.not.deep.equal([...before]);
+  });
+
   it('refuses to resume a checkpoint of another architecture, listing the differences', async () => {
     const dir = join(root, 'arch');
     await train(options(dir, { stopAfterBatches: 1 }));

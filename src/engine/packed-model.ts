@@ -113,7 +113,8 @@ const own = (t: Tensor): Tensor => t.clone();
 
 function evalNorm(bn: BatchNorm2d): (x: Tensor) => Tensor {
   const [w, b, m, v] = [own(bn.weight), own(bn.bias), own(bn.runningMean), own(bn.runningVar)];
-  const o = { training: false, momentum: bn.momentum, eps: bn.eps };
+  // Inference reads the running statistics and never updates them: the momentum is unused.
+  const o = { training: false, momentum: 0, eps: bn.eps };
   return (x) => batchNorm(x, w, b, m, v, o);
 }
 

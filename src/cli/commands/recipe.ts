@@ -1,9 +1,10 @@
 /** `bnext recipe` (what `npm start` runs): the paper's training pipeline on the embedded digits. */
 import type { Command } from '../command';
-import { intOption, numberOption, parseArgs, UsageError } from '../args';
+import { intOption, numberOption, optionalBetasOption, parseArgs, UsageError } from '../args';
 import { RECIPE_DEFAULTS, runDigitsRecipe } from '../../train/recipe';
 
-const USAGE = `usage: bnext recipe [--out DIR] [--seed S] [--teacher-epochs N] [--student-epochs N] [--batch-size B] [--workers N]
+const USAGE = `usage: bnext recipe [--out DIR] [--seed S] [--teacher-epochs N] [--student-epochs N] [--batch-size B] [--lr LR]
+                    [--betas B1,B2] [--workers N]
 
 Trains two full-precision teachers (cnn-s, cnn-m) on the embedded digits, prints their accuracy,
 size and Knowledge Complexity, distills them into a BNext student with progressive binarization
@@ -16,6 +17,8 @@ teachers/, student/ (checkpoint, log, weights), curves.png and summary.json.
   --student-epochs N     (default ${RECIPE_DEFAULTS.studentEpochs})
   --batch-size B         (default ${RECIPE_DEFAULTS.batchSize})
   --lr LR                the student's peak learning rate (default ${RECIPE_DEFAULTS.studentLr})
+  --betas B1,B2          the student's AdamW betas (default ${RECIPE_DEFAULTS.studentBetas.join(',')}; the paper's
+                         0.99,0.999 suit 512 epochs, not 4)
   --workers N            worker threads, data-parallel as PyTorch DDP on N GPUs (default
                          ${RECIPE_DEFAULTS.workers} here: 2 with two cores or more; 1 trains on this thread alone)`;
 
@@ -24,7 +27,7 @@ export const recipe: Command = {
   summary: 'the default recipe (npm start): teachers, KC, a distilled fully binary BNext on the digits',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, ['out', 'seed', 'teacher-epochs', 'student-epochs', 'batch-size', 'lr', 'workers'], [], 'recipe');
+    const args = parseArgs(argv, ['out', 'seed', 'teacher-epochs', 'student-epochs', 'batch-size', 'lr', 'betas', 'workers'], [], 'recipe');
     const workers = intOption(args, 'workers', RECIPE_DEFAULTS.workers, 'recipe');
     if (workers < 1) throw new UsageError(`recipe: --workers must be at least 1, got ${workers}`);
     const s = await runDigitsRecipe({
@@ -35,6 +38,7 @@ export const recipe: Command = {
       studentEpochs: intOption(args, 'student-epochs', RECIPE_DEFAULTS.studentEpochs, 'recipe'),
       batchSize: intOption(args, 'batch-size', RECIPE_DEFAULTS.batchSize, 'recipe'),
       studentLr: numberOption(args, 'lr', RECIPE_DEFAULTS.studentLr, 'recipe'),
+      studentBetas: optionalBetasOption(args, 'recipe') ?? RECIPE_DEFAULTS.studentBetas,
       workers,
     });
     const engine = s.testTop1Xnor !== null ? `${s.testTop1Xnor.toFixed(2)}% on the packed XNOR engine, ${s.testTop1Float.toFixed(2)}% on the float engine` : `${s.testTop1Float.toFixed(2)}% on the float engine`;

@@ -5,7 +5,7 @@
  */
 import { basename, join } from 'node:path';
 import type { Command } from '../command';
-import { intOption, numberOption, optionalBetasOption, parseArgs, UsageError } from '../args';
+import { intOption, numberOption, optionalBetasOption, optionalIntOption, parseArgs, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { type AnyModelConfig, buildAnyModel, describeConfig, loadRun, resolveAnyConfig } from '../../models/zoo';
 import { train } from '../../train/trainer';
@@ -44,9 +44,11 @@ ${ARCH_USAGE}
   --name NAME              run name (default train)
   --workers N              worker threads, data-parallel as PyTorch DDP on N GPUs: each batch is
                            split into N shards (BatchNorm per shard), gradients averaged (default 1)
+  --recalibrate-bn N       after the last epoch, recompute BatchNorm statistics on N unaugmented
+                           training images (torch's update_bn) before the weights are written
   --resume                 continue from the checkpoint in the run folder`;
 
-const TRAIN_VALUED = ['epochs', 'batch-size', 'lr', 'warmup', 'betas', 'temperature', 'teacher', 'teacher-logits', 'assistant', 'assistant-logits', 'kd', 'seed', 'out', 'name', 'workers'];
+const TRAIN_VALUED = ['epochs', 'batch-size', 'lr', 'warmup', 'betas', 'temperature', 'teacher', 'teacher-logits', 'assistant', 'assistant-logits', 'kd', 'seed', 'out', 'name', 'workers', 'recalibrate-bn'];
 
 export interface TrainCliResult {
   config: AnyModelConfig;
@@ -72,6 +74,8 @@ export async function runTrain(argv: string[]): Promise<TrainCliResult> {
   const seed = intOption(args, 'seed', 0, 'train');
   const workers = intOption(args, 'workers', 1, 'train');
   if (workers < 1) throw new UsageError(`train: --workers must be at least 1, got ${workers}`);
+  const recalibrate = optionalIntOption(args, 'recalibrate-bn', 'train');
+  if (recalibrate !== undefined && recalibrate < 1) throw new UsageError(`train: --recalibrate-bn must be a positive number of images, got ${recalibrate}`);
   if (epochs < 1 || batchSize < 1 || !(lr > 0) || warmup < 0) throw new UsageError('train: epochs, batch size and lr must be positive, warm-up non-negative');
   const betas = optionalBetasOption(args, 'train');
   const kd = (args.options.get('kd') ?? 'script') as EnsembleForm;
@@ -103,6 +107,7 @@ export async function runTrain(argv: string[]): Promise<TrainCliResult> {
   const result = await train({
     name, model, train: trainSet, test: testSet, outDir, epochs, batchSize, lr, betas, warmupEpochs: warmup, temperature,
     distillation: strong ? { strong, assistants, form: kd } : null, seed, maxGradNorm: 5, resume: args.flags.has('resume'), workers,
+    ...(recalibrate !== undefined ? { recalibrateBatchNorm: recalibrate } : {}),
   });
   writeCurves(join(outDir, 'curves.png'), result.history);
   if (!result.completed) console.log(`${name}: stopped; checkpoint saved in ${outDir} (continue with --resume)`);

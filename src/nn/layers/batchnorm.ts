@@ -1,6 +1,8 @@
 /**
  * torch.nn.BatchNorm2d (eps 1e-5, momentum 0.1): learnable weight/bias, running statistics and
- * the int64 `num_batches_tracked` counter, incremented by every training forward.
+ * the int64 `num_batches_tracked` counter, incremented by every training forward. As in PyTorch,
+ * `momentum = null` makes the running statistics the cumulative average of every batch since the
+ * last `resetRunningStats()` (factor 1 / num_batches_tracked), what BatchNorm recalibration uses.
  */
 import { Module } from '../module';
 import { IntTensor, Tensor } from '../../tensor/tensor';
@@ -14,7 +16,7 @@ export class BatchNorm2d extends Module {
   readonly runningVar: Tensor;
   readonly numBatchesTracked: IntTensor;
 
-  constructor(readonly numFeatures: number, readonly eps = 1e-5, readonly momentum = 0.1) {
+  constructor(readonly numFeatures: number, readonly eps = 1e-5, public momentum: number | null = 0.1) {
     super();
     this.weight = this.registerParameter('weight', new Tensor(new Float32Array(numFeatures).fill(1), [numFeatures]));
     this.bias = this.registerParameter('bias', new Tensor(new Float32Array(numFeatures), [numFeatures]));
@@ -28,6 +30,14 @@ export class BatchNorm2d extends Module {
       throw new Error(`BatchNorm2d: expected input [N, ${this.numFeatures}, H, W], got ${formatShape(x.shape)}`);
     }
     if (this.training) this.numBatchesTracked.data[0] += 1;
-    return batchNorm(x, this.weight, this.bias, this.runningMean, this.runningVar, { training: this.training, momentum: this.momentum, eps: this.eps });
+    const momentum = this.momentum ?? 1 / this.numBatchesTracked.data[0];
+    return batchNorm(x, this.weight, this.bias, this.runningMean, this.runningVar, { training: this.training, momentum, eps: this.eps });
+  }
+
+  /** Running mean 0, running variance 1, no batches tracked: torch's reset_running_stats. */
+  resetRunningStats(): void {
+    this.runningMean.data.fill(0);
+    this.runningVar.data.fill(1);
+    this.numBatchesTracked.data[0] = 0;
   }
 }
