@@ -16,6 +16,7 @@ import * as T from '../../src/tensor/ops/index';
 import { BoolTensor, IntTensor, Tensor } from '../../src/tensor/tensor';
 import { Rng } from '../../src/tensor/random';
 import { binarizeWeight, binaryActivation } from '../../src/binary/binarize';
+import { recouplingMean } from '../../src/tensor/ops/recouple';
 import { crossEntropy, distributionLoss, mseLoss } from '../../src/nn/losses';
 import { awayFrom, distinct, type GradCase, gradcheck, normal, recordedOps, uniform } from '../helpers/gradcheck';
 
@@ -171,6 +172,14 @@ const CASES: Record<Checked, GradCase[]> = {
   PRelu: [
     { title: 'per channel', inputs: (r) => [awayFrom(r, [2, 3, 2, 2], [0]), uniform(r, [3], -0.5, 0.5)], f: ([x, w]) => T.prelu(x, w), eps: PIECEWISE },
     { title: 'shared weight', inputs: (r) => [awayFrom(r, [4, 3], [0]), uniform(r, [1], -0.5, 0.5)], f: ([x, w]) => T.prelu(x, w), eps: PIECEWISE },
+  ],
+  RecouplingMean: [
+    {
+      title: 'scale [1, 3, 1, 1], inp and main [2, 3, 2, 3]',
+      inputs: (r) => [uniform(r, [1, 3, 1, 1], 0, 1), normal(r, [2, 3, 2, 3]), normal(r, [2, 3, 2, 3])],
+      f: ([s, x, m]) => recouplingMean(s, x, m),
+      eps: LINEAR,
+    },
   ],
   BatchNorm: [
     {

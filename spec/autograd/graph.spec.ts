@@ -138,6 +138,43 @@ describe('autograd graph', () => {
     });
   });
 
+  describe('gradient storage (accumulation in place, recycled arrays)', () => {
+    /** A small network whose intermediates have several consumers, as BNext's units do. */
+    function step(x: Tensor, w: Tensor): Tensor {
+      const h = T.mul(x, w);
+      const r = T.relu(h);
+      return T.sum(T.add(T.mul(r, h), T.add(r, T.exp(T.mul(h, 0.1)))));
+    }
+
+    it('gives the same gradients, bit for bit, however often the same shapes come back', () => {
+      const x = T.tensor([0.5, -1, 2, 1.5, -0.25, 0.75], [2, 3]).requireGrad();
+      const w = T.tensor([0.3, -0.7, 1.1]).requireGrad();
+      const runs: number[][] = [];
+      for (let i = 0; i < 4; i++) {
+        x.grad = null;
+        w.grad = null;
+        step(x, w).backward();
+        runs.push([...values(x.grad), ...values(w.grad)]);
+      }
+      for (const r of runs) expect(r).to.deep.equal(runs[0]);
+    });
+
+    it('never reuses an array a caller can still see: leaf gradients, retained gradients, outputs', () => {
+      const x = T.tensor([0.5, -1, 2, 1.5]).requireGrad();
+      const w = T.tensor([0.3, -0.7, 1.1, 0.2]).requireGrad();
+      const h = T.mul(x, w);
+      h.retainsGrad = true;
+      step(h, w).backward();
+      const kept = [x.grad!, w.grad!, h.grad!, h].map((t) => ({ t, before: values(t) }));
+      for (let i = 0; i < 3; i++) {
+        x.grad = null;
+        w.grad = null;
+        step(T.mul(x, w), w).backward();
+      }
+      for (const { t, before } of kept) expect(values(t)).to.deep.equal(before);
+    });
+  });
+
   describe('noGrad', () => {
     it('records nothing inside the scope and restores the mode after it', () => {
       const x = T.tensor([1, 2]).requireGrad();

@@ -8,6 +8,7 @@ import { setBackwardImpl, Tensor } from '../tensor/tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
 import type { GraphNode, OpAttrs, OpName } from './node';
 import { gradients } from './gradients/index';
+import { releaseArray, uninitializedArray } from './buffer-pool';
 import type { GradientRule } from './node';
 
 let gradEnabled = true;
@@ -63,28 +64,49 @@ function topologicalOrder(root: Tensor): Tensor[] {
 }
 
 /**
- * Adds gradient g of tensor t into `into`. The first contribution is stored as given (rules may
- * hand the same tensor to several inputs, so it is not ours to change); the second allocates the
- * sum, which is recorded in `owned` so that any further contributions add into it in place.
+ * Adds gradient g of tensor t into `into`. `owned` holds the gradients whose storage is ours to
+ * change: `fresh` says g is one (see backward). The sum goes into whichever of the two is owned,
+ * in place; only when neither is does it take a new array, which is then owned. Addition is
+ * commutative in floating point, so where the sum lands does not change its bits.
  */
-function accumulate(into: Map<Tensor, Tensor>, owned: Set<Tensor>, t: Tensor, g: Tensor): void {
+function accumulate(into: Map<Tensor, Tensor>, owned: Set<Tensor>, t: Tensor, g: Tensor, fresh: boolean): void {
   const prev = into.get(t);
   if (!prev) {
     into.set(t, g);
+    if (fresh) owned.add(g);
     return;
   }
-  const b = g.data;
   if (owned.has(prev)) {
-    const a = prev.data;
-    for (let i = 0; i < a.length; i++) a[i] += b[i];
+    addInto(prev, g);
     return;
   }
-  const sum = new Float32Array(g.size);
+  if (fresh) {
+    addInto(g, prev);
+    owned.add(g);
+    into.set(t, g);
+    return;
+  }
+  const sum = uninitializedArray(g.size);
   const a = prev.data;
+  const b = g.data;
   for (let i = 0; i < sum.length; i++) sum[i] = a[i] + b[i];
   const total = new Tensor(sum, t.shape);
   owned.add(total);
   into.set(t, total);
+}
+
+/**
+ * Whether input k's gradient from a rule is ours to change. Rules return new arrays, except that
+ * they may pass the incoming gradient g through (add, reshape, the straight-through weight) or
+ * hand one array to several inputs: such an array is ours only if g was and no other input
+ * shares it.
+ */
+function isFresh(inputGrads: (Tensor | null)[], k: number, g: Tensor, gOwned: boolean): boolean {
+  // Storage is compared by buffer, so that a view into another array counts as that array.
+  const buffer = inputGrads[k]!.data.buffer;
+  if (buffer === g.data.buffer && !gOwned) return false;
+  for (let j = 0; j < inputGrads.length; j++) if (j !== k && inputGrads[j]?.data.buffer === buffer) return false;
+  return true;
 }
 
 /**
@@ -112,24 +134,31 @@ export function backward(root: Tensor, gradient?: Tensor): void {
       const g = grads.get(t);
       if (!g) continue;
       grads.delete(t);
-      // Once handed to a rule, g may come back as another tensor's gradient: no longer ours.
-      owned.delete(g);
+      // Once handed to a rule, g may come back as another tensor's gradient (see isFresh).
+      const gOwned = owned.delete(g);
       if (!t.node || t.retainsGrad) {
-        t.grad = t.grad ? addInto(t.grad, g) : new Tensor(g.data.slice(), t.shape);
+        // A leaf's own gradient array can become its .grad; a retained one still goes to the rule.
+        if (t.grad) addInto(t.grad, g);
+        else t.grad = new Tensor(gOwned && !t.node ? g.data : g.data.slice(), t.shape);
       }
       if (!t.node) continue;
       const node = t.node;
       const rule = gradients[node.op] as GradientRule<OpName>;
       const inputGrads = rule(g, node);
+      let passedOn = false;
       for (let k = 0; k < node.inputs.length; k++) {
         const input = node.inputs[k];
         const ig = inputGrads[k];
-        if (!input.requiresGrad || !ig) continue;
+        if (!ig) continue;
+        if (ig.data.buffer === g.data.buffer) passedOn = true;
+        if (!input.requiresGrad) continue;
         if (!shapesEqual(ig.shape, input.shape)) {
           throw new Error(`backward: rule for ${node.op} gave input ${k} a gradient of shape ${formatShape(ig.shape)}, expected ${formatShape(input.shape)}`);
         }
-        accumulate(grads, owned, input, ig);
+        accumulate(grads, owned, input, ig, isFresh(inputGrads, k, g, gOwned));
       }
+      // An owned gradient the rule has consumed, and not passed on, is dead: recycle its array.
+      if (gOwned && !passedOn && !t.retainsGrad) releaseArray(g.data);
     }
   });
 }

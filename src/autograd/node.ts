@@ -72,6 +72,8 @@ export interface OpAttrs {
   LogSoftmax: { dim: number };
   PRelu: NoAttrs;
   BatchNorm: { mean: Float32Array; invstd: Float32Array; training: boolean };
+  /** BNext's Info-Recoupling squeeze, fused (tensor/ops/recouple.ts). */
+  RecouplingMean: NoAttrs;
   // binary networks (paper Eq. 1/2)
   SignSTE: { clip: number };
   BinaryWeight: NoAttrs;
@@ -86,7 +88,12 @@ export interface GraphNode<K extends OpName = OpName> {
   attrs: OpAttrs[K];
 }
 
-/** Gradient of each input (null where none flows) from the upstream gradient `dy`. */
+/**
+ * Gradient of each input (null where none flows) from the upstream gradient `dy`. A rule returns
+ * new arrays, or `dy`'s storage itself (dy, or a tensor on its array) where the gradient passes
+ * through, and keeps no reference to either: backward adds later contributions into the new
+ * arrays in place and recycles dead ones (graph.ts: isFresh, buffer-pool.ts).
+ */
 export type GradientRule<K extends OpName> = (dy: Tensor, node: GraphNode<K>) => (Tensor | null)[];
 
 export type GradientRegistry = { [K in OpName]: GradientRule<K> };

@@ -14,6 +14,7 @@
 import { record } from '../autograd/graph';
 import { Tensor } from '../tensor/tensor';
 import { signOf } from '../tensor/kernels/elementwise';
+import { uninitializedArray } from '../autograd/buffer-pool';
 
 const f32 = Math.fround;
 
@@ -31,19 +32,38 @@ export interface BinaryActivationOptions {
 export function binaryActivation(x: Tensor, options: BinaryActivationOptions = {}): Tensor {
   const clip = options.clip ?? 1.5;
   const offset = options.offset ?? 0;
-  const out = new Float32Array(x.size);
-  const d = x.data;
+  const out = uninitializedArray(x.size);
+  if (offset === 0 && clip === f32(clip)) signOfClamped(x.data, clip, out);
+  else signOfShifted(x.data, clip, offset, out);
+  return record('SignSTE', [x], new Tensor(out, x.shape), { clip });
+}
+
+/*
+ * In both loops the clamp is by min and max and the sign comes from the comparisons as numbers:
+ * no branch, as the sign of an activation is a coin flip, which V8's branches mispredict (about
+ * 3x slower measured; min/max instead of a conditional clamp, 20% faster). sign(NaN) = 0 here,
+ * where signOf gives NaN, and sign(-0) = +0: the result is the same, as replace is NaN then and
+ * (±0 - r) + r rounds alike.
+ */
+
+/** out = (sign(v) - r) + r in float32, r = clamp(v) + offset. */
+function signOfShifted(d: Float32Array, clip: number, offset: number, out: Float32Array): void {
   for (let i = 0; i < out.length; i++) {
     const v = d[i];
-    const replace = f32((v < -clip ? -clip : v > clip ? clip : v) + offset);
-    // sign(v) from the comparisons as numbers, not a branch: on activations the sign is a coin
-    // flip, which V8's branches mispredict (about 3x slower measured). sign(NaN) = 0 here, where
-    // signOf gives NaN, and sign(-0) = +0: the result is the same, as replace is NaN then and
-    // (±0 - r) + r rounds alike.
+    const replace = f32(Math.max(-clip, Math.min(clip, v)) + offset);
     const sign = +(v > 0) - +(v < 0);
     out[i] = f32(f32(sign - replace) + replace);
   }
-  return record('SignSTE', [x], new Tensor(out, x.shape), { clip });
+}
+
+/** The same with offset 0 (BNext): clamp(v) is already a float32, one rounding less per value. */
+function signOfClamped(d: Float32Array, clip: number, out: Float32Array): void {
+  for (let i = 0; i < out.length; i++) {
+    const v = d[i];
+    const replace = Math.max(-clip, Math.min(clip, v));
+    const sign = +(v > 0) - +(v < 0);
+    out[i] = f32(f32(sign - replace) + replace);
+  }
 }
 
 /** The float32 threshold below which a temperature means "fully binary". */

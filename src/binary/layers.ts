@@ -68,8 +68,16 @@ export class BinaryConv2d extends Module {
   }
 }
 
-/** The official code's `tensor.data.clamp_(lo, hi)`: an in-place change outside the graph. */
+/**
+ * The official code's `tensor.data.clamp_(lo, hi)`: an in-place change outside the graph. Only
+ * the values outside the range are written: latent weights are rarely there, so the branches
+ * predict well, and the pass reads the weights without writing them all back.
+ */
 export function clampInPlace(t: Tensor, lo: number, hi: number): void {
   const d = t.data;
-  for (let i = 0; i < d.length; i++) d[i] = d[i] < lo ? lo : d[i] > hi ? hi : d[i];
+  for (let i = 0; i < d.length; i++) {
+    const v = d[i];
+    if (v < lo) d[i] = lo;
+    else if (v > hi) d[i] = hi;
+  }
 }

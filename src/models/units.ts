@@ -10,7 +10,8 @@
  */
 import { Module } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
-import { add, mul, sub } from '../tensor/ops/elementwise';
+import { add, mul } from '../tensor/ops/elementwise';
+import { recouplingMean } from '../tensor/ops/recouple';
 import { BatchNorm2d } from '../nn/layers/batchnorm';
 import { PReLU } from '../nn/layers/prelu';
 import { Conv2d } from '../nn/layers/conv2d';
@@ -120,10 +121,14 @@ export abstract class BinaryUnit extends Module {
     return this.pooling ? this.pooling.call(input) : input;
   }
 
-  /** Info-Recoupling: se(scale·inp + (1 - scale)·main) · main. */
+  /**
+   * Info-Recoupling: se(scale·inp + (1 - scale)·main) · main. The squeeze-and-expand starts by
+   * averaging its input over H x W, so it gets that mean of the mix, computed fused (the mix is
+   * never stored; ops/recouple.ts, bit-identical). Its pooling layer then averages a 1x1 map,
+   * which returns it unchanged, and every module still runs, for the activation hooks.
+   */
   protected recouple(inp: Tensor, main: Tensor, scale: Tensor, se: SqueezeAndExpand): Tensor {
-    const mix = add(mul(scale, inp), mul(sub(1, scale), main));
-    return mul(se.call(mix), main);
+    return mul(se.call(recouplingMean(scale, inp, main)), main);
   }
 
   /** The official `scale.data.clamp_(0, 1)`. */
@@ -158,6 +163,7 @@ export class FeedForwardUnit extends BinaryUnit {
     const main = this.binaryPath(input);
     if (!this.scale || !this.se) return add(main, res);
     if (this.training || this.binaryConv.kernelSize === 1) this.clampScale();
-    return add(this.norm2.call(this.recouple(this.downsampled(input), main, this.scale, this.se)), res);
+    // The recoupled input is the shortcut itself (the official code pools the input twice).
+    return add(this.norm2.call(this.recouple(res, main, this.scale, this.se)), res);
   }
 }

@@ -91,13 +91,17 @@ export function adamwUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v
   const negStepSize = f(-h.lr / (1 - beta1 ** step));
   const correction2 = f(Math.sqrt(1 - beta2 ** step));
   const eps = f(h.eps);
+  // The new moments are rounded to float32 where they are computed (as storing them would) and
+  // kept in locals, rather than read back from the arrays they were just stored to.
   for (let i = 0; i < p.length; i++) {
     const gi = g[i];
     const decayed = f(p[i] * decay); //                      p.mul_(1 - lr * wd)
-    m[i] = f(m[i] * b1) + oneMinusB1 * gi; //                m.mul_(b1).add_(g, alpha=1 - b1)
-    v[i] = f(v[i] * b2) + f(oneMinusB2 * gi) * gi; //        v.mul_(b2).addcmul_(g, g, value=1 - b2)
-    const denom = f(f(Math.sqrt(v[i])) / correction2) + eps; // (v.sqrt() / sqrt(1 - b2^t)).add_(eps)
-    p[i] = decayed + f(f(negStepSize * m[i]) / f(denom)); // p.addcdiv_(m, denom, value=-lr / (1 - b1^t))
+    const mi = f(f(m[i] * b1) + oneMinusB1 * gi); //         m.mul_(b1).add_(g, alpha=1 - b1)
+    const vi = f(f(v[i] * b2) + f(oneMinusB2 * gi) * gi); // v.mul_(b2).addcmul_(g, g, value=1 - b2)
+    m[i] = mi;
+    v[i] = vi;
+    const denom = f(f(Math.sqrt(vi)) / correction2) + eps; // (v.sqrt() / sqrt(1 - b2^t)).add_(eps)
+    p[i] = decayed + f(f(negStepSize * mi) / f(denom)); //  p.addcdiv_(m, denom, value=-lr / (1 - b1^t))
   }
 }
 

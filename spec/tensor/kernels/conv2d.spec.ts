@@ -75,6 +75,9 @@ describe('conv2d kernels', () => {
       { n: 2, cIn: 3, h: 9, w: 10, cOut: 5, k: 3 },
       { n: 2, cIn: 3, h: 12, w: 11, cOut: 4, k: 7, padding: 3, bias: true },
       { n: 1, cIn: 2, h: 7, w: 7, cOut: 3, k: 7 },
+      // 1x1 on 1x1 maps (squeeze-and-expand): the dense-layer path, with stride too.
+      { n: 5, cIn: 12, h: 1, w: 1, cOut: 3, k: 1, bias: true },
+      { n: 9, cIn: 2, h: 1, w: 1, cOut: 17, k: 1, stride: 2 },
     ];
     for (const c of cases) check(rng, c);
   });

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Rng } from '../../../src/tensor/random';
-import { KC, MC, MR, NC, NR, sgemm, sgemmReference, type MatrixRef } from '../../../src/tensor/kernels/gemm';
+import { gemmPacked, KC, MC, MR, NC, NR, sgemm, sgemmReference, type MatrixRef } from '../../../src/tensor/kernels/gemm';
 import { expectClose, randomArray } from './helpers';
 
 /**
@@ -92,6 +92,40 @@ describe('sgemm', () => {
       const c = (i - cOffset) % ldc;
       const inside = i >= cOffset && r < M && c < N;
       if (!inside) expect(C[i], `C[${i}]`).to.equal(-3);
+    }
+  });
+});
+
+describe('gemmPacked', () => {
+  /** Packs a rows x depth matrix (element (r, k) at m[r * depth + k]) as panels of 8 rows, depth-major, zero-padded. */
+  function pack(m: Float64Array, rows: number, depth: number): Float64Array {
+    const panels = Math.ceil(rows / 8);
+    const out = new Float64Array(panels * depth * 8);
+    for (let r = 0; r < rows; r++) for (let k = 0; k < depth; k++) out[(r >> 3) * depth * 8 + k * 8 + (r & 7)] = m[r * depth + k];
+    return out;
+  }
+
+  it('multiplies pre-packed panels into a padded float64 C, across depth blocks, with and without accumulate', () => {
+    const rng = new Rng('gemm-packed');
+    for (const [M, N, K] of [[8, 8, 1], [13, 21, 7], [16, 40, KC + 37], [3, 9, 2 * KC + 1]]) {
+      const a = Float64Array.from(randomArray(rng, M * K));
+      const bt = Float64Array.from(randomArray(rng, N * K));
+      const mPanels = Math.ceil(M / MR);
+      const nPanels = Math.ceil(N / NR);
+      const ldc = nPanels * NR + 3;
+      const start = Float64Array.from(randomArray(rng, 5 + mPanels * MR * ldc));
+      for (const accumulate of [false, true]) {
+        const c = start.slice();
+        gemmPacked(mPanels, nPanels, K, pack(a, M, K), 0, pack(bt, N, K), 0, c, 5, ldc, accumulate);
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < N; j++) {
+            let s = accumulate ? start[5 + i * ldc + j] : 0;
+            for (let k = 0; k < K; k++) s += a[i * K + k] * bt[j * K + k];
+            expect(Math.abs(c[5 + i * ldc + j] - s), `M=${M} N=${N} K=${K} (${i}, ${j})`).to.be.below(1e-12 * K);
+          }
+        }
+        expect(c[4], 'before C').to.equal(start[4]);
+      }
     }
   });
 });

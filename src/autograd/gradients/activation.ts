@@ -3,31 +3,37 @@ import { Tensor } from '../../tensor/tensor';
 import { splitAround } from '../../tensor/ops/activation';
 import { channelPlanes } from '../../tensor/shape';
 import type { GradientRule } from '../node';
+import { uninitializedArray } from '../buffer-pool';
 
-/** [value if x <= 0, value if x > 0] of dx and of the slope's gradient term: branch-free selects. */
-const gradient = new Float64Array(2);
+/**
+ * [value if x <= 0, value if x > 0] of dx's factor and of the slope's gradient term: branch-free
+ * selects, the comparison picking the slot.
+ */
+const factor = new Float64Array(2);
 const slopeTerm = new Float64Array(2);
 
 /** dx = dy where x > 0, else w·dy; dw[c] = sum of dy·x over the non-positive x of channel c. */
 export const preluGrad: GradientRule<'PRelu'> = (dy, { inputs: [x, weight] }) => {
   const { channels, inner } = channelPlanes(x.shape);
   const shared = weight.shape[0] === 1;
-  const dx = new Float32Array(x.size);
+  const dx = uninitializedArray(x.size);
   const dw = new Float64Array(weight.size);
   const d = x.data;
   const g = dy.data;
+  factor[1] = 1;
+  slopeTerm[1] = 0;
   for (let base = 0, c = 0; base < dx.length; base += inner, c = c + 1 === channels ? 0 : c + 1) {
-    const slope = weight.data[shared ? 0 : c];
+    factor[0] = weight.data[shared ? 0 : c];
     let sum = 0;
-    // Branch-free: each comparison picks a slot of `gradient` / `slopeTerm` (signs are coin flips).
-    slopeTerm[1] = 0;
+    // Branch-free: each comparison picks a slot of `factor` / `slopeTerm` (signs are coin flips).
+    // g·1 is g exactly; the slope term stays a stored select, as 0·(g·x) would not be 0 for an
+    // infinite g·x.
     for (let i = base; i < base + inner; i++) {
       const v = d[i];
+      const gi = g[i];
       const positive = +(v > 0);
-      gradient[0] = slope * g[i];
-      gradient[1] = g[i];
-      dx[i] = gradient[positive];
-      slopeTerm[0] = g[i] * v;
+      dx[i] = gi * factor[positive];
+      slopeTerm[0] = gi * v;
       sum += slopeTerm[positive];
     }
     dw[shared ? 0 : c] += sum;

@@ -11,6 +11,7 @@ import * as pool from './pool';
 import * as act from './activation';
 import * as bin from './binary';
 import * as norm from './normalization';
+import * as recouple from './recouple';
 
 export const gradients: GradientRegistry = {
   Neg: ew.negGrad,
@@ -53,6 +54,7 @@ export const gradients: GradientRegistry = {
   LogSoftmax: act.logSoftmaxGrad,
   PRelu: act.preluGrad,
   BatchNorm: norm.batchNormGrad,
+  RecouplingMean: recouple.recouplingMeanGrad,
   SignSTE: bin.signSTEGrad,
   BinaryWeight: bin.binaryWeightGrad,
 };

@@ -4,6 +4,7 @@ import { matmulRaw } from '../../tensor/ops/matmul';
 import { sumToShape } from '../../tensor/ops/elementwise';
 import { conv2dBackwardFilter, conv2dBackwardInput, conv2dGeometry } from '../../tensor/kernels/conv2d';
 import type { GradientRule } from '../node';
+import { uninitializedArray } from '../buffer-pool';
 
 /** For y = a @ b: da = dy @ bᵀ, db = aᵀ @ dy, each summed over broadcast batch dims. */
 export const matmulGrad: GradientRule<'MatMul'> = (dy, { inputs: [a, b] }) => [
@@ -19,11 +20,11 @@ export const conv2dGrad: GradientRule<'Conv2d'> = (dy, { inputs, attrs }) => {
   let dw: Tensor | null = null;
   let db: Tensor | null = null;
   if (x.requiresGrad) {
-    dx = new Tensor(new Float32Array(x.size), x.shape);
+    dx = new Tensor(uninitializedArray(x.size), x.shape);
     conv2dBackwardInput(dy.data, w.data, g, dx.data);
   }
   if (w.requiresGrad) {
-    dw = new Tensor(new Float32Array(w.size), w.shape);
+    dw = new Tensor(uninitializedArray(w.size), w.shape);
     conv2dBackwardFilter(dy.data, x.data, g, dw.data);
   }
   if (bias && bias.requiresGrad) {

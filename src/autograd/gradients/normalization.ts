@@ -5,6 +5,7 @@
  */
 import { Tensor } from '../../tensor/tensor';
 import type { GradientRule } from '../node';
+import { uninitializedArray } from '../buffer-pool';
 
 export const batchNormGrad: GradientRule<'BatchNorm'> = (dy, { inputs: [x, weight, bias], attrs: { mean, invstd, training } }) => {
   const [n, c] = x.shape;
@@ -40,7 +41,7 @@ export const batchNormGrad: GradientRule<'BatchNorm'> = (dy, { inputs: [x, weigh
   }
   let dx: Tensor | null = null;
   if (x.requiresGrad) {
-    const out = new Float32Array(x.size);
+    const out = uninitializedArray(x.size);
     for (let b = 0; b < n; b++) {
       for (let ch = 0; ch < c; ch++) {
         const base = (b * c + ch) * inner;

@@ -2,10 +2,12 @@
 import { Tensor } from '../../tensor/tensor';
 import { adaptiveAvgPool2dBackward, avgPool2dBackward, poolGeometry } from '../../tensor/kernels/pool2d';
 import type { GradientRule } from '../node';
+import { uninitializedArray } from '../buffer-pool';
 
 export const avgPool2dGrad: GradientRule<'AvgPool2d'> = (dy, { inputs: [x], attrs }) => {
   const g = poolGeometry(x.shape, attrs.kernel, attrs.stride, attrs.padding, 'avgPool2d');
-  const dx = new Float32Array(x.size);
+  // avgPool2dBackward zeroes it first.
+  const dx = uninitializedArray(x.size);
   avgPool2dBackward(dy.data, g, attrs.countIncludePad, dx);
   return [new Tensor(dx, x.shape)];
 };
@@ -19,7 +21,8 @@ export const maxPool2dGrad: GradientRule<'MaxPool2d'> = (dy, { inputs: [x], attr
 
 export const adaptiveAvgPool2dGrad: GradientRule<'AdaptiveAvgPool2d'> = (dy, { inputs: [x], attrs }) => {
   const [n, c, h, w] = x.shape;
-  const dx = new Float32Array(x.size);
+  // adaptiveAvgPool2dBackward zeroes it first.
+  const dx = uninitializedArray(x.size);
   adaptiveAvgPool2dBackward(dy.data, n, c, h, w, attrs.outH, attrs.outW, dx);
   return [new Tensor(dx, x.shape)];
 };

@@ -2,9 +2,11 @@
  * 2-D convolution kernels in NCHW (cross-correlation, as PyTorch's conv2d), with stride,
  * zero padding, dilation and groups: the forward pass and the two gradients.
  *
- * 3x3 convolutions with stride 1 and enough channels go to Winograd's F(2x2, 3x3) (winograd.ts:
- * 16 instead of 36 multiplications per 2x2 outputs and channel pair). All others are GEMMs per
- * group over an im2col matrix (see im2col.ts), with K = Cin/groups * kH * kW and P = outH * outW
+ * 3x3 convolutions with stride 1 or 2 and at least two channels each way go to Winograd's
+ * minimal filtering (winograd.ts: for stride 1, 36 instead of 144 multiplications per 4x4
+ * outputs and channel pair; for stride 2, 81 instead of 144). A 1x1 convolution of 1x1 maps is
+ * one GEMM on the tensors as they are (conv2d-dense.ts). All others are GEMMs per group over an
+ * im2col matrix (see im2col.ts), with K = Cin/groups * kH * kW and P = outH * outW
  * output positions per image:
  *   forward          out_g [Cout/g x P] = W_g [Cout/g x K] * col [K x P]        (+ bias)
  *   backward input   dcol  [K x P]      = W_g^T [K x Cout/g] * dY_g [Cout/g x P], then col2im
@@ -24,6 +26,7 @@ import { formatShape, type Shape } from '../shape';
 import { sgemm } from './gemm';
 import { col2im, im2col } from './im2col';
 import { winogradApplies, winogradBackwardFilter, winogradBackwardInput, winogradForward } from './winograd';
+import { denseApplies, denseBackwardFilter, denseBackwardInput, denseForward } from './conv2d-dense';
 
 export interface Conv2dGeometry {
   n: number;
@@ -144,6 +147,7 @@ function gatherPlanes(t: Float32Array, channels: number, c0: number, rows: numbe
 /** out[n, co, oy, ox] = bias[co] + sum over ci, ky, kx of x[n, ci, iy, ix] * w[co, ci, ky, kx]. Overwrites out. */
 export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, out: Float32Array): void {
   if (winogradApplies(g)) return winogradForward(x, w, bias, g, out);
+  if (denseApplies(g)) return denseForward(x, w, bias, g, out);
   const cInG = g.cIn / g.groups;
   const cOutG = g.cOut / g.groups;
   const depth = cInG * g.kh * g.kw;
@@ -195,6 +199,7 @@ export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Arr
 /** dx = gradient of the forward with respect to x, given dy. Overwrites dx. */
 export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
   if (winogradApplies(g)) return winogradBackwardInput(dy, w, g, dx);
+  if (denseApplies(g)) return denseBackwardInput(dy, w, g, dx);
   const cInG = g.cIn / g.groups;
   const cOutG = g.cOut / g.groups;
   const depth = cInG * g.kh * g.kw;
@@ -243,6 +248,7 @@ export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2d
 /** dw = gradient of the forward with respect to w, given dy, summed over the batch. Overwrites dw. */
 export function conv2dBackwardFilter(dy: Float32Array, x: Float32Array, g: Conv2dGeometry, dw: Float32Array): void {
   if (winogradApplies(g)) return winogradBackwardFilter(dy, x, g, dw);
+  if (denseApplies(g)) return denseBackwardFilter(dy, x, g, dw);
   const cInG = g.cIn / g.groups;
   const cOutG = g.cOut / g.groups;
   const depth = cInG * g.kh * g.kw;

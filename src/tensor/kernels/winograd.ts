@@ -1,16 +1,9 @@
 /**
- * 3x3 convolutions with stride 1 by Winograd's minimal filtering F(2x2, 3x3) (Lavin & Gray, "Fast
- * Algorithms for Convolutional Neural Networks", 2016): each 2x2 block of outputs is computed from
- * the 4x4 input patch under it with 16 multiplications per (input, output) channel pair instead of
- * 36. With d a 4x4 patch, g a 3x3 filter and
- *
- *        | 1  0 -1  0 |          | 1    0    0  |
- *   Bᵀ = | 0  1  1  0 |      G = | 1/2  1/2  1/2 |      Aᵀ = | 1  1  1  0 |
- *        | 0 -1  1  0 |          | 1/2 -1/2  1/2 |           | 0  1 -1 -1 |
- *        | 0  1  0 -1 |          | 0    0    1  |
- *
- * the 2x2 outputs are Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A. Summed over input channels, the 16 products
- * per position ξ of the 4x4 transform become 16 matrix products
+ * 3x3 convolutions with stride 1 or 2 by Winograd's minimal filtering (Lavin & Gray, "Fast
+ * Algorithms for Convolutional Neural Networks", 2016). F(m x m, 3x3) computes each m x m block of outputs
+ * from the α x α input patch under it (α = m + 2) as Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, with α²
+ * multiplications per (input, output) channel pair instead of 9m². Summed over input channels,
+ * the α² products per position ξ of the transformed tile become α² matrix products
  *   M[ξ] [Cout x T] = U[ξ] [Cout x Cin] · V[ξ] [Cin x T],   U = G g Gᵀ,  V = Bᵀ d B,
  * over the T = images · tiles of a batch, which the blocked GEMM runs at full speed. The
  * gradients are the same machinery run backwards:
@@ -18,328 +11,406 @@
  *     with the filters rotated by 180 degrees and input/output channels swapped;
  *   - filter: the adjoint of the forward formula, dU[ξ] = dM[ξ] · V[ξ]ᵀ with dM = A dY Aᵀ per
  *     tile, then dg = Gᵀ dU G.
- * Exact arithmetic gives the direct convolution's values; in float32 the results differ from it
- * only by rounding: transforms are computed in double and rounded once when stored. On BNext-like
- * data (signs in, 128 channels, 4x4 maps) the largest error measured against a float64 direct
- * convolution was 8.8e-8 of the output's scale, against 3.7e-8 for one rounding of the exact
- * result. The larger F(4x4, 3x3), with transform entries up to 8 and 1/24, measured 2.1e-6 there,
- * beyond float32 rounding, and is not used.
  *
- * BNext spends most of its training time in 3x3 stride-1 convolutions (in this library about
- * three quarters of the multiply-adds of a training step at C = 8), hence this file; conv2d.ts
- * sends a convolution here when `winogradApplies` says so and uses im2col + GEMM otherwise.
+ * Three tilings (one file each): F(4x4, 3x3) (winograd-f4.ts, 36 products per 16 outputs),
+ * F(2x2, 3x3) (winograd-f2.ts, 16 per 4) and, for a whole 2x2 map with padding 1, a 3x3-point
+ * form that uses the zero border (winograd-map2.ts, 9 per 4). `tilingFor` takes the 2x2-map
+ * form where it applies, else whichever of the others needs fewer products: F(4x4) from 3x3
+ * maps up, F(2x2) on smaller ones, where a 6x6 tile would be mostly padding. BNext's 3x3 units
+ * run on 32x32 down to 2x2 maps.
+ *
+ * Precision: every transformed value and every GEMM sum is float64, and only the final output
+ * is rounded to float32, so the result is within float32 rounding of the exact convolution
+ * whatever the tiling. (F(4x4)'s transforms cancel heavily; with float32 intermediates it lost
+ * about 2e-6 of the output's scale, which double intermediates remove.)
+ *
+ * Layouts: the transforms write U, V and dM directly as the GEMM's packed panels (gemmPacked in
+ * gemm.ts: panels of 8 rows or columns, depth-major), which saves a packing pass per product;
+ * where a value (ξ, i, j) goes is ξ·stride + iOffset[i] + jOffset[j], with offset tables built
+ * here for each role. Panels are padded to multiples of 8 with whatever the scratch held: a
+ * padded row or column of an operand only reaches a padded row or column of the product, which
+ * nothing reads.
+ *
+ * Stride 2 (winograd-s4.ts, winograd-s2.ts): the same machinery with tilings for 4x4 blocks of
+ * strided outputs (9x9 input patches stepping by 8, 81 products per channel pair instead of 144)
+ * and 2x2 blocks (5x5 patches, 25 instead of 36). Their input gradient is the adjoint of the
+ * forward instead, dV[ξ] = U[ξ]ᵀ · dM[ξ], whose patches B dV Bᵀ are added back where the forward
+ * read them. Measured on BNext's layers (C = 8, batch 32, forward and both gradients): 1.5-1.8x
+ * faster than F(2x2, 3x3) with float32 intermediates on stride 1 (1.66x on the 2x2 map), and
+ * 1.3-1.5x faster than im2col + GEMM on stride 2.
+ *
+ * BNext spends most of its training time in 3x3 convolutions, hence this file; conv2d.ts sends
+ * a convolution here when `winogradApplies` says so and uses im2col + GEMM otherwise.
  */
-import { sgemm } from './gemm';
+import { gemmPacked, MR, NR } from './gemm';
 import type { Conv2dGeometry } from './conv2d';
+import { F2x2 } from './winograd-f2';
+import { F4x4 } from './winograd-f4';
+import { MAP2x2 } from './winograd-map2';
+import { S2x2 } from './winograd-s2';
+import { S4x4 } from './winograd-s4';
 
-/** The 16 positions of a 4x4 transformed tile. */
-const XI = 16;
-/** Most floats one scratch buffer holds at once (4 MB); larger batches go in chunks of images. */
-const BUDGET = 1 << 20;
 /**
- * Fewest input and output channels worth it: the transforms cost a few additions per channel
- * and tile, the GEMM saves 20 multiply-adds per channel pair and tile.
+ * The five transforms of one tiling F(m x m, 3x3). Value ξ (0 <= ξ < α², row-major in the α x α
+ * tile) of item (i, j) is read or written at ξ·stride + iOffset[i] + jOffset[j].
  */
-const MIN_CHANNELS = 8;
+export interface WinogradTiling {
+  readonly name: string;
+  /** Outputs per tile side. */
+  readonly m: number;
+  /** Side of a transformed tile. */
+  readonly alpha: number;
+  /** Input rows (and columns) from one tile to the next: m, or 2m for stride 2. */
+  readonly step: number;
+  /** Side of the input patch a tile reads. */
+  readonly patch: number;
+  /**
+   * V = Bᵀ d B for every tile of `count` images of `channels` zero-padded planes (ph x pw each,
+   * tile (ty, tx) at row step·ty, column step·tx): channel c, tile t (numbered image by image,
+   * row-major) at v[ξ·vStride + cOff[c] + tOff[t]].
+   */
+  inputTransform(
+    padded: Float32Array, count: number, channels: number, ph: number, pw: number, tilesH: number, tilesW: number,
+    v: Float64Array, vStride: number, cOff: Int32Array, tOff: Int32Array,
+  ): void;
+  /**
+   * dst[n0 + i, r] = Aᵀ M A (+ bias[r]) for every tile, M's value ξ of row r, tile t at
+   * m[ξ·mStride + r·ldm + t]; outputs past dstH x dstW are dropped.
+   */
+  outputTransform(
+    m: Float64Array, mStride: number, ldm: number, rows: number, n0: number, count: number, tilesH: number, tilesW: number,
+    dstH: number, dstW: number, bias: Float32Array | null, dst: Float32Array,
+  ): void;
+  /** dM = A dY Aᵀ for every tile of dY's images n0 .. n0+count-1 (zero past the map), at dm[ξ·dmStride + rOff[r] + tOff[t]]. */
+  outputGradientTransform(
+    dy: Float32Array, n0: number, count: number, rows: number, outH: number, outW: number, tilesH: number, tilesW: number,
+    dm: Float64Array, dmStride: number, rOff: Int32Array, tOff: Int32Array,
+  ): void;
+  /** U = G g Gᵀ for every filter g = w[co, ci] (rotated by 180 degrees with `flip`), at u[ξ·uStride + coOff[co] + ciOff[ci]]. */
+  filterTransform(w: Float32Array, cOut: number, cIn: number, flip: boolean, u: Float64Array, uStride: number, coOff: Int32Array, ciOff: Int32Array): void;
+  /** dw[co, ci] = Gᵀ dU G, dU's value ξ of (co, ci) at du[ξ·duStride + co·ldu + ci]. */
+  filterGradientTransform(du: Float64Array, duStride: number, ldu: number, cOut: number, cIn: number, dw: Float32Array): void;
+}
 
-let vScratch: Float32Array = new Float32Array(0);
-let mScratch: Float32Array = new Float32Array(0);
-let uScratch: Float32Array = new Float32Array(0);
+/** A tiling whose input gradient is taken by the adjoint of its input transform (stride 2). */
+export interface StridedWinogradTiling extends WinogradTiling {
+  /**
+   * Adds B dV Bᵀ of every tile into the zero-padded gradient planes (ph x pw, laid out as
+   * inputTransform reads them), dV's value ξ of channel c, tile t at dv[ξ·dvStride + c·ldv + t].
+   */
+  inputGradientTransform(
+    dv: Float64Array, dvStride: number, ldv: number, channels: number, count: number, tilesH: number, tilesW: number,
+    padded: Float64Array, ph: number, pw: number,
+  ): void;
+}
+
+/**
+ * Most values one scratch buffer holds at once (2 MB of float64); larger batches go in chunks
+ * of images. Measured against 8 MB: the early layers (few channels, many tiles) ran 2-5% faster,
+ * their transformed tiles staying in cache between the transforms and the products.
+ */
+const BUDGET = 1 << 18;
+/**
+ * Fewest input and output channels worth it: the transforms cost a few dozen additions per
+ * channel and tile, the GEMM saves 5-7 multiply-adds per channel pair and output. Measured on
+ * 32x32 maps: an RGB stem (3 -> 8) ran 1.6x faster than by im2col, 2 -> 8 1.3x, but with one
+ * channel the gradient for the input (a GEMM of one row, padded to 8) ran 0.75x.
+ */
+const MIN_CHANNELS = 2;
+/**
+ * Spare values between consecutive ξ planes of a transformed buffer. A transform writes (or
+ * reads) the α² values of a tile one plane apart; with plane sizes a power of two (128 channels
+ * x 32 tiles...) those addresses all fall in the same cache sets and evict each other. One cache
+ * line of skew per plane made the filter transform 2x faster.
+ */
+const SKEW = 8;
+
+let vScratch: Float64Array = new Float64Array(0);
+let mScratch: Float64Array = new Float64Array(0);
+let uScratch: Float64Array = new Float64Array(0);
 let pScratch: Float32Array = new Float32Array(0);
+let gScratch: Float64Array = new Float64Array(0);
+let offsetsA: Int32Array = new Int32Array(0);
+let offsetsB: Int32Array = new Int32Array(0);
 
-function grow(buffer: Float32Array, size: number): Float32Array {
-  return buffer.length < size ? new Float32Array(size) : buffer;
+function grow64(buffer: Float64Array, size: number): Float64Array {
+  return buffer.length < size ? new Float64Array(size) : buffer;
 }
 
-/** Whether this convolution is a 3x3, stride 1, undilated, ungrouped one that pays off here. */
+function grow32(buffer: Int32Array, size: number): Int32Array {
+  return buffer.length < size ? new Int32Array(size) : buffer;
+}
+
+function roundUp(n: number, to: number): number {
+  return Math.ceil(n / to) * to;
+}
+
+/**
+ * The tiling for an outH x outW output of an inH x inW input padded by (padH, padW): the 2x2-map
+ * form where it applies (9 products per channel pair), else F(4x4) unless F(2x2) needs fewer.
+ */
+export function tilingFor(outH: number, outW: number, inH: number, inW: number, padH: number, padW: number): WinogradTiling {
+  if (outH === 2 && outW === 2 && inH === 2 && inW === 2 && padH === 1 && padW === 1) return MAP2x2;
+  return products(F4x4, outH, outW) < products(F2x2, outH, outW) ? F4x4 : F2x2;
+}
+
+/** The stride-2 tiling with fewer products for an outH x outW output: 4x4 tiles unless 2x2 ones need fewer. */
+export function stridedTilingFor(outH: number, outW: number): StridedWinogradTiling {
+  return products(S4x4, outH, outW) < products(S2x2, outH, outW) ? S4x4 : S2x2;
+}
+
+/** Products per channel pair of a tiling over an outH x outW output. */
+function products(t: WinogradTiling, outH: number, outW: number): number {
+  return t.alpha * t.alpha * Math.ceil(outH / t.m) * Math.ceil(outW / t.m);
+}
+
+function forwardTiling(g: Conv2dGeometry): WinogradTiling {
+  return g.strideH === 2 ? stridedTilingFor(g.outH, g.outW) : tilingFor(g.outH, g.outW, g.h, g.w, g.padH, g.padW);
+}
+
+/**
+ * Whether this convolution is a 3x3, undilated, ungrouped one that pays off here: stride 1, or
+ * stride 2 where the tiles need fewer products than the direct sum's nine per output (from
+ * 2x2 outputs up, except 3x3).
+ */
 export function winogradApplies(g: Conv2dGeometry): boolean {
-  return g.kh === 3 && g.kw === 3 && g.strideH === 1 && g.strideW === 1 && g.dilH === 1 && g.dilW === 1
+  const strided = g.strideH === 2 && products(stridedTilingFor(g.outH, g.outW), g.outH, g.outW) < 9 * g.outH * g.outW;
+  const stride = g.strideH === g.strideW && (g.strideH === 1 || strided);
+  return stride && g.kh === 3 && g.kw === 3 && g.dilH === 1 && g.dilW === 1
     && g.groups === 1 && g.padH <= 2 && g.padW <= 2 && g.cIn >= MIN_CHANNELS && g.cOut >= MIN_CHANNELS
-    && XI * Math.max(g.cIn, g.cOut) * tilesOf(g.h, g.w) <= BUDGET;
+    && imageValues(forwardTiling(g), Math.max(g.cIn, g.cOut), g.outH, g.outW) <= BUDGET;
 }
 
-function tilesOf(h: number, w: number): number {
-  return Math.ceil(h / 2) * Math.ceil(w / 2);
+/** Rows (or columns) of the zero-padded input planes a tiling reads for `tiles` tiles. */
+function paddedSide(t: WinogradTiling, tiles: number): number {
+  return t.step * (tiles - 1) + t.patch;
 }
 
-/** Images per chunk so that a [16 x channels x tiles] buffer stays within BUDGET. */
-function chunkImages(n: number, channels: number, tilesPerImage: number): number {
-  return Math.max(1, Math.min(n, Math.floor(BUDGET / (XI * channels * tilesPerImage))));
+/** Transformed values of one image, for the larger side of a product (channels padded to panels). */
+function imageValues(t: WinogradTiling, channels: number, outH: number, outW: number): number {
+  return t.alpha * t.alpha * roundUp(channels, 8) * Math.ceil(outH / t.m) * Math.ceil(outW / t.m);
+}
+
+/**
+ * Images per chunk so that the transformed buffers stay within about BUDGET (one image always
+ * goes), the batch split into equal chunks: a short last chunk would cost a GEMM pass for little.
+ */
+function chunkImages(t: WinogradTiling, n: number, channels: number, outH: number, outW: number): number {
+  const most = Math.max(1, Math.min(n, Math.floor(BUDGET / imageValues(t, channels, outH, outW))));
+  return Math.ceil(n / Math.ceil(n / most));
+}
+
+/** offsets[i] = i·step, for the depth index of a packed panel (step 8). */
+function depthOffsets(buffer: Int32Array, count: number, step: number): Int32Array {
+  for (let i = 0; i < count; i++) buffer[i] = i * step;
+  return buffer;
+}
+
+/** offsets[i] for the panel index of a packed operand of the given depth: panel i / 8, lane i % 8. */
+function panelOffsets(buffer: Int32Array, count: number, depth: number): Int32Array {
+  for (let i = 0; i < count; i++) buffer[i] = (i >> 3) * depth * 8 + (i & 7);
+  return buffer;
 }
 
 /** out = conv(x, w) + bias; out is overwritten. */
 export function winogradForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, out: Float32Array): void {
-  uScratch = grow(uScratch, XI * g.cOut * g.cIn);
-  filterTransform(w, g.cOut, g.cIn, false, uScratch);
-  convolve(x, g.n, g.cIn, g.h, g.w, g.padH, g.padW, uScratch, g.cOut, g.outH, g.outW, bias, out);
+  const t = forwardTiling(g);
+  // U[ξ] as the GEMM's left operand: rows cOut, depth cIn.
+  const rows = roundUp(g.cOut, MR);
+  const xiStride = rows * g.cIn + SKEW;
+  uScratch = grow64(uScratch, t.alpha * t.alpha * xiStride);
+  offsetsA = grow32(offsetsA, Math.max(g.cOut, g.cIn));
+  offsetsB = grow32(offsetsB, Math.max(g.cOut, g.cIn));
+  t.filterTransform(w, g.cOut, g.cIn, false, uScratch, xiStride, panelOffsets(offsetsA, g.cOut, g.cIn), depthOffsets(offsetsB, g.cIn, 8));
+  convolve(t, x, g.n, g.cIn, g.h, g.w, g.padH, g.padW, uScratch, xiStride, g.cOut, g.outH, g.outW, bias, out);
 }
 
 /** dx = gradient of the forward with respect to x, given dy; dx is overwritten. */
 export function winogradBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
-  uScratch = grow(uScratch, XI * g.cOut * g.cIn);
-  filterTransform(w, g.cOut, g.cIn, true, uScratch);
-  convolve(dy, g.n, g.cOut, g.outH, g.outW, 2 - g.padH, 2 - g.padW, uScratch, g.cIn, g.h, g.w, null, dx);
+  if (g.strideH === 2) return backwardInputByAdjoint(stridedTilingFor(g.outH, g.outW), dy, w, g, dx);
+  const t = tilingFor(g.h, g.w, g.outH, g.outW, 2 - g.padH, 2 - g.padW);
+  // The rotated filters, input and output channels swapped: rows cIn, depth cOut.
+  const rows = roundUp(g.cIn, MR);
+  const xiStride = rows * g.cOut + SKEW;
+  uScratch = grow64(uScratch, t.alpha * t.alpha * xiStride);
+  offsetsA = grow32(offsetsA, Math.max(g.cOut, g.cIn));
+  offsetsB = grow32(offsetsB, Math.max(g.cOut, g.cIn));
+  t.filterTransform(w, g.cOut, g.cIn, true, uScratch, xiStride, depthOffsets(offsetsA, g.cOut, 8), panelOffsets(offsetsB, g.cIn, g.cOut));
+  convolve(t, dy, g.n, g.cOut, g.outH, g.outW, 2 - g.padH, 2 - g.padW, uScratch, xiStride, g.cIn, g.h, g.w, null, dx);
+}
+
+/**
+ * dst [n, rows, dstH, dstW] = the stride-1 3x3 convolution of src [n, channels, h, w], padded by
+ * (padH, padW), with the transformed filters u (packed: rows x depth `channels`, plane ξ at
+ * ξ·uStride); plus bias when given.
+ */
+function convolve(
+  t: WinogradTiling, src: Float32Array, n: number, channels: number, h: number, w: number, padH: number, padW: number,
+  u: Float64Array, uStride: number, rows: number, dstH: number, dstW: number, bias: Float32Array | null, dst: Float32Array,
+): void {
+  const xis = t.alpha * t.alpha;
+  const tilesH = Math.ceil(dstH / t.m);
+  const tilesW = Math.ceil(dstW / t.m);
+  const images = chunkImages(t, n, Math.max(channels, rows), dstH, dstW);
+  const rowsPadded = roundUp(rows, MR);
+  const maxTiles = roundUp(images * tilesH * tilesW, NR);
+  vScratch = grow64(vScratch, xis * (channels * maxTiles + SKEW));
+  mScratch = grow64(mScratch, xis * (rowsPadded * maxTiles + SKEW));
+  offsetsA = grow32(offsetsA, Math.max(channels, maxTiles));
+  offsetsB = grow32(offsetsB, Math.max(channels, maxTiles));
+  const v = vScratch;
+  const m = mScratch;
+  for (let n0 = 0; n0 < n; n0 += images) {
+    const count = Math.min(images, n - n0);
+    const tiles = roundUp(count * tilesH * tilesW, NR);
+    // V[ξ] as the GEMM's right operand: depth `channels`, columns the tiles.
+    const vStride = channels * tiles + SKEW;
+    const ph = paddedSide(t, tilesH);
+    const pw = paddedSide(t, tilesW);
+    const padded = padPlanes(src, n0, count, channels, h, w, padH, padW, ph, pw);
+    t.inputTransform(padded, count, channels, ph, pw, tilesH, tilesW, v, vStride,
+      depthOffsets(offsetsA, channels, 8), panelOffsets(offsetsB, count * tilesH * tilesW, channels));
+    const mStride = rowsPadded * tiles + SKEW;
+    for (let xi = 0; xi < xis; xi++) {
+      gemmPacked(rowsPadded / MR, tiles / NR, channels, u, xi * uStride, v, xi * vStride, m, xi * mStride, tiles, false);
+    }
+    t.outputTransform(m, mStride, tiles, rows, n0, count, tilesH, tilesW, dstH, dstW, bias, dst);
+  }
 }
 
 /** dw = gradient of the forward with respect to w, given dy, summed over the batch; dw is overwritten. */
 export function winogradBackwardFilter(dy: Float32Array, x: Float32Array, g: Conv2dGeometry, dw: Float32Array): void {
-  const tilesH = Math.ceil(g.outH / 2);
-  const tilesW = Math.ceil(g.outW / 2);
-  const images = chunkImages(g.n, Math.max(g.cIn, g.cOut), tilesH * tilesW);
-  vScratch = grow(vScratch, XI * g.cIn * images * tilesH * tilesW);
-  mScratch = grow(mScratch, XI * g.cOut * images * tilesH * tilesW);
-  uScratch = grow(uScratch, XI * g.cOut * g.cIn);
+  const t = forwardTiling(g);
+  const xis = t.alpha * t.alpha;
+  const tilesH = Math.ceil(g.outH / t.m);
+  const tilesW = Math.ceil(g.outW / t.m);
+  const images = chunkImages(t, g.n, Math.max(g.cIn, g.cOut), g.outH, g.outW);
+  const maxTiles = images * tilesH * tilesW;
+  // dM[ξ] is the left operand (rows cOut, depth the tiles), V[ξ] the right (depth the tiles, columns cIn).
+  const rows = roundUp(g.cOut, MR);
+  const cols = roundUp(g.cIn, NR);
+  vScratch = grow64(vScratch, xis * (cols * maxTiles + SKEW));
+  mScratch = grow64(mScratch, xis * (rows * maxTiles + SKEW));
+  const duStride = rows * cols + SKEW;
+  uScratch = grow64(uScratch, xis * duStride);
+  offsetsA = grow32(offsetsA, Math.max(g.cIn, g.cOut, maxTiles));
+  offsetsB = grow32(offsetsB, Math.max(g.cIn, g.cOut, maxTiles));
   const v = vScratch;
   const dm = mScratch;
   const du = uScratch;
   for (let n0 = 0; n0 < g.n; n0 += images) {
     const count = Math.min(images, g.n - n0);
-    const t = count * tilesH * tilesW;
-    inputTransform(x, n0, count, g.cIn, g.h, g.w, g.padH, g.padW, tilesH, tilesW, v);
-    outputGradientTransform(dy, n0, count, g.cOut, g.outH, g.outW, tilesH, tilesW, dm);
-    for (let xi = 0; xi < XI; xi++) {
-      sgemm(
-        g.cOut, g.cIn, t,
-        { data: dm, offset: xi * g.cOut * t, ld: t, trans: false },
-        { data: v, offset: xi * g.cIn * t, ld: t, trans: true },
-        du, xi * g.cOut * g.cIn, g.cIn, n0 > 0,
-      );
+    const tiles = count * tilesH * tilesW;
+    const vStride = cols * tiles + SKEW;
+    const dmStride = rows * tiles + SKEW;
+    const ph = paddedSide(t, tilesH);
+    const pw = paddedSide(t, tilesW);
+    const padded = padPlanes(x, n0, count, g.cIn, g.h, g.w, g.padH, g.padW, ph, pw);
+    const tileOffsets = depthOffsets(offsetsB, tiles, 8);
+    t.inputTransform(padded, count, g.cIn, ph, pw, tilesH, tilesW, v, vStride,
+      panelOffsets(offsetsA, g.cIn, tiles), tileOffsets);
+    t.outputGradientTransform(dy, n0, count, g.cOut, g.outH, g.outW, tilesH, tilesW, dm, dmStride,
+      panelOffsets(offsetsA, g.cOut, tiles), tileOffsets);
+    for (let xi = 0; xi < xis; xi++) {
+      gemmPacked(rows / MR, cols / NR, tiles, dm, xi * dmStride, v, xi * vStride, du, xi * duStride, cols, n0 > 0);
     }
   }
-  filterGradientTransform(du, g.cOut, g.cIn, dw);
+  t.filterGradientTransform(du, duStride, cols, g.cOut, g.cIn, dw);
 }
 
 /**
- * dst [n, rows, dstH, dstW] = the stride-1 3x3 convolution of src [n, channels, h, w], padded by
- * (padH, padW), with the transformed filters u [16 x rows x channels]; plus bias when given.
+ * dx = gradient of the forward with respect to x, as the adjoint of the forward: per chunk of
+ * images, dM = A dY Aᵀ, then dV[ξ] = U[ξ]ᵀ · dM[ξ], then B dV Bᵀ added into zero-padded planes
+ * at the patches the forward read, whose image part is dx. For tilings whose input gradient is
+ * not a convolution of the same kind (stride 2).
  */
-function convolve(
-  src: Float32Array, n: number, channels: number, h: number, w: number, padH: number, padW: number,
-  u: Float32Array, rows: number, dstH: number, dstW: number, bias: Float32Array | null, dst: Float32Array,
-): void {
-  const tilesH = Math.ceil(dstH / 2);
-  const tilesW = Math.ceil(dstW / 2);
-  const images = chunkImages(n, Math.max(channels, rows), tilesH * tilesW);
-  vScratch = grow(vScratch, XI * channels * images * tilesH * tilesW);
-  mScratch = grow(mScratch, XI * rows * images * tilesH * tilesW);
-  const v = vScratch;
-  const m = mScratch;
-  for (let n0 = 0; n0 < n; n0 += images) {
-    const count = Math.min(images, n - n0);
-    const t = count * tilesH * tilesW;
-    inputTransform(src, n0, count, channels, h, w, padH, padW, tilesH, tilesW, v);
-    for (let xi = 0; xi < XI; xi++) {
-      sgemm(
-        rows, t, channels,
-        { data: u, offset: xi * rows * channels, ld: channels, trans: false },
-        { data: v, offset: xi * channels * t, ld: t, trans: false },
-        m, xi * rows * t, t, false,
-      );
+function backwardInputByAdjoint(t: StridedWinogradTiling, dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
+  const xis = t.alpha * t.alpha;
+  // Uᵀ as the GEMM's left operand: rows cIn, depth cOut.
+  const rows = roundUp(g.cIn, MR);
+  const uStride = rows * g.cOut + SKEW;
+  uScratch = grow64(uScratch, xis * uStride);
+  offsetsA = grow32(offsetsA, Math.max(g.cOut, g.cIn));
+  offsetsB = grow32(offsetsB, Math.max(g.cOut, g.cIn));
+  t.filterTransform(w, g.cOut, g.cIn, false, uScratch, uStride, depthOffsets(offsetsA, g.cOut, 8), panelOffsets(offsetsB, g.cIn, g.cOut));
+  const u = uScratch;
+  const tilesH = Math.ceil(g.outH / t.m);
+  const tilesW = Math.ceil(g.outW / t.m);
+  const ph = paddedSide(t, tilesH);
+  const pw = paddedSide(t, tilesW);
+  const images = chunkImages(t, g.n, Math.max(g.cIn, g.cOut), g.outH, g.outW);
+  const maxTiles = roundUp(images * tilesH * tilesW, NR);
+  vScratch = grow64(vScratch, xis * (rows * maxTiles + SKEW));
+  mScratch = grow64(mScratch, xis * (g.cOut * maxTiles + SKEW));
+  offsetsA = grow32(offsetsA, Math.max(g.cOut, maxTiles));
+  offsetsB = grow32(offsetsB, Math.max(g.cOut, maxTiles));
+  gScratch = grow64(gScratch, images * g.cIn * ph * pw);
+  const dv = vScratch;
+  const dm = mScratch;
+  const padded = gScratch;
+  for (let n0 = 0; n0 < g.n; n0 += images) {
+    const count = Math.min(images, g.n - n0);
+    const tiles = roundUp(count * tilesH * tilesW, NR);
+    // dM[ξ] as the GEMM's right operand: depth cOut, columns the tiles.
+    const dmStride = g.cOut * tiles + SKEW;
+    t.outputGradientTransform(dy, n0, count, g.cOut, g.outH, g.outW, tilesH, tilesW, dm, dmStride,
+      depthOffsets(offsetsA, g.cOut, 8), panelOffsets(offsetsB, count * tilesH * tilesW, g.cOut));
+    const dvStride = rows * tiles + SKEW;
+    for (let xi = 0; xi < xis; xi++) {
+      gemmPacked(rows / MR, tiles / NR, g.cOut, u, xi * uStride, dm, xi * dmStride, dv, xi * dvStride, tiles, false);
     }
-    outputTransform(m, rows, n0, count, tilesH, tilesW, dstH, dstW, bias, dst);
+    padded.fill(0, 0, count * g.cIn * ph * pw);
+    t.inputGradientTransform(dv, dvStride, tiles, g.cIn, count, tilesH, tilesW, padded, ph, pw);
+    cropPlanes(padded, count, g.cIn, ph, pw, g.padH, g.padW, g.h, g.w, dx, n0);
   }
 }
 
 /**
- * Copies images n0 .. n0+count-1 of src [N, channels, h, w] into `padded` as planes of
- * (2·tilesH + 2) x (2·tilesW + 2) with the image at (padH, padW) and zeros around it, so that the
- * input transform reads every tile's 4x4 patch without a bounds test (on 4x4 and 2x2 maps every
- * tile touches the border).
+ * Copies images n0 .. n0+count-1 of src [N, channels, h, w] into scratch planes of ph x pw with
+ * the image at (padH, padW) and zeros around it, so that the input transform reads every tile's
+ * patch without a bounds test (on small maps every tile touches the border). Rows and columns
+ * past the plane (which no output reads, as with stride 2 and no padding) are left out.
  */
 function padPlanes(
   src: Float32Array, n0: number, count: number, channels: number, h: number, w: number, padH: number, padW: number,
-  tilesH: number, tilesW: number, padded: Float32Array,
-): void {
-  const ph = 2 * tilesH + 2;
-  const pw = 2 * tilesW + 2;
-  // The tiles cover the output, h + 2·padH - 2 rows, so ph >= h + 2·padH: the image fits.
-  padded.fill(0, 0, count * channels * ph * pw);
+  ph: number, pw: number,
+): Float32Array {
+  const size = count * channels * ph * pw;
+  if (pScratch.length < size) pScratch = new Float32Array(size);
+  const padded = pScratch;
+  padded.fill(0, 0, size);
+  const rows = Math.min(h, ph - padH);
+  const cols = Math.min(w, pw - padW);
   for (let p = 0; p < count * channels; p++) {
     const from = (n0 * channels + p) * h * w;
     const to = p * ph * pw + padH * pw + padW;
-    for (let y = 0; y < h; y++) {
+    for (let y = 0; y < rows; y++) {
       const s = from + y * w;
       const d = to + y * pw;
-      for (let x = 0; x < w; x++) padded[d + x] = src[s + x];
+      for (let x = 0; x < cols; x++) padded[d + x] = src[s + x];
     }
   }
+  return padded;
 }
 
 /**
- * v[ξ][c][t] = (Bᵀ d B)[ξ] for the 4x4 patch d of channel c under tile t, over images
- * n0 .. n0+count-1 of src [N, channels, h, w]; tile (ty, tx) reads rows 2ty - padH .. +3 and
- * columns 2tx - padW .. +3, zero outside the image. Tiles are numbered image by image, row-major.
+ * The adjoint of padPlanes: the image part of each padded plane into images n0 .. of
+ * dst [N, channels, h, w], rounded to float32; rows and columns past the plane get zero.
  */
-function inputTransform(
-  src: Float32Array, n0: number, count: number, channels: number, h: number, w: number, padH: number, padW: number,
-  tilesH: number, tilesW: number, v: Float32Array,
+function cropPlanes(
+  padded: Float64Array, count: number, channels: number, ph: number, pw: number, padH: number, padW: number,
+  h: number, w: number, dst: Float32Array, n0: number,
 ): void {
-  const ph = 2 * tilesH + 2;
-  const pw = 2 * tilesW + 2;
-  pScratch = grow(pScratch, count * channels * ph * pw);
-  const d = pScratch;
-  padPlanes(src, n0, count, channels, h, w, padH, padW, tilesH, tilesW, d);
-  const t = count * tilesH * tilesW;
-  const xiStride = channels * t;
-  for (let i = 0; i < count; i++) {
-    for (let c = 0; c < channels; c++) {
-      const plane = (i * channels + c) * ph * pw;
-      let at = c * t + i * tilesH * tilesW;
-      for (let ty = 0; ty < tilesH; ty++) {
-        for (let tx = 0; tx < tilesW; tx++, at++) {
-          const r0 = plane + 2 * ty * pw + 2 * tx;
-          const r1 = r0 + pw, r2 = r1 + pw, r3 = r2 + pw;
-          const d00 = d[r0], d01 = d[r0 + 1], d02 = d[r0 + 2], d03 = d[r0 + 3];
-          const d10 = d[r1], d11 = d[r1 + 1], d12 = d[r1 + 2], d13 = d[r1 + 3];
-          const d20 = d[r2], d21 = d[r2 + 1], d22 = d[r2 + 2], d23 = d[r2 + 3];
-          const d30 = d[r3], d31 = d[r3 + 1], d32 = d[r3 + 2], d33 = d[r3 + 3];
-          // Bᵀ d: combine rows, column by column.
-          const a00 = d00 - d20, a01 = d01 - d21, a02 = d02 - d22, a03 = d03 - d23;
-          const a10 = d10 + d20, a11 = d11 + d21, a12 = d12 + d22, a13 = d13 + d23;
-          const a20 = d20 - d10, a21 = d21 - d11, a22 = d22 - d12, a23 = d23 - d13;
-          const a30 = d10 - d30, a31 = d11 - d31, a32 = d12 - d32, a33 = d13 - d33;
-          // (Bᵀ d) B: combine columns, row by row.
-          let o = at;
-          v[o] = a00 - a02; v[o += xiStride] = a01 + a02; v[o += xiStride] = a02 - a01; v[o += xiStride] = a01 - a03;
-          v[o += xiStride] = a10 - a12; v[o += xiStride] = a11 + a12; v[o += xiStride] = a12 - a11; v[o += xiStride] = a11 - a13;
-          v[o += xiStride] = a20 - a22; v[o += xiStride] = a21 + a22; v[o += xiStride] = a22 - a21; v[o += xiStride] = a21 - a23;
-          v[o += xiStride] = a30 - a32; v[o += xiStride] = a31 + a32; v[o += xiStride] = a32 - a31; v[o += xiStride] = a31 - a33;
-        }
-      }
-    }
-  }
-}
-
-/**
- * dst[n0 + i, r, 2ty .. 2ty+1, 2tx .. 2tx+1] = Aᵀ m A (+ bias[r]) for every tile, m being the 16
- * values m[ξ][r][t]; outputs past dstH x dstW (odd sizes) are dropped.
- */
-function outputTransform(
-  m: Float32Array, rows: number, n0: number, count: number, tilesH: number, tilesW: number,
-  dstH: number, dstW: number, bias: Float32Array | null, dst: Float32Array,
-): void {
-  const t = count * tilesH * tilesW;
-  const xiStride = rows * t;
-  for (let r = 0; r < rows; r++) {
-    const b = bias ? bias[r] : 0;
-    for (let i = 0; i < count; i++) {
-      const plane = ((n0 + i) * rows + r) * dstH * dstW;
-      let at = r * t + i * tilesH * tilesW;
-      for (let ty = 0; ty < tilesH; ty++) {
-        const y = 2 * ty;
-        for (let tx = 0; tx < tilesW; tx++, at++) {
-          let o = at;
-          const m00 = m[o], m01 = m[o += xiStride], m02 = m[o += xiStride], m03 = m[o += xiStride];
-          const m10 = m[o += xiStride], m11 = m[o += xiStride], m12 = m[o += xiStride], m13 = m[o += xiStride];
-          const m20 = m[o += xiStride], m21 = m[o += xiStride], m22 = m[o += xiStride], m23 = m[o += xiStride];
-          const m30 = m[o += xiStride], m31 = m[o += xiStride], m32 = m[o += xiStride], m33 = m[o += xiStride];
-          // Aᵀ m: two rows.
-          const s00 = m00 + m10 + m20, s01 = m01 + m11 + m21, s02 = m02 + m12 + m22, s03 = m03 + m13 + m23;
-          const s10 = m10 - m20 - m30, s11 = m11 - m21 - m31, s12 = m12 - m22 - m32, s13 = m13 - m23 - m33;
-          const x = 2 * tx;
-          const top = plane + y * dstW + x;
-          dst[top] = s00 + s01 + s02 + b;
-          if (x + 1 < dstW) dst[top + 1] = s01 - s02 - s03 + b;
-          if (y + 1 < dstH) {
-            dst[top + dstW] = s10 + s11 + s12 + b;
-            if (x + 1 < dstW) dst[top + dstW + 1] = s11 - s12 - s13 + b;
-          }
-        }
-      }
-    }
-  }
-}
-
-/**
- * dm[ξ][r][t] = (A dY Aᵀ)[ξ] for the 2x2 block dY of output gradient under tile t (zero past
- * odd edges): the adjoint of outputTransform, as the filter gradient needs.
- */
-function outputGradientTransform(
-  dy: Float32Array, n0: number, count: number, rows: number, outH: number, outW: number,
-  tilesH: number, tilesW: number, dm: Float32Array,
-): void {
-  const t = count * tilesH * tilesW;
-  const xiStride = rows * t;
-  for (let i = 0; i < count; i++) {
-    for (let r = 0; r < rows; r++) {
-      const plane = ((n0 + i) * rows + r) * outH * outW;
-      let at = r * t + i * tilesH * tilesW;
-      for (let ty = 0; ty < tilesH; ty++) {
-        const y = 2 * ty;
-        const hasRow1 = y + 1 < outH;
-        for (let tx = 0; tx < tilesW; tx++, at++) {
-          const x = 2 * tx;
-          const hasCol1 = x + 1 < outW;
-          const top = plane + y * outW + x;
-          const y00 = dy[top];
-          const y01 = hasCol1 ? dy[top + 1] : 0;
-          const y10 = hasRow1 ? dy[top + outW] : 0;
-          const y11 = hasRow1 && hasCol1 ? dy[top + outW + 1] : 0;
-          // A dY: four rows of two.
-          const s00 = y00, s01 = y01;
-          const s10 = y00 + y10, s11 = y01 + y11;
-          const s20 = y00 - y10, s21 = y01 - y11;
-          const s30 = -y10, s31 = -y11;
-          // (A dY) Aᵀ: each row [s0, s0 + s1, s0 - s1, -s1].
-          let o = at;
-          dm[o] = s00; dm[o += xiStride] = s00 + s01; dm[o += xiStride] = s00 - s01; dm[o += xiStride] = -s01;
-          dm[o += xiStride] = s10; dm[o += xiStride] = s10 + s11; dm[o += xiStride] = s10 - s11; dm[o += xiStride] = -s11;
-          dm[o += xiStride] = s20; dm[o += xiStride] = s20 + s21; dm[o += xiStride] = s20 - s21; dm[o += xiStride] = -s21;
-          dm[o += xiStride] = s30; dm[o += xiStride] = s30 + s31; dm[o += xiStride] = s30 - s31; dm[o += xiStride] = -s31;
-        }
-      }
-    }
-  }
-}
-
-/**
- * u[ξ][co][ci] = (G g Gᵀ)[ξ] for each filter g = w[co, ci] (3x3). With `flip`, for the input
- * gradient: u[ξ][ci][co] from g rotated by 180 degrees.
- */
-function filterTransform(w: Float32Array, cOut: number, cIn: number, flip: boolean, u: Float32Array): void {
-  const xiStride = cOut * cIn;
-  for (let co = 0; co < cOut; co++) {
-    for (let ci = 0; ci < cIn; ci++) {
-      // Rotating a filter by 180 degrees reads its 9 taps backwards.
-      const f = flip ? (co * cIn + ci) * 9 + 8 : (co * cIn + ci) * 9;
-      const s = flip ? -1 : 1;
-      const g00 = w[f], g01 = w[f + s], g02 = w[f + 2 * s];
-      const g10 = w[f + 3 * s], g11 = w[f + 4 * s], g12 = w[f + 5 * s];
-      const g20 = w[f + 6 * s], g21 = w[f + 7 * s], g22 = w[f + 8 * s];
-      // G g: four rows of three.
-      const a00 = g00, a01 = g01, a02 = g02;
-      const a10 = (g00 + g10 + g20) * 0.5, a11 = (g01 + g11 + g21) * 0.5, a12 = (g02 + g12 + g22) * 0.5;
-      const a20 = (g00 - g10 + g20) * 0.5, a21 = (g01 - g11 + g21) * 0.5, a22 = (g02 - g12 + g22) * 0.5;
-      const a30 = g20, a31 = g21, a32 = g22;
-      // (G g) Gᵀ: each row [a0, (a0 + a1 + a2) * 0.5, (a0 - a1 + a2) * 0.5, a2].
-      let o = flip ? ci * cOut + co : co * cIn + ci;
-      u[o] = a00; u[o += xiStride] = (a00 + a01 + a02) * 0.5; u[o += xiStride] = (a00 - a01 + a02) * 0.5; u[o += xiStride] = a02;
-      u[o += xiStride] = a10; u[o += xiStride] = (a10 + a11 + a12) * 0.5; u[o += xiStride] = (a10 - a11 + a12) * 0.5; u[o += xiStride] = a12;
-      u[o += xiStride] = a20; u[o += xiStride] = (a20 + a21 + a22) * 0.5; u[o += xiStride] = (a20 - a21 + a22) * 0.5; u[o += xiStride] = a22;
-      u[o += xiStride] = a30; u[o += xiStride] = (a30 + a31 + a32) * 0.5; u[o += xiStride] = (a30 - a31 + a32) * 0.5; u[o += xiStride] = a32;
-    }
-  }
-}
-
-/** dw[co, ci] = Gᵀ du G for du[ξ][co][ci]: the adjoint of filterTransform (unflipped). */
-function filterGradientTransform(du: Float32Array, cOut: number, cIn: number, dw: Float32Array): void {
-  const xiStride = cOut * cIn;
-  for (let co = 0; co < cOut; co++) {
-    for (let ci = 0; ci < cIn; ci++) {
-      let o = co * cIn + ci;
-      const u00 = du[o], u01 = du[o += xiStride], u02 = du[o += xiStride], u03 = du[o += xiStride];
-      const u10 = du[o += xiStride], u11 = du[o += xiStride], u12 = du[o += xiStride], u13 = du[o += xiStride];
-      const u20 = du[o += xiStride], u21 = du[o += xiStride], u22 = du[o += xiStride], u23 = du[o += xiStride];
-      const u30 = du[o += xiStride], u31 = du[o += xiStride], u32 = du[o += xiStride], u33 = du[o += xiStride];
-      // Gᵀ du: three rows of four.
-      const a00 = u00 + (u10 + u20) * 0.5, a01 = u01 + (u11 + u21) * 0.5, a02 = u02 + (u12 + u22) * 0.5, a03 = u03 + (u13 + u23) * 0.5;
-      const a10 = (u10 - u20) * 0.5, a11 = (u11 - u21) * 0.5, a12 = (u12 - u22) * 0.5, a13 = (u13 - u23) * 0.5;
-      const a20 = (u10 + u20) * 0.5 + u30, a21 = (u11 + u21) * 0.5 + u31, a22 = (u12 + u22) * 0.5 + u32, a23 = (u13 + u23) * 0.5 + u33;
-      // (Gᵀ du) G: each row [a0 + (a1 + a2) * 0.5, (a1 - a2) * 0.5, (a1 + a2) * 0.5 + a3].
-      const f = (co * cIn + ci) * 9;
-      dw[f] = a00 + (a01 + a02) * 0.5; dw[f + 1] = (a01 - a02) * 0.5; dw[f + 2] = (a01 + a02) * 0.5 + a03;
-      dw[f + 3] = a10 + (a11 + a12) * 0.5; dw[f + 4] = (a11 - a12) * 0.5; dw[f + 5] = (a11 + a12) * 0.5 + a13;
-      dw[f + 6] = a20 + (a21 + a22) * 0.5; dw[f + 7] = (a21 - a22) * 0.5; dw[f + 8] = (a21 + a22) * 0.5 + a23;
+  const rows = Math.min(h, ph - padH);
+  const cols = Math.min(w, pw - padW);
+  for (let p = 0; p < count * channels; p++) {
+    const from = p * ph * pw + padH * pw + padW;
+    const to = (n0 * channels + p) * h * w;
+    dst.fill(0, to, to + h * w);
+    for (let y = 0; y < rows; y++) {
+      const s = from + y * pw;
+      const d = to + y * w;
+      for (let x = 0; x < cols; x++) dst[d + x] = padded[s + x];
     }
   }
 }

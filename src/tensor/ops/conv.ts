@@ -4,6 +4,7 @@ import { formatShape, pairOf } from '../shape';
 import { Tensor } from '../tensor';
 import { conv2dForward, conv2dGeometry } from '../kernels/conv2d';
 import type { Conv2dAttrs } from '../../autograd/node';
+import { uninitializedArray } from '../../autograd/buffer-pool';
 
 export interface Conv2dOptions {
   stride?: number | [number, number];
@@ -28,7 +29,8 @@ export function conv2d(x: Tensor, weight: Tensor, bias: Tensor | null = null, op
   if (bias && (bias.ndim !== 1 || bias.shape[0] !== g.cOut)) {
     throw new Error(`conv2d: bias shape ${formatShape(bias.shape)} does not match ${g.cOut} output channels`);
   }
-  const out = new Float32Array(g.n * g.cOut * g.outH * g.outW);
+  // Every kernel path writes every output.
+  const out = uninitializedArray(g.n * g.cOut * g.outH * g.outW);
   conv2dForward(x.data, weight.data, bias ? bias.data : null, g, out);
   const inputs = bias ? [x, weight, bias] : [x, weight];
   return record('Conv2d', inputs, new Tensor(out, [g.n, g.cOut, g.outH, g.outW]), attrs);

@@ -6,6 +6,7 @@ import { record } from '../../autograd/graph';
 import { broadcastIndex, broadcastLoops, broadcastShapes, formatShape, type Shape, shapesEqual, sizeOf } from '../shape';
 import { BoolTensor, Tensor } from '../tensor';
 import { binaryBroadcastKernel, binaryKernel, type BinaryOp, sumToShapeKernel, unaryKernel, type UnaryOp } from '../kernels/elementwise';
+import { uninitializedArray } from '../../autograd/buffer-pool';
 
 export type TensorLike = Tensor | number;
 
@@ -14,7 +15,7 @@ export function asTensor(v: TensorLike): Tensor {
 }
 
 function unary(op: UnaryOp, name: 'Neg' | 'Exp' | 'Log' | 'Sqrt' | 'Abs' | 'Sign' | 'Relu' | 'Relu6' | 'Sigmoid' | 'HardSigmoid' | 'Tanh', x: Tensor): Tensor {
-  const out = new Float32Array(x.size);
+  const out = uninitializedArray(x.size);
   unaryKernel(op, x.data, out);
   return record(name, [x], new Tensor(out, x.shape), {});
 }
@@ -57,12 +58,12 @@ function binary(op: BinaryOp, name: 'Add' | 'Sub' | 'Mul' | 'Div' | 'Pow' | 'Max
   const a = asTensor(av);
   const b = asTensor(bv);
   if (shapesEqual(a.shape, b.shape)) {
-    const out = new Float32Array(a.size);
+    const out = uninitializedArray(a.size);
     binaryKernel(op, a.data, b.data, out);
     return record(name, [a, b], new Tensor(out, a.shape), {});
   }
   const shape = broadcastShapes(a.shape, b.shape, op);
-  const out = new Float32Array(sizeOf(shape));
+  const out = uninitializedArray(sizeOf(shape));
   binaryBroadcastKernel(op, a.data, b.data, out, broadcastLoops([a.shape, b.shape], shape));
   return record(name, [a, b], new Tensor(out, shape), {});
 }

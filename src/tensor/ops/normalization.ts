@@ -6,6 +6,7 @@
 import { record } from '../../autograd/graph';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
+import { uninitializedArray } from '../../autograd/buffer-pool';
 
 export interface BatchNormOptions {
   training: boolean;
@@ -45,7 +46,7 @@ export function batchNorm(x: Tensor, weight: Tensor, bias: Tensor, runningMean: 
       invstd[ch] = 1 / Math.sqrt(runningVar.data[ch] + o.eps);
     }
   }
-  const out = new Float32Array(x.size);
+  const out = uninitializedArray(x.size);
   for (let b = 0; b < n; b++) {
     for (let ch = 0; ch < c; ch++) {
       const base = (b * c + ch) * inner;
