@@ -9,6 +9,7 @@ import { buildModel, resolveConfig } from '../../src/models/factory';
 import { manualSeed } from '../../src/tensor/random';
 import { binaryByEndTemperature, modelIsFullyBinary } from '../../src/optim/temperature';
 import { readStateDict } from '../../src/nn/serialize';
+import { bnextSchedule, cosineLr, perStepSchedule } from '../../src/optim/lr-schedule';
 import { failure, subset } from '../helpers/training';
 
 /** The message of the error `p` rejects with (fails the test if it resolves). */
@@ -71,6 +72,23 @@ describe('train/trainer', function () {
     const after = readStateDict(join(dir, 'model.safetensors')).get(key)!.data;
     expect([...after]).to.deep.equal([...(o.model.stateDict().get(key)!.data)]);
     expect([...after]).to.not.deep.equal([...before]);
+  });
+
+  it('steps the schedule after every update with lrPerStep, and resumes bit-identically mid-epoch', async () => {
+    // 48 digits in batches of 16: 3 updates per epoch, the first epoch (3 updates) warming up.
+    const full = await train(options(join(root, 'per-step'), { lrPerStep: true }));
+    const perStep = perStepSchedule(bnextSchedule(3, 1), 3);
+    expect(full.history.map((r) => r.lr)).to.deep.equal([2, 5, 8].map((t) => cosineLr(t, 1e-3, perStep)));
+    const perEpoch = await train(options(join(root, 'per-epoch')));
+    expect(perEpoch.history.map((r) => r.lr)).to.deep.equal([0, 1, 2].map((t) => cosineLr(t, 1e-3, bnextSchedule(3, 1))));
+    const dir = join(root, 'per-step-resumed');
+    expect((await train(options(dir, { lrPerStep: true, stopAfterBatches: 4 }))).completed).to.equal(false);
+    // The checkpoint is of a per-step run: a per-epoch run refuses it.
+    expect(await failure(train(options(dir, { resume: true })))).to.match(/another run configuration/);
+    await train(options(dir, { lrPerStep: true, resume: true }));
+    const reference = readStateDict(join(root, 'per-step', 'model.safetensors'));
+    const weights = readStateDict(join(dir, 'model.safetensors'));
+    for (const [key, value] of reference) expect([...weights.get(key)!.data], key).to.deep.equal([...value.data]);
   });
 
   it('refuses to resume a checkpoint of another architecture, listing the differences', async () => {

@@ -16,7 +16,7 @@ import { Rng } from '../tensor/random';
 import { AdamW } from '../optim/adamw';
 import { bnextParamGroups } from '../optim/param-groups';
 import { clipGradNorm } from '../optim/clip';
-import { bnextSchedule, CosineLRScheduler } from '../optim/lr-schedule';
+import { bnextSchedule, CosineLRScheduler, perStepSchedule } from '../optim/lr-schedule';
 import { setTemperature, type TemperatureSchedule } from '../optim/temperature';
 import { gapSensitiveLoss, type EnsembleForm } from '../distill/ensemble';
 import { teachersForEpoch } from '../distill/boosting';
@@ -50,6 +50,12 @@ export interface TrainOptions {
   lr: number;
   betas?: [number, number];
   warmupEpochs: number;
+  /**
+   * Step the learning-rate schedule after every update instead of once per epoch (timm's
+   * t_in_epochs=False; lr-schedule.ts `perStepSchedule`): the same curve, sampled per update.
+   * The script steps per epoch (default false).
+   */
+  lrPerStep?: boolean;
   /** Progressive binarization; null for full-precision models. */
   temperature: TemperatureSchedule | null;
   distillation: Distillation | null;
@@ -86,14 +92,15 @@ export interface TrainResult {
 
 /** What must match for a checkpoint to resume this run. */
 function fingerprint(o: TrainOptions): string {
-  return JSON.stringify({ name: o.name, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, train: o.train.count });
+  return JSON.stringify({ name: o.name, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, train: o.train.count, ...(o.lrPerStep ? { lrPerStep: true } : {}) });
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
   mkdirSync(o.outDir, { recursive: true });
   const optimizer = new AdamW(bnextParamGroups(o.model, { lr: o.lr, ...(o.betas ? { betas: o.betas } : {}) }));
-  const scheduler = new CosineLRScheduler(optimizer.groups, bnextSchedule(o.epochs, o.warmupEpochs));
   const stepsPerEpoch = Math.ceil(o.train.count / o.batchSize);
+  const schedule = bnextSchedule(o.epochs, o.warmupEpochs);
+  const scheduler = new CosineLRScheduler(optimizer.groups, o.lrPerStep ? perStepSchedule(schedule, stepsPerEpoch) : schedule);
   let state: TrainState | null = null;
   if (o.resume && hasCheckpoint(o.outDir)) {
     state = loadCheckpoint(o.outDir, o.model, optimizer, fingerprint(o));
@@ -122,7 +129,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       let rng = new Rng(`${o.seed}:epoch:${epoch}`);
       const permutation = rng.permutation(o.train.count);
       if (midEpoch) rng = new Rng(0, midEpoch.rng);
-      else scheduler.step(epoch);
+      else if (!o.lrPerStep) scheduler.step(epoch);
       const temperature = o.temperature ? o.temperature(epoch) : null;
       if (temperature !== null) setTemperature(o.model, temperature);
       const teachers = o.distillation ? teachersForEpoch({ strong: o.distillation.strong, assistants: o.distillation.assistants }, epoch, o.epochs) : [];
@@ -133,6 +140,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       for (let b = midEpoch ? midEpoch.batch : 0; b < stepsPerEpoch; b++) {
         const indices = permutation.subarray(b * o.batchSize, Math.min((b + 1) * o.batchSize, o.train.count));
         const { x, y } = o.train.batch(indices, rng);
+        if (o.lrPerStep) scheduler.step(epoch * stepsPerEpoch + b);
         o.model.train();
         optimizer.zeroGrad(true);
         let shards: ShardResult[];

@@ -31,6 +31,8 @@ ${ARCH_USAGE}
   --batch-size B           batch size (default 64)
   --lr LR                  peak learning rate (default 2e-3)
   --warmup W               warm-up epochs before the cosine decay (default 0; the paper uses 5)
+  --lr-per-step            step the schedule after every update (timm's t_in_epochs=False), not
+                           once per epoch as the script does
   --betas B1,B2            AdamW betas (default 0.99,0.999, the paper's)
   --temperature T          binary-by-end (default: fully binary in the last epoch), paper (x0.9
                            per epoch), or none (for full-precision models)
@@ -64,12 +66,13 @@ function teacherFrom(arg: string, isFile: boolean, numSamples: number, numClasse
 }
 
 export async function runTrain(argv: string[]): Promise<TrainCliResult> {
-  const args = parseArgs(argv, [...ARCH_VALUED, ...TRAIN_VALUED], [...ARCH_FLAGS, 'resume'], 'train');
+  const args = parseArgs(argv, [...ARCH_VALUED, ...TRAIN_VALUED], [...ARCH_FLAGS, 'resume', 'lr-per-step'], 'train');
   const config = resolveAnyConfig(archOptionsFrom(args, 'train', DIGITS_STUDENT));
   if (config.inChannels !== 1 || config.numClasses !== 10) throw new UsageError(`train: the digits need --in-channels 1 and --classes 10, got ${config.inChannels} and ${config.numClasses}`);
   const epochs = intOption(args, 'epochs', 4, 'train');
   const batchSize = intOption(args, 'batch-size', 64, 'train');
   const lr = numberOption(args, 'lr', 2e-3, 'train');
+  const lrPerStep = args.flags.has('lr-per-step');
   const warmup = intOption(args, 'warmup', 0, 'train');
   const seed = intOption(args, 'seed', 0, 'train');
   const workers = intOption(args, 'workers', 1, 'train');
@@ -100,12 +103,12 @@ export async function runTrain(argv: string[]): Promise<TrainCliResult> {
   const strong = strongArgs.length ? teacherFrom(strongArgs[0][0], strongArgs[0][1], trainSet.count, config.numClasses) : null;
   const assistants = assistantArgs.map(([a, isFile]) => teacherFrom(a, isFile, trainSet.count, config.numClasses));
 
-  prepareRunFolder(outDir, config, { epochs, batchSize, lr, warmup, betas: betas ?? null, temperature: schedule, kd, seed, workers, teachers: strongArgs.map(([a]) => a), assistants: assistantArgs.map(([a]) => a) });
+  prepareRunFolder(outDir, config, { epochs, batchSize, lr, warmup, lrPerStep, betas: betas ?? null, temperature: schedule, kd, seed, workers, teachers: strongArgs.map(([a]) => a), assistants: assistantArgs.map(([a]) => a) });
   manualSeed(seed);
   const model = buildAnyModel(config);
   console.log(`${name}: ${describeConfig(config)}, ${countParameters(model)} parameters; ${epochs} epochs of ${trainSet.count} digits`);
   const result = await train({
-    name, model, train: trainSet, test: testSet, outDir, epochs, batchSize, lr, betas, warmupEpochs: warmup, temperature,
+    name, model, train: trainSet, test: testSet, outDir, epochs, batchSize, lr, betas, warmupEpochs: warmup, lrPerStep, temperature,
     distillation: strong ? { strong, assistants, form: kd } : null, seed, maxGradNorm: 5, resume: args.flags.has('resume'), workers,
     ...(recalibrate !== undefined ? { recalibrateBatchNorm: recalibrate } : {}),
   });
