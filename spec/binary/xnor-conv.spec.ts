@@ -89,10 +89,10 @@ describe('binary/xnor-conv', () => {
   });
 
   it('covers every path of the kernel: 3x3 full adder, 1x1 and 5x5 with an odd last word, partial blocks, with and without BatchNorm + PReLU', () => {
-    // Words per pixel 1-4 (odd and even: the general path takes two words a step), output
+    // Words per pixel 1-7 (odd and even: the general path takes two words a step), output
     // channels around the block of 8, pixel counts not a multiple of 4, stride 2, batch 2.
     const rng = new Rng('xnor-paths');
-    for (const k of [1, 3, 5] as const) for (const c of [32, 33, 64, 96, 100]) for (const cout of [7, 8, 9, 16, 17]) {
+    for (const k of [1, 3, 5] as const) for (const c of [32, 33, 64, 96, 100, 160, 224]) for (const cout of [7, 8, 9, 16, 17]) {
       const cs: Case = { n: 1 + rng.int(2), c, h: 1 + rng.int(11), w: 1 + rng.int(11), cout, k, stride: rng.uniform() < 0.3 ? 2 : 1 };
       const x = values(rng, cs.n * cs.c * cs.h * cs.w);
       const w = values(rng, cs.cout * cs.c * cs.k * cs.k);
