@@ -1,6 +1,6 @@
 /** Evaluation over a whole data set in batches: mean cross-entropy, top-1 and top-5 (percent). */
 import type { Module } from '../nn/module';
-import type { Tensor } from '../tensor/tensor';
+import type { IntTensor, Tensor } from '../tensor/tensor';
 import { noGrad } from '../autograd/graph';
 import { crossEntropy } from '../nn/losses';
 import type { Dataset } from './dataset';
@@ -9,16 +9,34 @@ import { addBatch, emptyMetrics, type EpochMetrics, summarize } from './metrics'
 /** Anything that maps a batch to logits: a float model, or the packed XNOR engine. */
 export type Classifier = (x: Tensor) => Tensor;
 
-export function evaluate(run: Classifier, data: Dataset, batchSize = 256): EpochMetrics {
-  const m = emptyMetrics();
+/** Runs `visit` on the whole data set, unaugmented, in order, `batchSize` samples at a time. */
+function forEachBatch(data: Dataset, batchSize: number, visit: (x: Tensor, y: IntTensor, start: number) => void): void {
   for (let start = 0; start < data.count; start += batchSize) {
     const idx = new Int32Array(Math.min(batchSize, data.count - start));
     for (let i = 0; i < idx.length; i++) idx[i] = start + i;
     const { x, y } = data.batch(idx, null);
+    visit(x, y, start);
+  }
+}
+
+export function evaluate(run: Classifier, data: Dataset, batchSize = 256): EpochMetrics {
+  const m = emptyMetrics();
+  forEachBatch(data, batchSize, (x, y) => {
     const logits = run(x);
     addBatch(m, logits, y, noGrad(() => crossEntropy(logits, y)).item());
-  }
+  });
   return summarize(m);
+}
+
+/** The logits of every sample, unaugmented, as [data.count, classes] row-major. */
+export function predictLogits(run: Classifier, data: Dataset, batchSize = 256): Float32Array {
+  const out = new Float32Array(data.count * data.numClasses);
+  forEachBatch(data, batchSize, (x, _y, start) => {
+    const logits = run(x);
+    if (logits.size !== x.shape[0] * data.numClasses) throw new Error(`predictLogits: ${data.name}: expected ${data.numClasses} logits per sample, got shape [${logits.shape.join(', ')}]`);
+    out.set(logits.data, start * data.numClasses);
+  });
+  return out;
 }
 
 /** A float model in evaluation mode as a classifier. */
