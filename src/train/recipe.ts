@@ -130,9 +130,10 @@ export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> 
     console.log(`teacher ${name}: ${describeConfig(config)}, ${params} parameters (${((params * 4) / 1024).toFixed(1)} KiB), held-out top-1 ${top1.toFixed(2)}%, KC ${kc.toFixed(4)}`);
     // The teacher's logits on the centred training digits, computed once and looked up by sample
     // (as for a teacher trained elsewhere, distill/teacher.ts) and kept beside its weights for
-    // `bnext train --teacher-logits`: the student's steps then run no teacher (~15% of a step),
-    // at the price of targets from the centred digit where the student sees it shifted (held-out
-    // top-1 96.26% against 96.56% with the teachers run per batch: within seed-to-seed noise).
+    // `bnext train --teacher-logits`: the student's steps then run no teacher (14% of a
+    // single-thread step), at the price of targets from the centred digit where the student sees
+    // it shifted (one-worker runs, seed 0: held-out top-1 96.26% against 96.56% with the
+    // teachers run on every batch, within seed-to-seed noise).
     const logits = new Tensor(predictLogits(floatClassifier(model), trainSet), [trainSet.count, 10]);
     const logitsFile = join(dir, 'train-logits.npy');
     writeNpy(logitsFile, { dtype: 'F32', shape: [...logits.shape], data: logits.data });
