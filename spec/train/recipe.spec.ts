@@ -25,10 +25,18 @@ describe('train/recipe', function () {
     const train = new DigitDataset('train', subset(mnist.train, 64, 100), DIGITS_SHIFT, DIGITS_SIZE);
     const test = new DigitDataset('test', subset(mnist.test, 48, 40), 0, DIGITS_SIZE);
     const outDir = join(root, 'digits');
-    const summary = await runDigitsRecipe({
-      ...RECIPE_DEFAULTS, outDir, teacherEpochs: 1, studentEpochs: 2, batchSize: 16, batchNormSamples: 32, workers: 1, progress: false,
-      student: { ...RECIPE_DEFAULTS.student, baseWidth: 8, stages: [1, 0, 0, 0] }, data: { train, test },
-    });
+    // The recipe reports on the console; keep the test output to the test's own lines.
+    const log = console.log;
+    console.log = () => {};
+    let summary;
+    try {
+      summary = await runDigitsRecipe({
+        ...RECIPE_DEFAULTS, outDir, teacherEpochs: 1, studentEpochs: 2, batchSize: 16, batchNormSamples: 32, workers: 1, progress: false,
+        student: { ...RECIPE_DEFAULTS.student, baseWidth: 8, stages: [1, 0, 0, 0] }, data: { train, test },
+      });
+    } finally {
+      console.log = log;
+    }
     expect(summary.fullyBinary).to.equal(true);
     expect(summary.teachers.map((t) => t.name).sort()).to.deep.equal(['cnn-m', 'cnn-s']);
     // The packed engine computes the float model's function: on 48 digits the same top-1.
