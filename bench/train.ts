@@ -230,7 +230,7 @@ const trainBench: BenchModule = {
       const torchMedian = medianStep(theirs);
       rows.push(row('PyTorch', torchMedian));
       console.log(formatTable(header, rows));
-      console.log(`ours / PyTorch: ${(torchMedian.total / oursMedian.total).toFixed(2)}x (issue target: at least 0.3x, goal 1x); load average now ${loadavg()[0].toFixed(2)}`);
+      console.log(`ours / PyTorch: ${(torchMedian.total / oursMedian.total).toFixed(3)}x (issue target: at least 0.3x, goal 1x); load average now ${loadavg()[0].toFixed(2)}`);
     } else {
       console.log(formatTable(header, rows));
       const ratio = (BATCH * 1000 / oursMedian.total) / REFERENCE_TORCH_IMAGES_PER_SECOND;
