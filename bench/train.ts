@@ -234,7 +234,7 @@ const trainBench: BenchModule = {
     } else {
       console.log(formatTable(header, rows));
       const ratio = (BATCH * 1000 / oursMedian.total) / REFERENCE_TORCH_IMAGES_PER_SECOND;
-      console.log(`PyTorch not measured (${torchError}); against the reference ${REFERENCE_TORCH_IMAGES_PER_SECOND} images/s of /work/shared/notes/cpu-kernels.md: ${ratio.toFixed(2)}x`);
+      console.log(`PyTorch not measured (${torchError}); against the reference ${REFERENCE_TORCH_IMAGES_PER_SECOND} images/s of /work/shared/notes/cpu-kernels.md: ${ratio.toFixed(3)}x`);
     }
   },
 };
