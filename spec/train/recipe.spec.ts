@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMnist } from '../../src/data/mnist';
 import { DigitDataset } from '../../src/train/dataset';
-import { DIGITS_SHIFT, DIGITS_SIZE, RECIPE_DEFAULTS, runDigitsRecipe } from '../../src/train/recipe';
+import { DIGITS_SHIFT, DIGITS_SIZE, RECIPE_DEFAULTS, type RecipeSummary, runDigitsRecipe } from '../../src/train/recipe';
 import { readNpy } from '../../src/io/npy';
 import { loadRun } from '../../src/models/zoo';
 import { floatClassifier, predictLogits } from '../../src/train/evaluate';
@@ -28,7 +28,7 @@ describe('train/recipe', function () {
     // The recipe reports on the console; keep the test output to the test's own lines.
     const log = console.log;
     console.log = () => {};
-    let summary;
+    let summary: RecipeSummary;
     try {
       summary = await runDigitsRecipe({
         ...RECIPE_DEFAULTS, outDir, teacherEpochs: 1, studentEpochs: 2, batchSize: 16, batchNormSamples: 32, workers: 1, progress: false,
@@ -42,7 +42,7 @@ describe('train/recipe', function () {
     // The packed engine computes the float model's function: on 48 digits the same top-1.
     expect(summary.testTop1Xnor).to.equal(summary.testTop1Float);
     expect(summary.packedBytes).to.be.a('number').and.below(summary.floatBytes);
-    const written = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as typeof summary;
+    const written = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as RecipeSummary;
     expect(written).to.deep.equal(summary);
     for (const f of ['curves.png', 'student/model.safetensors', 'student/model.bnx', 'student/log.jsonl']) expect(existsSync(join(outDir, f)), f).to.equal(true);
     // Each teacher's logits file holds what its saved model predicts on the centred digits.

@@ -74,7 +74,7 @@ describe('train/trainer', function () {
     expect([...after]).to.not.deep.equal([...before]);
   });
 
-  it('steps the schedule after every update with lrPerStep, and resumes bit-identically mid-epoch', async () => {
+  it('steps the schedule after every update with lrPerStep, and resumes bit-identically mid-epoch @slow', async () => {
     // 48 digits in batches of 16: 3 updates per epoch, the first epoch (3 updates) warming up.
     const full = await train(options(join(root, 'per-step'), { lrPerStep: true }));
     const perStep = perStepSchedule(bnextSchedule(3, 1), 3);
