@@ -13,6 +13,11 @@ import { manualSeed, Rng } from '../../src/tensor/random';
 import { setTemperature } from '../../src/optim/temperature';
 import { gapSensitiveLoss, type EnsembleForm } from '../../src/distill/ensemble';
 import { LogitsFileTeacher, ModuleTeacher, type Teacher } from '../../src/distill/teacher';
+import { evaluate, evaluateBatches, floatClassifier } from '../../src/train/evaluate';
+import { subset } from '../helpers/training';
+import { AdamW } from '../../src/optim/adamw';
+import { bnextParamGroups } from '../../src/optim/param-groups';
+import { crossEntropy } from '../../src/nn/losses';
 
 const STUDENT = resolveConfig({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10, inChannels: 1 });
 
@@ -124,6 +129,52 @@ describe('parallel/data-parallel', function () {
     } finally {
       await group.close();
     }
+  });
+
+  it('steps like the single-thread trainer with one worker: the optimizer steps the weights the forward clamped in place', async () => {
+    const { student } = setup();
+    const here = withoutInit(() => buildModel(STUDENT));
+    here.loadStateDict(copyState(student));
+    // A large lr drives latent binary weights past ±1.5 and Info-RCP scales out of [0, 1] within
+    // a few steps; from then on the forward's in-place clamps decide what the optimizer steps.
+    const optimizers = [student, here].map((m) => new AdamW(bnextParamGroups(m, { lr: 0.6 })));
+    const group = await DataParallel.start({ workers: 1, model: student, teachers: [] });
+    try {
+      for (let k = 0; k < 6; k++) {
+        const { x, y } = digits.batch(indices, new Rng(k));
+        for (const o of optimizers) o.zeroGrad(true);
+        await group.computeGradients({ x, y, indices }, [], 'script');
+        here.train();
+        crossEntropy(here.call(x), y).backward();
+        for (const o of optimizers) o.step();
+        for (const [key, v] of here.stateDict()) expect(bytes(student.stateDict().get(key)!.data).equals(bytes(v.data)), `step ${k}, ${key}`).to.equal(true);
+      }
+    } finally {
+      await group.close();
+    }
+    const latent = here.namedParameters().filter(([k]) => k.endsWith('binary_conv.weight')).flatMap(([, v]) => [...v.data]);
+    expect(Math.max(...latent.map(Math.abs)), 'latent weights went past the clamp').to.be.greaterThan(1.5);
+  });
+
+  it('evaluates on the workers with the main thread\'s logits and metrics, bit for bit, leaving the weights and buffers alone', async () => {
+    const { student, teachers } = setup();
+    const small = new DigitDataset('held-out', subset(loadMnist().test, 70, 13));
+    const before = copyState(student);
+    // Batches of 32 over 70 samples: 32, 32, 6, taken by whichever worker is free.
+    const expected = evaluate(floatClassifier(student), small, 32);
+    const xs = [0, 32, 64].map((start) => small.batch(Int32Array.from({ length: Math.min(32, 70 - start) }, (_, i) => start + i), null).x);
+    const direct = xs.map((x) => floatClassifier(student)(x));
+    const group = await DataParallel.start({ workers: 2, model: student, teachers });
+    try {
+      const logits = await group.predict(xs);
+      expect(logits.map((l) => l.shape)).to.deep.equal(direct.map((l) => l.shape));
+      for (let k = 0; k < xs.length; k++) expect(bytes(logits[k].data).equals(bytes(direct[k].data)), `batch ${k} logits`).to.equal(true);
+      expect(await evaluateBatches((b) => group.predict(b), small, 32)).to.deep.equal(expected);
+      expect(expected.top1).to.be.greaterThan(0);
+    } finally {
+      await group.close();
+    }
+    for (const [key, v] of student.stateDict()) expect(bytes(v.data).equals(bytes(before.get(key)!.data)), key).to.equal(true);
   });
 
   it('reports an error inside a worker as an Error naming the worker and the cause, and stops', async () => {

@@ -13,14 +13,20 @@
  *     out with the next step, so every replica always starts a step from the main weights;
  *   - buffers follow DDP's default `broadcast_buffers=True`: every step starts from rank 0's
  *     running statistics, and rank 0's are copied back into the main model after each step, so
- *     a checkpoint of the main model holds rank 0's, as DDP's checkpoints do.
+ *     a checkpoint of the main model holds rank 0's, as DDP's checkpoints do;
+ *   - the forward changes some parameters in place (the official `.data.clamp_` of the latent
+ *     binary weights and of Info-RCP's scale): under DDP every process clamps its own copy, and
+ *     the optimizer then steps the clamped values. Rank 0's parameters come back with its
+ *     buffers and replace the main model's, so the optimizer steps the clamped values here too,
+ *     as the single-thread trainer (whose forward clamps the main model itself) does.
  *
  * Weights and buffers travel as flat Float32Array copies (flat-state.ts). For the C=16 digits
  * student (286k parameters) packing, cloning for two workers and averaging two gradients take
  * about 4 ms of a step of several hundred: shared memory would not pay for its complexity.
  *
  * The workers start in about a second (tsx compiles the sources once more in each), and their
- * JIT starts cold: the first few steps are slower. Evaluation stays on the main thread.
+ * JIT starts cold: the first few steps are slower. The held-out evaluation runs on the workers
+ * too (`predict`), batch by batch as each worker comes free.
  */
 import type { Worker } from 'node:worker_threads';
 import { IntTensor, Tensor } from '../tensor/tensor';
@@ -30,7 +36,7 @@ import type { EnsembleForm } from '../distill/ensemble';
 import { averageGradients, FlatState } from './flat-state';
 import { shardBatch } from './shards';
 import { configOf, teacherSpec } from './replica-spec';
-import type { StepReply, StepRequest, WorkerInit, WorkerReply } from './protocol';
+import type { PredictReply, PredictRequest, StepReply, StepRequest, WorkerInit, WorkerReply, WorkerRequest } from './protocol';
 import { spawnTypeScriptWorker } from './spawn';
 
 export interface DataParallelOptions {
@@ -144,27 +150,38 @@ export class DataParallel {
     });
   }
 
-  private async request(m: Member, request: StepRequest, transfer: ArrayBuffer[]): Promise<StepReply> {
+  private async request(m: Member, request: StepRequest, transfer: ArrayBuffer[]): Promise<StepReply>;
+  private async request(m: Member, request: PredictRequest, transfer: ArrayBuffer[]): Promise<PredictReply>;
+  private async request(m: Member, request: WorkerRequest, transfer: ArrayBuffer[]): Promise<StepReply | PredictReply> {
     const reply = this.expect(m);
     m.worker.ref();
     try {
       m.worker.postMessage(request, transfer);
       const r = await reply;
-      if (r.kind !== 'done' || r.step !== request.step) throw this.fail(new Error(`${this.describe(m)}: unexpected reply '${r.kind}' to step ${request.step}`));
+      const expected = request.kind === 'step' ? 'done' : 'logits';
+      if ((r.kind !== 'done' && r.kind !== 'logits') || r.kind !== expected || r.step !== request.step) {
+        throw this.fail(new Error(`${this.describe(m)}: unexpected reply '${r.kind}' to ${request.kind} request ${request.step}`));
+      }
       return r;
     } finally {
       m.worker.unref();
     }
   }
 
-  /**
-   * Forward, loss and backward of one batch across the workers. Leaves the averaged gradients
-   * in the main model's parameters (`.grad`) and rank 0's buffers in its buffers; returns each
-   * shard's logits, labels and mean loss in rank order.
-   */
-  async computeGradients(batch: ParallelBatch, teachers: readonly Teacher[], form: EnsembleForm): Promise<ShardResult[]> {
+  /** Fails at once after a worker failure or once closed. */
+  private checkUsable(): void {
     if (this.failure) throw this.failure;
     if (this.closing) throw new Error('data-parallel: the workers have been closed');
+  }
+
+  /**
+   * Forward, loss and backward of one batch across the workers. Leaves the averaged gradients
+   * in the main model's parameters (`.grad`), rank 0's parameters (as its forward clamped them)
+   * in its parameters and rank 0's buffers in its buffers; returns each shard's logits, labels
+   * and mean loss in rank order.
+   */
+  async computeGradients(batch: ParallelBatch, teachers: readonly Teacher[], form: EnsembleForm): Promise<ShardResult[]> {
+    this.checkUsable();
     const n = batch.x.shape[0];
     if (batch.y.data.length !== n || batch.indices.length !== n) {
       throw new Error(`data-parallel: batch of ${n} images, ${batch.y.data.length} labels and ${batch.indices.length} indices`);
@@ -185,19 +202,47 @@ export class DataParallel {
       const request: StepRequest = {
         kind: 'step', step, params, floatBuffers: buffers.floats, intBuffers: buffers.ints,
         x, xShape: [s.end - s.start, ...sampleShape], y: batch.y.data.slice(s.start, s.end), indices: batch.indices.slice(s.start, s.end),
-        teachers: ids, form, returnBuffers: rank === 0,
+        teachers: ids, form, returnState: rank === 0,
       };
       return this.request(this.members[rank], request, [x.buffer as ArrayBuffer]);
     }));
     this.state.setGradients(averageGradients(replies));
     const rank0 = replies[0];
-    if (!rank0.floatBuffers || !rank0.intBuffers) throw this.fail(new Error(`${this.describe(this.members[0])}: sent no buffers`));
+    if (!rank0.params || !rank0.floatBuffers || !rank0.intBuffers) throw this.fail(new Error(`${this.describe(this.members[0])}: sent no parameters or buffers`));
+    this.state.loadParameters(rank0.params);
     this.state.loadBuffers({ floats: rank0.floatBuffers, ints: rank0.intBuffers });
     return replies.map((r, rank) => ({
       logits: new Tensor(r.logits, r.logitsShape),
       y: new IntTensor(batch.y.data.slice(shards[rank].start, shards[rank].end), [shards[rank].end - shards[rank].start]),
       loss: r.loss,
     }));
+  }
+
+  /**
+   * The main model's logits in evaluation mode for each of `batches`, in order, computed on the
+   * workers: each free worker takes the next batch (the vCPUs are not always equally fast, so
+   * fixed halves would wait on the slower one). A worker runs a batch exactly as the main thread
+   * would (same code, weights, buffers and batch), so the logits are the main thread's.
+   */
+  async predict(batches: readonly Tensor[]): Promise<Tensor[]> {
+    this.checkUsable();
+    const params = this.state.packParameters();
+    const buffers = this.state.packBuffers();
+    const out: Tensor[] = new Array<Tensor>(batches.length);
+    let next = 0;
+    const drain = async (m: Member): Promise<void> => {
+      while (next < batches.length) {
+        const k = next++;
+        const x = batches[k].data.slice();
+        const request: PredictRequest = {
+          kind: 'predict', step: this.steps++, params, floatBuffers: buffers.floats, intBuffers: buffers.ints, x, xShape: [...batches[k].shape],
+        };
+        const r = await this.request(m, request, [x.buffer as ArrayBuffer]);
+        out[k] = new Tensor(r.logits, r.logitsShape);
+      }
+    };
+    await Promise.all(this.members.map(drain));
+    return out;
   }
 
   /** Stops every worker (idempotent); pending steps fail. */

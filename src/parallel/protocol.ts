@@ -33,8 +33,36 @@ export interface StepRequest {
   /** Positions in `WorkerInit.teachers` of this step's teachers, in the loss's order; empty for cross-entropy. */
   teachers: number[];
   form: EnsembleForm;
-  /** Rank 0 sends its buffers back: they become the main model's (DDP checkpoints rank 0's). */
-  returnBuffers: boolean;
+  /**
+   * Rank 0 sends its parameters and buffers back: they become the main model's. The buffers are
+   * the running statistics (DDP checkpoints rank 0's); the parameters are those the forward
+   * clamped in place (the latent binary weights to ±1.5, Info-RCP's scale to [0, 1]), which under
+   * DDP every process does to its own copy before the optimizer steps it.
+   */
+  returnState: boolean;
+}
+
+/**
+ * Logits of a batch in evaluation mode (held-out evaluation, trainer.ts): the current weights
+ * and buffers, and the batch's images.
+ */
+export interface PredictRequest {
+  kind: 'predict';
+  step: number;
+  params: Float32Array;
+  floatBuffers: Float32Array;
+  intBuffers: Int32Array;
+  x: Float32Array;
+  xShape: number[];
+}
+
+export type WorkerRequest = StepRequest | PredictRequest;
+
+export interface PredictReply {
+  kind: 'logits';
+  step: number;
+  logits: Float32Array;
+  logitsShape: number[];
 }
 
 export interface StepReply {
@@ -47,6 +75,7 @@ export interface StepReply {
   /** The shard's logits [n, classes]. */
   logits: Float32Array;
   logitsShape: number[];
+  params: Float32Array | null;
   floatBuffers: Float32Array | null;
   intBuffers: Int32Array | null;
 }
@@ -61,7 +90,7 @@ export interface ErrorReply {
   stack: string;
 }
 
-export type WorkerReply = ReadyReply | StepReply | ErrorReply;
+export type WorkerReply = ReadyReply | StepReply | PredictReply | ErrorReply;
 
 export function errorReply(err: unknown): ErrorReply {
   const e = err instanceof Error ? err : new Error(String(err));

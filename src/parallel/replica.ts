@@ -5,8 +5,9 @@
  * (train/trainer.ts), and returns the shard's gradients, loss and logits. BatchNorm therefore
  * normalizes with the shard's statistics and the distillation loss averages over the shard, as
  * under PyTorch's DistributedDataParallel.
+ * For the held-out evaluation it also runs the student in evaluation mode on a batch it is sent.
  */
-import '../autograd/graph';
+import { noGrad } from '../autograd/graph';
 import { IntTensor, Tensor } from '../tensor/tensor';
 import { crossEntropy } from '../nn/losses';
 import type { Module } from '../nn/module';
@@ -15,7 +16,7 @@ import { buildAnyModel } from '../models/zoo';
 import { gapSensitiveLoss } from '../distill/ensemble';
 import type { Teacher } from '../distill/teacher';
 import { FlatState } from './flat-state';
-import type { StepReply, StepRequest, WorkerInit } from './protocol';
+import type { PredictReply, PredictRequest, StepReply, StepRequest, WorkerInit } from './protocol';
 import { teacherFromSpec } from './replica-spec';
 
 export class Replica {
@@ -56,11 +57,21 @@ export class Replica {
       : crossEntropy(logits, y);
     loss.backward();
     const { grads, present } = this.state.packGradients();
-    const buffers = r.returnBuffers ? this.state.packBuffers() : null;
+    const buffers = r.returnState ? this.state.packBuffers() : null;
     return {
       kind: 'done', step: r.step, grads, present, loss: loss.item(),
       logits: logits.data.slice(), logitsShape: [...logits.shape],
+      params: r.returnState ? this.state.packParameters() : null,
       floatBuffers: buffers ? buffers.floats : null, intBuffers: buffers ? buffers.ints : null,
     };
+  }
+
+  /** The student's logits for a batch in evaluation mode (running statistics, no graph). */
+  predict(r: PredictRequest): PredictReply {
+    this.state.loadParameters(r.params);
+    this.state.loadBuffers({ floats: r.floatBuffers, ints: r.intBuffers });
+    this.student.eval();
+    const logits = noGrad(() => this.student.call(new Tensor(r.x, r.xShape)));
+    return { kind: 'logits', step: r.step, logits: logits.data.slice(), logitsShape: [...logits.shape] };
   }
 }

@@ -4,7 +4,7 @@ import type { IntTensor, Tensor } from '../tensor/tensor';
 import { noGrad } from '../autograd/graph';
 import { crossEntropy } from '../nn/losses';
 import type { Dataset } from './dataset';
-import { addBatch, emptyMetrics, type EpochMetrics, summarize } from './metrics';
+import { addBatch, emptyMetrics, type EpochMetrics, type RunningMetrics, summarize } from './metrics';
 
 /** Anything that maps a batch to logits: a float model, or the packed XNOR engine. */
 export type Classifier = (x: Tensor) => Tensor;
@@ -19,12 +19,30 @@ function forEachBatch(data: Dataset, batchSize: number, visit: (x: Tensor, y: In
   }
 }
 
+function score(m: RunningMetrics, logits: Tensor, y: IntTensor): void {
+  addBatch(m, logits, y, noGrad(() => crossEntropy(logits, y)).item());
+}
+
 export function evaluate(run: Classifier, data: Dataset, batchSize = 256): EpochMetrics {
   const m = emptyMetrics();
+  forEachBatch(data, batchSize, (x, y) => score(m, run(x), y));
+  return summarize(m);
+}
+
+/**
+ * `evaluate` with the batches' logits computed elsewhere, all batches at once (the trainer's
+ * worker threads, DataParallel.predict): the same batches in, the same metrics out.
+ */
+export async function evaluateBatches(predict: (batches: Tensor[]) => Promise<Tensor[]>, data: Dataset, batchSize = 256): Promise<EpochMetrics> {
+  const xs: Tensor[] = [];
+  const ys: IntTensor[] = [];
   forEachBatch(data, batchSize, (x, y) => {
-    const logits = run(x);
-    addBatch(m, logits, y, noGrad(() => crossEntropy(logits, y)).item());
+    xs.push(x);
+    ys.push(y);
   });
+  const logits = await predict(xs);
+  const m = emptyMetrics();
+  ys.forEach((y, k) => score(m, logits[k], y));
   return summarize(m);
 }
 

@@ -23,8 +23,8 @@ import { teachersForEpoch } from '../distill/boosting';
 import type { Teacher } from '../distill/teacher';
 import { writeStateDict } from '../nn/serialize';
 import type { Dataset } from './dataset';
-import { addBatch, emptyMetrics, summarize } from './metrics';
-import { evaluate, floatClassifier } from './evaluate';
+import { addBatch, emptyMetrics, summarize, type EpochMetrics } from './metrics';
+import { evaluate, evaluateBatches, floatClassifier } from './evaluate';
 import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
 import { type LogRecord, writeLog } from './log';
 import { ProgressBar } from './progress';
@@ -95,6 +95,15 @@ function fingerprint(o: TrainOptions): string {
   return JSON.stringify({ name: o.name, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, train: o.train.count, ...(o.lrPerStep ? { lrPerStep: true } : {}) });
 }
 
+/**
+ * The model's metrics on the held-out set with the float engine: on the workers when there are
+ * some (the batches and logits are those of the main thread, evaluate.ts), else here.
+ */
+function evaluateHeldOut(o: TrainOptions, group: DataParallel | null): Promise<EpochMetrics> {
+  if (group) return evaluateBatches((batches) => group.predict(batches), o.test);
+  return Promise.resolve(evaluate(floatClassifier(o.model), o.test));
+}
+
 export async function train(o: TrainOptions): Promise<TrainResult> {
   mkdirSync(o.outDir, { recursive: true });
   const optimizer = new AdamW(bnextParamGroups(o.model, { lr: o.lr, ...(o.betas ? { betas: o.betas } : {}) }));
@@ -115,6 +124,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
   let batchesRun = 0;
   const started = performance.now() - (state ? state.seconds * 1000 : 0);
   let group: DataParallel | null = null;
+  let recalibration: TrainResult['recalibration'];
   try {
     const workers = o.workers ?? 1;
     if (workers !== 1) {
@@ -175,7 +185,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         }
       }
       const trainMetrics = summarize(metrics);
-      const testMetrics = evaluate(floatClassifier(o.model), o.test);
+      const testMetrics = await evaluateHeldOut(o, group);
       const record: LogRecord = {
         epoch: epoch + 1,
         lr: optimizer.groups[0].lr,
@@ -199,18 +209,17 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       const stop = interrupted || (o.stopAfterBatches !== undefined && batchesRun >= o.stopAfterBatches);
       if (stop && epoch + 1 < o.epochs) return { history, completed: false, seconds: (performance.now() - started) / 1000 };
     }
+    if (o.recalibrateBatchNorm !== undefined) {
+      const samples = Math.min(o.recalibrateBatchNorm, o.train.count);
+      recalibrateBatchNorm(o.model, recalibrationBatches(o.train, samples, o.seed));
+      const testTop1Before = history[history.length - 1].testTop1;
+      const testTop1After = (await evaluateHeldOut(o, group)).top1;
+      recalibration = { samples, testTop1Before, testTop1After };
+      if (o.progress !== false) console.log(`${o.name}: BatchNorm statistics recalibrated on ${samples} training images: held-out top-1 ${testTop1Before.toFixed(2)}% -> ${testTop1After.toFixed(2)}%`);
+    }
   } finally {
     process.off('SIGINT', onSignal);
     await group?.close();
-  }
-  let recalibration: TrainResult['recalibration'];
-  if (o.recalibrateBatchNorm !== undefined) {
-    const samples = Math.min(o.recalibrateBatchNorm, o.train.count);
-    recalibrateBatchNorm(o.model, recalibrationBatches(o.train, samples, o.seed));
-    const testTop1Before = history[history.length - 1].testTop1;
-    const testTop1After = evaluate(floatClassifier(o.model), o.test).top1;
-    recalibration = { samples, testTop1Before, testTop1After };
-    if (o.progress !== false) console.log(`${o.name}: BatchNorm statistics recalibrated on ${samples} training images: held-out top-1 ${testTop1Before.toFixed(2)}% -> ${testTop1After.toFixed(2)}%`);
   }
   writeStateDict(join(o.outDir, 'model.safetensors'), o.model);
   return { history, completed: true, seconds: (performance.now() - started) / 1000, ...(recalibration ? { recalibration } : {}) };
