@@ -18,7 +18,7 @@ teachers/, student/ (checkpoint, log, weights), curves.png and summary.json.
   --batch-size B         (default ${RECIPE_DEFAULTS.batchSize})
   --lr LR                the student's peak learning rate (default ${RECIPE_DEFAULTS.studentLr})
   --betas B1,B2          the student's AdamW betas (default ${RECIPE_DEFAULTS.studentBetas.join(',')}; the paper's
-                         0.99,0.999 suit 512 epochs, not 4)
+                         0.99,0.999 suit 512 epochs, not a handful)
   --workers N            worker threads, data-parallel as PyTorch DDP on N GPUs (default
                          ${RECIPE_DEFAULTS.workers} here: 2 with two cores or more; 1 trains on this thread alone)`;
 

@@ -16,13 +16,13 @@ import { binaryByEndTemperature, paperTemperature, type TemperatureSchedule } fr
 import { ENSEMBLE_FORMS, type EnsembleForm } from '../../distill/ensemble';
 import { LogitsFileTeacher, ModuleTeacher, type Teacher } from '../../distill/teacher';
 import { countParameters } from '../../distill/knowledge-complexity';
-import { DIGITS_SHIFT, DIGITS_STUDENT, digitsDatasets } from '../../train/recipe';
+import { DIGITS_SHIFT, DIGITS_SIZE, DIGITS_STUDENT, digitsDatasets } from '../../train/recipe';
 
 
 const USAGE = `usage: bnext train [architecture options] [--epochs N] [--batch-size B] [--lr LR] [--out DIR]
                    [--teacher RUN | --teacher-logits F.npy] [--assistant RUN | --assistant-logits F.npy]...
 
-Trains on the embedded MNIST digits (7,996 training, 2,004 held-out; centred on 32x32, random
+Trains on the embedded MNIST digits (7,996 training, 2,004 held-out; centred on ${DIGITS_SIZE}x${DIGITS_SIZE}, random
 shifts of up to ${DIGITS_SHIFT} pixels in training). Without --arch: a BNext with C=16, stages 1:1:0:0,
 stem stride 2 and a one-channel stem.
 
