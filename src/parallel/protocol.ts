@@ -17,16 +17,21 @@ export interface WorkerInit {
   teachers: TeacherSpec[];
 }
 
-/** One step: the current weights and rank-0 buffers, and this replica's shard of the batch. */
-export interface StepRequest {
-  kind: 'step';
+/** What every request carries: an id, the current weights and rank-0 buffers, and images. */
+interface ReplicaRequest {
+  /** Echoed by the reply. */
   step: number;
   params: Float32Array;
   floatBuffers: Float32Array;
   intBuffers: Int32Array;
-  /** The shard's images, [n, ...sampleShape] row-major. */
+  /** The images, [n, ...sampleShape] row-major. */
   x: Float32Array;
   xShape: number[];
+}
+
+/** One step on this replica's shard of the batch. */
+export interface StepRequest extends ReplicaRequest {
+  kind: 'step';
   y: Int32Array;
   /** Each sample's row in the training set (for teachers of precomputed logits). */
   indices: Int32Array;
@@ -42,18 +47,9 @@ export interface StepRequest {
   returnState: boolean;
 }
 
-/**
- * Logits of a batch in evaluation mode (held-out evaluation, trainer.ts): the current weights
- * and buffers, and the batch's images.
- */
-export interface PredictRequest {
+/** Logits of a batch in evaluation mode (held-out evaluation, trainer.ts). */
+export interface PredictRequest extends ReplicaRequest {
   kind: 'predict';
-  step: number;
-  params: Float32Array;
-  floatBuffers: Float32Array;
-  intBuffers: Int32Array;
-  x: Float32Array;
-  xShape: number[];
 }
 
 export type WorkerRequest = StepRequest | PredictRequest;
