@@ -17,6 +17,13 @@
  *
  * Reported: the median of the timed steps after warm-up, as images/s and split into forward
  * (zeroing, forward and loss), backward and optimizer milliseconds.
+ *
+ * Then the two kinds of work a step is made of, each beside PyTorch in the same way: the float
+ * convolutions of the 4x4-map stage (3x3, which we run by Winograd, and 1x1; more than half of
+ * our step is convolution) and an elementwise add of the largest activation (most of the rest
+ * is passes like it). Their ratios show where the step's ratio comes from: per kernel, scalar
+ * JavaScript (one bounds-checked typed-array access at a time) against PyTorch's SIMD kernels
+ * (oneDNN convolutions, vectorised elementwise loops).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -29,6 +36,10 @@ import { bnextParamGroups } from '../src/optim/param-groups';
 import { randn } from '../src/tensor/create';
 import { manualSeed, Rng } from '../src/tensor/random';
 import { IntTensor } from '../src/tensor/tensor';
+import { conv2dForward, conv2dGeometry } from '../src/tensor/kernels/conv2d';
+import { add } from '../src/tensor/ops/elementwise';
+import { noGrad } from '../src/autograd/graph';
+import { releaseArray } from '../src/autograd/buffer-pool';
 import { formatTable, median, type BenchModule } from './harness';
 
 const BATCH = 32;
@@ -42,6 +53,14 @@ const TIMED_STEPS = 7;
 const REFERENCE_TORCH_IMAGES_PER_SECOND = 140;
 const PYTHON = '/usr/bin/python3';
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+/** The convolutions compared: the 4x4-map stage's input, 128 channels in and out, stride 1, padding k // 2. */
+const CONV_INPUT = [BATCH, 128, 4, 4];
+/** The elementwise comparison: a + b on two tensors of the first stage's activation shape. */
+const ADD_SHAPE = [BATCH, BASE_WIDTH, SIZE, SIZE];
+/** Calls per kernel sample, and samples (rounds, alternating with PyTorch's). */
+const KERNEL_CALLS = 10;
+const KERNEL_ROUNDS = 7;
 
 /** Milliseconds of one step and of its parts. */
 interface StepTime {
@@ -119,17 +138,44 @@ def step():
     ms = lambda a, b: (b - a) * 1000
     return {'total': ms(t0, t3), 'forward': ms(t0, t1), 'backward': ms(t1, t2), 'optimizer': ms(t2, t3)}
 
+calls = int(sys.argv[8])
+cx = torch.randn(*(int(v) for v in sys.argv[9].split(',')), generator=g)
+w3 = torch.randn(cx.shape[1], cx.shape[1], 3, 3, generator=g)
+w1 = torch.randn(cx.shape[1], cx.shape[1], 1, 1, generator=g)
+u, v = torch.randn(batch, c, size, size, generator=g), torch.randn(batch, c, size, size, generator=g)
+
+def per_call_ms(fn):
+    t0 = time.perf_counter()
+    for _ in range(calls):
+        fn()
+    return (time.perf_counter() - t0) * 1000 / calls
+
+def kernels():
+    with torch.no_grad():
+        return {'conv3': per_call_ms(lambda: torch.nn.functional.conv2d(cx, w3, padding=1)),
+                'conv1': per_call_ms(lambda: torch.nn.functional.conv2d(cx, w1)),
+                'add': per_call_ms(lambda: u + v)}
+
 for _ in range(warmup):
     step()
+    kernels()
 print('ready torch ' + torch.__version__, flush=True)
 for line in sys.stdin:
-    print(json.dumps(step()), flush=True)
+    print(json.dumps(step() if line.strip() == 'step' else kernels()), flush=True)
 `;
 
-/** A running PyTorch child: `step()` resolves with the timing of one step. */
+/** Milliseconds per call of the comparison kernels. */
+interface KernelTime {
+  conv3: number;
+  conv1: number;
+  add: number;
+}
+
+/** A running PyTorch child: `step()` resolves with the timing of one step, `kernels()` with one kernel sample. */
 interface TorchStepper {
   version: string;
   step(): Promise<StepTime>;
+  kernels(): Promise<KernelTime>;
   close(): void;
 }
 
@@ -144,6 +190,7 @@ function torchUnavailable(): string | null {
 function startTorch(): Promise<TorchStepper> {
   const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [
     '-c', TORCH_SCRIPT, REPO_ROOT, String(BATCH), String(SIZE), String(CLASSES), String(BASE_WIDTH), String(WARMUP_STEPS), STAGES.join(','),
+    String(KERNEL_CALLS), CONV_INPUT.join(','),
   ], { env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -183,9 +230,39 @@ function startTorch(): Promise<TorchStepper> {
         child.stdin.write('step\n');
         return JSON.parse(await nextLine()) as StepTime;
       },
+      kernels: async () => {
+        child.stdin.write('kernels\n');
+        return JSON.parse(await nextLine()) as KernelTime;
+      },
       close: () => child.stdin.end(),
     };
   });
+}
+
+/** Our side of the kernel comparison; each call of the result times one sample. */
+function ourKernels(): () => KernelTime {
+  const rng = new Rng('bench-train-kernels');
+  const x = randn(CONV_INPUT, rng);
+  const channels = CONV_INPUT[1];
+  const conv = (k: number): (() => void) => {
+    const w = randn([channels, channels, k, k], rng);
+    const g = conv2dGeometry(x.shape, w.shape, { stride: [1, 1], padding: [k >> 1, k >> 1], dilation: [1, 1], groups: 1 });
+    const out = new Float32Array(x.size);
+    return () => conv2dForward(x.data, w.data, null, g, out);
+  };
+  const conv3 = conv(3);
+  const conv1 = conv(1);
+  const u = randn(ADD_SHAPE, rng);
+  const v = randn(ADD_SHAPE, rng);
+  const perCallMs = (fn: () => void): number => {
+    const t0 = performance.now();
+    for (let i = 0; i < KERNEL_CALLS; i++) fn();
+    return (performance.now() - t0) / KERNEL_CALLS;
+  };
+  // The op takes its output from the buffer pool and the dead result goes back, as arrays are
+  // recycled from step to step in training (and as torch's caching allocator reuses memory).
+  const sum = (): void => releaseArray(noGrad(() => add(u, v)).data);
+  return () => ({ conv3: perCallMs(conv3), conv1: perCallMs(conv1), add: perCallMs(sum) });
 }
 
 /** Median of each part over the samples. */
@@ -196,6 +273,29 @@ function medianStep(samples: readonly StepTime[]): StepTime {
 
 function row(label: string, t: StepTime): string[] {
   return [label, (BATCH * 1000 / t.total).toFixed(1), t.total.toFixed(0), t.forward.toFixed(0), t.backward.toFixed(0), t.optimizer.toFixed(1)];
+}
+
+/** Prints our convolutions and elementwise add beside PyTorch's, samples alternating. */
+async function compareKernels(torch: TorchStepper): Promise<void> {
+  const ours = ourKernels();
+  ours();
+  const mine: KernelTime[] = [];
+  const theirs: KernelTime[] = [];
+  for (let i = 0; i < KERNEL_ROUNDS; i++) {
+    mine.push(ours());
+    theirs.push(await torch.kernels());
+  }
+  const of = (samples: KernelTime[], key: keyof KernelTime): number => median(samples.map((k) => k[key]));
+  const line = (label: string, key: keyof KernelTime): string[] => {
+    const [m, t] = [of(mine, key), of(theirs, key)];
+    return [label, m.toFixed(3), t.toFixed(3), `${(t / m).toFixed(3)}x`];
+  };
+  console.log(`\nthe step's two kinds of work, same run (median of ${KERNEL_ROUNDS} samples of ${KERNEL_CALLS} calls, alternating):`);
+  console.log(formatTable(['', 'ours ms', 'PyTorch ms', 'ours / PyTorch'], [
+    line(`3x3 conv of ${CONV_INPUT.join('x')}, ${CONV_INPUT[1]} filters (forward)`, 'conv3'),
+    line(`1x1 conv of ${CONV_INPUT.join('x')}, ${CONV_INPUT[1]} filters (forward)`, 'conv1'),
+    line(`add of two ${ADD_SHAPE.join('x')} tensors`, 'add'),
+  ]));
 }
 
 const trainBench: BenchModule = {
@@ -222,7 +322,6 @@ const trainBench: BenchModule = {
       ours.push(step());
       if (torch) theirs.push(await torch.step());
     }
-    torch?.close();
     const oursMedian = medianStep(ours);
     const rows = [row('bnext (TypeScript)', oursMedian)];
     const header = ['', 'images/s', 'step ms', 'forward ms', 'backward ms', 'optimizer ms'];
@@ -231,6 +330,8 @@ const trainBench: BenchModule = {
       rows.push(row('PyTorch', torchMedian));
       console.log(formatTable(header, rows));
       console.log(`ours / PyTorch: ${(torchMedian.total / oursMedian.total).toFixed(3)}x (issue target: at least 0.3x, goal 1x); load average now ${loadavg()[0].toFixed(2)}`);
+      await compareKernels(torch);
+      torch.close();
     } else {
       console.log(formatTable(header, rows));
       const ratio = (BATCH * 1000 / oursMedian.total) / REFERENCE_TORCH_IMAGES_PER_SECOND;
