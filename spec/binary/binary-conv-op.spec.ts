@@ -9,7 +9,7 @@ import { sum } from '../../src/tensor/ops/reduce';
 import { mul } from '../../src/tensor/ops/elementwise';
 import { binaryConv2d, isSignValued, withFloatBinaryConvs } from '../../src/binary/binary-conv-op';
 import { BinaryConv2d } from '../../src/binary/layers';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/files';
 import { toIntTensor, toTensor } from '../../src/io/stored';
 import { stateValueOf } from '../../src/nn/serialize';
 import { buildModel, resolveConfig, type ArchOptions } from '../../src/models/factory';

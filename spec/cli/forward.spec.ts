@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpy } from '../../src/io/npy';
-import { writeStateDict } from '../../src/nn/serialize';
+import { writeNpy } from '../../src/io/files';
+import { writeStateDict } from '../../src/nn/state-dict-file';
 import { buildModel, resolveConfig } from '../../src/models/factory';
 import { manualSeed } from '../../src/tensor/random';
 

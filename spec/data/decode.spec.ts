@@ -15,11 +15,12 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { decodeImage, readImage, readImageAsync } from '../../src/data/decode';
+import { decodeImage } from '../../src/data/decode';
+import { readImage, readImageAsync, writePng } from '../../src/data/files';
 import { crop } from '../../src/data/geometry';
 import { createImage, imageFromView, imageView } from '../../src/data/image';
 import { readJpegHeader } from '../../src/data/jpeg';
-import { decodePng, encodePng, writePng } from '../../src/data/png';
+import { decodePng, encodePng } from '../../src/data/png';
 import { expectSameImage, goldenImage, IMAGES, manifest, maxAbsDiff } from './fixtures';
 
 /** Max and mean |a - b| per JPEG fixture: [max tolerance, mean tolerance]. */

@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/tensor/random';
-import { writeStateDict } from '../../src/nn/serialize';
+import { writeStateDict } from '../../src/nn/state-dict-file';
 import { crc32 } from '../../src/engine/crc32';
-import { BNX_VERSION, BNX_VERSIONS, parseBnx, readBnx, serializeBnx, writeBnx } from '../../src/engine/bnx';
-import { bnxContentsOf, loadPackedEngine, loadPackedModel } from '../../src/engine/load';
+import { BNX_VERSION, BNX_VERSIONS, parseBnx, serializeBnx } from '../../src/engine/bnx';
+import { readBnx, writeBnx, loadPackedModel } from '../../src/engine/bnx-file';
+import { bnxContentsOf } from '../../src/engine/load';
 import { packModel } from '../../src/engine/packed-model';
 import { unpackWeights } from '../../src/binary/pack';
 import { resolveConfig } from '../../src/models/factory';
@@ -65,10 +66,10 @@ describe('engine/bnx', () => {
       expect([...loadPackedModel(join(dir, 'm.bnx')).run(x).data]).to.deep.equal([...want.data]);
       // From the state_dict too, and a config mismatch with a .bnx is refused.
       writeStateDict(join(dir, 'm.safetensors'), model);
-      expect([...loadPackedEngine(join(dir, 'm.safetensors'), model.config).run(x).data]).to.deep.equal([...want.data]);
-      expect([...loadPackedEngine(join(dir, 'm.bnx'), model.config).run(x).data]).to.deep.equal([...want.data]);
+      expect([...loadPackedModel(join(dir, 'm.safetensors'), { config: model.config }).run(x).data]).to.deep.equal([...want.data]);
+      expect([...loadPackedModel(join(dir, 'm.bnx'), { config: model.config }).run(x).data]).to.deep.equal([...want.data]);
       const other = resolveConfig({ ...OPTIONS, numClasses: 11 });
-      expect(() => loadPackedEngine(join(dir, 'm.bnx'), other)).to.throw(/m\.bnx: the file holds .*"numClasses":10.* the options ask for .*"numClasses":11/);
+      expect(() => loadPackedModel(join(dir, 'm.bnx'), { config: other })).to.throw(/m\.bnx: the file holds .*"numClasses":10.* the options ask for .*"numClasses":11/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

@@ -8,7 +8,7 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/files';
 import { toTensor } from '../../src/io/stored';
 import { stateValueOf } from '../../src/nn/serialize';
 import type { StateDict } from '../../src/nn/module';

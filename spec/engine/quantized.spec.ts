@@ -19,7 +19,7 @@ import { Conv2d } from '../../src/nn/layers/conv2d';
 import { Linear } from '../../src/nn/layers/linear';
 import type { Module, StateDict } from '../../src/nn/module';
 import { withoutInit } from '../../src/nn/init';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/files';
 import { toTensor } from '../../src/io/stored';
 import { stateValueOf } from '../../src/nn/serialize';
 import { buildModel, resolveConfig, type ArchOptions, type BNextModel } from '../../src/models/factory';

@@ -16,7 +16,7 @@
  *   different orders and the rounding error of an element scales with its summands, not with it.
  */
 import { expect } from 'chai';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/files';
 import { toIntTensor, toTensor, type StoredArray } from '../../src/io/stored';
 import { BoolTensor, IntTensor, Tensor } from '../../src/tensor/tensor';
 import { formatShape, shapesEqual, stridesOf } from '../../src/tensor/shape';

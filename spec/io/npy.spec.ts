@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNpy, readNpy, serializeNpy, writeNpy } from '../../src/io/npy';
+import { parseNpy, serializeNpy } from '../../src/io/npy';
+import { readNpy, writeNpy } from '../../src/io/files';
 import { type StoredArray, type StoredDType, toTensor } from '../../src/io/stored';
 import { expected, expectSameNumbers, expectStoredEquals, FIXTURES, fixtureBytes, floatOf, withTempDir } from './helpers';
 

@@ -8,7 +8,7 @@ import { BatchNorm2d } from '../../src/nn/layers/batchnorm';
 import { Linear } from '../../src/nn/layers/linear';
 import { PReLU } from '../../src/nn/layers/prelu';
 import { Sequential } from '../../src/nn/layers/sequential';
-import { readStateDict, writeStateDict } from '../../src/nn/serialize';
+import { readStateDict, writeStateDict } from '../../src/nn/state-dict-file';
 import { IntTensor, Tensor } from '../../src/tensor/tensor';
 import { Rng, manualSeed } from '../../src/tensor/random';
 import { randn } from '../../src/tensor/create';

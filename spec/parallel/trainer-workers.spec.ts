@@ -15,7 +15,7 @@ import { buildAnyModel, resolveAnyConfig } from '../../src/models/zoo';
 import { manualSeed } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import { binaryByEndTemperature } from '../../src/optim/temperature';
-import { readStateDict } from '../../src/nn/serialize';
+import { readStateDict } from '../../src/nn/state-dict-file';
 import { LogitsFileTeacher, ModuleTeacher } from '../../src/distill/teacher';
 import { liveWorkers } from '../../src/parallel/spawn';
 import { failure, subset } from '../helpers/training';

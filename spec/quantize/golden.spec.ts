@@ -9,7 +9,7 @@
  * accumulate the products in different orders.
  */
 import { expect } from 'chai';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/files';
 import { toTensor } from '../../src/io/stored';
 import { Tensor } from '../../src/tensor/tensor';
 import { conv2d } from '../../src/tensor/ops/conv';

@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { loadMnist } from '../../src/data/mnist';
 import { DigitDataset } from '../../src/train/dataset';
 import { DIGITS_SHIFT, DIGITS_SIZE, RECIPE_DEFAULTS, type RecipeSummary, runDigitsRecipe } from '../../src/train/recipe';
-import { readNpy } from '../../src/io/npy';
-import { loadRun } from '../../src/models/zoo';
+import { readNpy } from '../../src/io/files';
+import { loadRun } from '../../src/train/run-folder';
 import { floatClassifier, predictLogits } from '../../src/train/evaluate';
 import { subset } from '../helpers/training';
 

@@ -8,7 +8,7 @@ import { train, type TrainOptions } from '../../src/train/trainer';
 import { buildModel, resolveConfig } from '../../src/models/factory';
 import { manualSeed } from '../../src/tensor/random';
 import { binaryByEndTemperature, modelIsFullyBinary } from '../../src/optim/temperature';
-import { readStateDict } from '../../src/nn/serialize';
+import { readStateDict } from '../../src/nn/state-dict-file';
 import { bnextSchedule, cosineLr, perStepSchedule } from '../../src/optim/lr-schedule';
 import { failure, subset } from '../helpers/training';
 

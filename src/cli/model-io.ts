@@ -4,17 +4,17 @@
  * carries its architecture) or from a state_dict for the --arch options.
  */
 import { existsSync } from 'node:fs';
-import { readNpy } from '../io/npy';
+import { readNpy } from '../io/files';
 import { toIntTensor, toTensor } from '../io/stored';
 import { IntTensor, Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
 import { withoutInit } from '../nn/init';
-import { loadWeights } from '../nn/serialize';
+import { loadWeights } from '../nn/state-dict-file';
 import { type ArchOptions, buildModel, type BNextModel } from '../models/factory';
 import type { ModelConfig } from '../models/config';
 import { type AnyModelConfig, describeConfig, resolveAnyConfig } from '../models/zoo';
-import { readBnx } from '../engine/bnx';
-import { isBnxFile, packedModelFromContents, packedModelFromStateDict } from '../engine/load';
+import { readBnx, isBnxFile, packedModelFromStateDict } from '../engine/bnx-file';
+import { packedModelFromContents } from '../engine/load';
 import type { PackedModel } from '../engine/packed-model';
 import { type ParsedArgs, requireOption, UsageError } from './args';
 import { archOptionsFrom } from './arch-options';

@@ -9,8 +9,6 @@
  * - JSON: an array of names; or an object whose keys are indices 0..N-1 and whose values are a
  *   name or [id, name] (the widespread imagenet_class_index.json).
  */
-import { readFileSync } from 'node:fs';
-
 export interface ClassNames {
   /** Display name of each class index. */
   names: string[];
@@ -69,15 +67,4 @@ function parseJson(text: string, source: string): ClassNames {
     }
   }
   return { names, ids: withIds === entries.length ? ids : null };
-}
-
-/** Reads a class-name file. */
-export function readClassNames(path: string): ClassNames {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return parseClassNames(text, path);
 }

@@ -14,7 +14,6 @@
 import { decode as decodePngFile, encode as encodePngFile } from 'fast-png';
 import type { DecodedPng } from 'fast-png';
 import { createImage, type RgbImage } from './image';
-import { writeFileAtomic } from '../io/atomic';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 
@@ -117,9 +116,4 @@ function expandPalette(png: DecodedPng, img: RgbImage, source: string): void {
 /** Encodes an RGB image as an 8-bit PNG. */
 export function encodePng(img: RgbImage): Uint8Array {
   return encodePngFile({ width: img.width, height: img.height, data: img.data, depth: 8, channels: 3 });
-}
-
-/** Writes an RGB image as PNG, atomically (temp file, then rename). */
-export function writePng(path: string, img: RgbImage): void {
-  writeFileAtomic(path, encodePng(img));
 }

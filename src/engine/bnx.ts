@@ -17,12 +17,11 @@
  * Writers write version 1 when nothing is quantized (so such files stay readable by version-1
  * readers) and version 2 otherwise; this reader reads both.
  *
- * Reading refuses, with a message that says which: a file that is not .bnx (magic), another
- * version, a truncated file (shorter than its preamble announces) or one with trailing bytes,
- * a corrupt one (checksum mismatch), and a header that does not describe its data.
+ * This file encodes and decodes bytes; bnx-file.ts reads and writes files. Decoding refuses,
+ * with a message that says which: a file that is not .bnx (magic), another version, a
+ * truncated file (shorter than its preamble announces) or one with trailing bytes, a corrupt
+ * one (checksum mismatch), and a header that does not describe its data.
  */
-import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../io/atomic';
 import { Tensor } from '../tensor/tensor';
 import { formatShape, sizeOf } from '../tensor/shape';
 import type { ModelConfig } from '../models/config';
@@ -41,6 +40,10 @@ const PREAMBLE = 24;
 const CHECKSUM = 4;
 const FORMAT = 'bnext-packed';
 
+/**
+ * The decoded contents of a .bnx file: the architecture and its tensors by state_dict key,
+ * float, binary (packed) and quantized.
+ */
 export interface BnxContents {
   config: ModelConfig;
   /** The float32 state_dict entries, binary-conv weights excepted, in state_dict order. */
@@ -134,15 +137,9 @@ export function serializeBnx(contents: BnxContents): Uint8Array {
   return out;
 }
 
-/** Writes a .bnx file atomically. */
-export function writeBnx(path: string, contents: BnxContents): void {
-  writeFileAtomic(path, serializeBnx(contents));
-}
-
-/** Reads and checks a .bnx file. */
-export function readBnx(path: string): BnxContents {
-  const buffer = readFileSync(path);
-  return parseBnx(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length), path);
+/** Whether bytes start with the .bnx magic (a file too short to be .bnx does not). */
+export function isBnx(bytes: Uint8Array): boolean {
+  return bytes.length >= BNX_MAGIC.length && BNX_MAGIC.every((b, i) => bytes[i] === b);
 }
 
 /** Decodes .bnx bytes; `source` (the file name) starts every error message. */

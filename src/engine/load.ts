@@ -1,32 +1,28 @@
 /**
- * Building the packed engine from files: a .bnx file (bnx.ts) or a safetensors state_dict with
- * fully binary weights, and turning a float model into .bnx contents (optionally with the
- * paper's post-training quantization, src/quantize/). The entry points `bnext forward --engine
- * xnor` and `bnext pack` use, and the ones evaluation and prediction can call:
+ * The packed engine from .bnx contents (bnx.ts), and a float model turned into .bnx contents
+ * (optionally with the paper's post-training quantization, src/quantize/):
  *
- *     const engine = loadPackedModel('model.bnx');        // { config, run(x) -> logits }
- *     const engine = packModel(floatModel);               // from a model in memory
  *     const contents = bnxContentsOf(floatModel, { quantize: parseQuantization('paper') });
- *     const engine = packedModelFromContents(contents);   // the quantized engine, in memory
+ *     const bytes = serializeBnx(contents);              // what `bnext pack` writes
+ *     const engine = packedModelFromBnx(bytes);          // { config, run(x) -> logits, trace(x) }
  *
  * A quantized weight enters the engine as its fake-quantized float32 values (Eq. 6, rebuilt
  * exactly from the codes), and its layer's input is quantized at run time (Eq. 5) where the
- * file says so: the engine computes what the official quantized layers compute.
+ * file says so: the engine computes what the official quantized layers compute. Files are
+ * bnx-file.ts's.
  */
-import { openSync, readSync, closeSync } from 'node:fs';
 import { Tensor } from '../tensor/tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
 import { withoutInit } from '../nn/init';
-import { loadWeights } from '../nn/serialize';
 import { buildModel, type BNextModel } from '../models/factory';
-import type { ModelConfig } from '../models/config';
-import { BNX_MAGIC, type BnxContents, readBnx } from './bnx';
+import { type BnxContents, parseBnx } from './bnx';
 import type { QuantizationScheme } from '../quantize/scheme';
 import { type ActivationQuantization, quantizeModel } from '../quantize/plan';
 import { dequantizeWeight } from '../quantize/weights';
 import { packBinaryWeights } from './binary-weights';
 import { packModel, type PackedModel } from './packed-model';
 
+/** `bnxContentsOf`'s options. */
 export interface BnxContentsOptions {
   /** Quantize the scheme's layers (src/quantize/scheme.ts); null or absent: everything float32. */
   quantize?: QuantizationScheme | null;
@@ -82,44 +78,7 @@ export function packedModelFromContents(contents: BnxContents, source = 'packed 
   }
 }
 
-/** The packed engine of a .bnx file. */
-export function loadPackedModel(path: string): PackedModel {
-  return packedModelFromContents(readBnx(path), path);
-}
-
-/** The packed engine of a safetensors state_dict whose binary convs are fully binary. */
-export function packedModelFromStateDict(config: ModelConfig, weightsPath: string): PackedModel {
-  const model = withoutInit(() => buildModel(config));
-  loadWeights(model, weightsPath);
-  return packModel(model);
-}
-
-/** Whether a file starts with the .bnx magic bytes. */
-export function isBnxFile(path: string): boolean {
-  const head = new Uint8Array(BNX_MAGIC.length);
-  const fd = openSync(path, 'r');
-  try {
-    const n = readSync(fd, head, 0, head.length, 0);
-    return n === head.length && BNX_MAGIC.every((b, i) => head[i] === b);
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/**
- * The packed engine for `bnext forward/eval/predict --engine xnor`: from a .bnx file (whose
- * architecture must be `config`) or from a state_dict.
- */
-export function loadPackedEngine(path: string, config: ModelConfig): PackedModel {
-  if (!isBnxFile(path)) return packedModelFromStateDict(config, path);
-  const engine = loadPackedModel(path);
-  if (canonical(engine.config) !== canonical(config)) {
-    throw new Error(`${path}: the file holds ${JSON.stringify(engine.config)}, the options ask for ${JSON.stringify(config)}`);
-  }
-  return engine;
-}
-
-/** A configuration as JSON with sorted keys, for comparison. */
-function canonical(config: ModelConfig): string {
-  return JSON.stringify(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1)));
+/** The packed engine of .bnx bytes; `source` (a file name, say) starts every error message. */
+export function packedModelFromBnx(bytes: Uint8Array, source = '.bnx bytes'): PackedModel {
+  return packedModelFromContents(parseBnx(bytes, source), source);
 }

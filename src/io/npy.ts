@@ -11,9 +11,7 @@
  * spare spaces numpy leaves for growing the first axis in place, and the header padded so the
  * data starts on a 64-byte boundary.
  */
-import { readFileSync } from 'node:fs';
 import { sizeOf } from '../tensor/shape';
-import { writeFileAtomic } from './atomic';
 import { parsePyLiteral, type PyValue } from './pyliteral';
 import { checkStoredArray, DTYPE_SIZE, type StoredArray, storedBytes, type StoredDType, storedFromBytes } from './stored';
 
@@ -79,7 +77,9 @@ export function parseNpy(bytes: Uint8Array, source: string): StoredArray {
       throw fail('header is not valid UTF-8');
     }
   } else {
-    text = Buffer.from(headerBytes.buffer, headerBytes.byteOffset, headerBytes.length).toString('latin1');
+    // Latin-1 maps each byte to the code point of the same value.
+    text = '';
+    for (const b of headerBytes) text += String.fromCharCode(b);
   }
 
   let header: PyValue;
@@ -106,12 +106,6 @@ export function parseNpy(bytes: Uint8Array, source: string): StoredArray {
   if (found < needed) throw fail(`data is too short: ${found} bytes, ${formatNpyShape(shape, String(descr))} needs ${needed}`);
   if (found > needed) throw fail(`data is too long: ${found} bytes, ${formatNpyShape(shape, String(descr))} needs ${needed}`);
   return storedFromBytes(dtype, shape, bytes, dataStart);
-}
-
-/** Reads and parses a `.npy` file. The data shares the file's buffer when aligned. */
-export function readNpy(path: string): StoredArray {
-  const buffer = readFileSync(path);
-  return parseNpy(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length), path);
 }
 
 /** Encodes a stored array as `.npy` bytes identical to what `np.save` writes. */
@@ -148,9 +142,4 @@ export function serializeNpy(arr: StoredArray): Uint8Array {
   for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i); // ASCII
   out.set(data, prefix + header.length);
   return out;
-}
-
-/** Writes a `.npy` file atomically. */
-export function writeNpy(path: string, arr: StoredArray): void {
-  writeFileAtomic(path, serializeNpy(arr));
 }

@@ -11,6 +11,7 @@ import { IntTensor, Tensor } from '../tensor/tensor';
 import { formatShape, sizeOf } from '../tensor/shape';
 import { decodeBF16, decodeF16 } from './half';
 
+/** An element type as safetensors names it (.npy dtypes map onto these). */
 export type StoredDType = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 /** The typed array that holds each dtype's elements. */
@@ -104,6 +105,7 @@ export function checkStoredArray(arr: StoredArray, what: string): void {
   }
 }
 
+/** `toTensor`'s options. */
 export interface ToTensorOptions {
   /** Also convert integer and BOOL arrays to float32 (exact up to 2^24 in magnitude). */
   allowIntegers?: boolean;
@@ -156,7 +158,10 @@ export function fromTensor(t: Tensor): StoredArray {
   return { dtype: 'F32', shape: [...t.shape], data: t.data };
 }
 
-/** A stored integer array: I64 (PyTorch's default integer type, e.g. `num_batches_tracked`) or I32. */
+/**
+ * A stored integer array: I64 (PyTorch's default integer type, e.g. `num_batches_tracked`) or
+ * I32.
+ */
 export function fromIntTensor(t: IntTensor, dtype: 'I64' | 'I32' = 'I64'): StoredArray {
   if (dtype === 'I32') return { dtype, shape: [...t.shape], data: t.data };
   return { dtype, shape: [...t.shape], data: BigInt64Array.from(t.data, (v) => BigInt(v)) };

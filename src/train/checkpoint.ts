@@ -11,9 +11,9 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
-import { readSafetensors, writeSafetensors } from '../io/safetensors';
+import { readSafetensors, writeSafetensors } from '../io/files';
 import { type StoredArray, toTensor } from '../io/stored';
-import { readStateDict, writeStateDict } from '../nn/serialize';
+import { readStateDict, writeStateDict } from '../nn/state-dict-file';
 import type { Module } from '../nn/module';
 import type { AdamW, GroupState } from '../optim/adamw';
 import type { SchedulerState } from '../optim/lr-schedule';

@@ -26,9 +26,10 @@ import type { ArchOptions } from '../models/factory';
 import { binaryByEndTemperature, modelIsFullyBinary } from '../optim/temperature';
 import { countParameters, knowledgeComplexity } from '../distill/knowledge-complexity';
 import { LogitsFileTeacher } from '../distill/teacher';
-import { writeNpy } from '../io/npy';
+import { writeNpy } from '../io/files';
 import { Tensor } from '../tensor/tensor';
-import { bnxContentsOf, loadPackedModel, writeBnx } from '../engine/index';
+import { bnxContentsOf } from '../engine/load';
+import { loadPackedModel, writeBnx } from '../engine/bnx-file';
 import type { BNextModel } from '../models/factory';
 
 /**
@@ -41,7 +42,10 @@ import type { BNextModel } from '../models/factory';
 export const DIGITS_SIZE = 24;
 export const DIGITS_SHIFT = 2;
 
-/** The embedded digits as the trainer reads them: centred on 24x24, shifted by up to 2 px in training. */
+/**
+ * The embedded digits as the trainer reads them: centred on 24x24, shifted by up to 2 px in
+ * training.
+ */
 export function digitsDatasets(): { train: DigitDataset; test: DigitDataset } {
   const digits = loadMnist();
   return {
@@ -53,6 +57,7 @@ export function digitsDatasets(): { train: DigitDataset; test: DigitDataset } {
 /** The student: BNext C=16, stages 1:1:0:0, stride-2 stem, one input channel, 10 classes. */
 export const DIGITS_STUDENT: ArchOptions = { arch: 'bnext', baseWidth: 16, stages: [1, 1, 0, 0], stemStride: 2, inChannels: 1, numClasses: 10 };
 
+/** `runDigitsRecipe`'s options. */
 export interface RecipeOptions {
   outDir: string;
   seed: number;
@@ -93,6 +98,7 @@ export interface RecipeOptions {
   progress?: boolean;
 }
 
+/** The default recipe's options (`npm start`), all but the output folder. */
 export const RECIPE_DEFAULTS: Omit<RecipeOptions, 'outDir'> = {
   seed: 0,
   teacherEpochs: 4,
@@ -107,6 +113,7 @@ export const RECIPE_DEFAULTS: Omit<RecipeOptions, 'outDir'> = {
   workers: availableParallelism() >= 2 ? 2 : 1,
 };
 
+/** A trained teacher of the recipe: its size, held-out top-1 and Knowledge Complexity. */
 export interface TeacherSummary {
   name: string;
   params: number;
@@ -114,6 +121,7 @@ export interface TeacherSummary {
   kc: number;
 }
 
+/** The recipe's results (summary.json). */
 export interface RecipeSummary {
   student: string;
   testTop1Float: number;
@@ -135,6 +143,10 @@ function finalTestTop1(result: TrainResult): number {
   return result.recalibration ? result.recalibration.testTop1After : result.history[result.history.length - 1].testTop1;
 }
 
+/**
+ * The default recipe (`bnext recipe`, `npm start`): trains two teachers, distills them into a
+ * fully binary BNext, packs and evaluates it.
+ */
 export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> {
   const started = performance.now();
   const { train: trainSet, test: testSet } = o.data ?? digitsDatasets();

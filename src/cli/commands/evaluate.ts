@@ -7,9 +7,10 @@ import type { Command } from '../command';
 import { intOption, type ParsedArgs, parseArgs, requireOption, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { type Engine, engineOption, packedEngineFromArgs, requireBNext, requireStateDict } from '../model-io';
-import { loadRun, resolveAnyConfig, buildAnyModel, describeConfig, type AnyModelConfig } from '../../models/zoo';
+import { resolveAnyConfig, buildAnyModel, describeConfig, type AnyModelConfig } from '../../models/zoo';
+import { loadRun } from '../../train/run-folder';
 import { withoutInit } from '../../nn/init';
-import { loadWeights } from '../../nn/serialize';
+import { loadWeights } from '../../nn/state-dict-file';
 import { digitsDatasets } from '../../train/recipe';
 import { evaluate, floatClassifier, type Classifier } from '../../train/evaluate';
 import { addBatch, emptyMetrics, type EpochMetrics, summarize } from '../../train/metrics';
@@ -18,7 +19,7 @@ import { noGrad } from '../../autograd/graph';
 import { openSplit } from '../../data/image_folder';
 import { DataLoader } from '../../data/loader';
 import { makePipeline } from '../../data/pipelines';
-import { packModel } from '../../engine/index';
+import { packModel } from '../../engine/packed-model';
 import type { BNextModel } from '../../models/factory';
 
 const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W.safetensors) [--data mnist|DIR] [--size S]

@@ -11,14 +11,14 @@ import { parseArgs, requireOption, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { resolveConfig } from '../../models/factory';
 import { engineOption, loadModel, packedEngineFromArgs, readInputBatch, readTargets, requireStateDict } from '../model-io';
-import { writeNpy } from '../../io/npy';
-import { writeSafetensors } from '../../io/safetensors';
+import { writeSafetensors, writeNpy } from '../../io/files';
 import { fromTensor, type StoredArray } from '../../io/stored';
+import { forwardWithActivations } from '../../nn/activations';
 import { noGrad } from '../../autograd/graph';
-import { withActivationHook, type Module } from '../../nn/module';
+import type { Module } from '../../nn/module';
+import type { Tensor } from '../../tensor/tensor';
 import { BatchNorm2d } from '../../nn/layers/batchnorm';
 import { crossEntropy } from '../../nn/losses';
-import type { Tensor } from '../../tensor/tensor';
 
 const USAGE = `usage: bnext forward --arch A [options] --weights W.safetensors --input X.npy --out Y.npy
                      [--train --target T.npy [--grads G.safetensors] [--stats-out S.safetensors]]
@@ -39,6 +39,12 @@ ${ARCH_USAGE}
   --dump-activations A   the output of every module, keyed by its dotted path
   --engine E             float (default) or xnor: the packed engine, binary convs as XNOR-popcount
                          (evaluation only)`;
+
+/** The model's output alone, in training mode (with a graph) or evaluation mode (without). */
+function plainForward(model: Module, x: Tensor, mode: 'train' | 'eval'): Tensor {
+  model.train(mode === 'train');
+  return mode === 'train' ? model.call(x) : noGrad(() => model.call(x));
+}
 
 export const forward: Command = {
   name: 'forward',
@@ -67,20 +73,12 @@ export const forward: Command = {
     const x = readInputBatch(inputPath, config.inChannels);
     const target = targetPath ? readTargets(targetPath, x.shape[0], config.numClasses) : null;
 
-    const activations = new Map<string, StoredArray>();
-    const paths = new Map<Module, string>(model.namedModules().map(([p, m]) => [m, p]));
-    const record = (m: Module, y: Tensor): void => {
-      const path = paths.get(m);
-      if (path) activations.set(path, fromTensor(y));
-    };
     const dump = args.options.get('dump-activations');
-    const run = (): Tensor => (dump ? withActivationHook(record, () => model.call(x)) : model.call(x));
-
-    let logits: Tensor;
+    const mode = train && target ? 'train' : 'eval';
+    // Every module's output is kept only when asked for: it can be far larger than the logits.
+    const { output: logits, activations } = dump ? forwardWithActivations(model, x, { mode }) : { output: plainForward(model, x, mode), activations: null };
     const outputs: (() => void)[] = [];
     if (train && target) {
-      model.train();
-      logits = run();
       const loss = crossEntropy(logits, target);
       loss.backward();
       console.log(`loss ${loss.item()}`);
@@ -100,11 +98,8 @@ export const forward: Command = {
         }
         outputs.push(() => writeSafetensors(statsPath, stats));
       }
-    } else {
-      model.eval();
-      logits = noGrad(run);
     }
-    if (dump) outputs.push(() => writeSafetensors(dump, activations));
+    if (dump && activations) outputs.push(() => writeSafetensors(dump, new Map([...activations].map(([path, y]) => [path, fromTensor(y)]))));
     writeNpy(outPath, fromTensor(logits.detach()));
     for (const write of outputs) write();
     return 0;

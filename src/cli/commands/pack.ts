@@ -11,7 +11,7 @@ import { parseArgs, requireOption, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { resolveConfig } from '../../models/factory';
 import { loadModel } from '../model-io';
-import { writeBnx } from '../../engine/bnx';
+import { writeBnx } from '../../engine/bnx-file';
 import { bnxContentsOf } from '../../engine/load';
 import { parseQuantization, type QuantizationScheme } from '../../quantize/scheme';
 

@@ -7,7 +7,7 @@ import { intOption, parseArgs, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED } from '../arch-options';
 import { classifierFromArgs } from './evaluate';
 import { evalPipeline } from '../../data/pipelines';
-import { readClassNames } from '../../data/class_names';
+import { readClassNames, readImage } from '../../data/files';
 import { Tensor } from '../../tensor/tensor';
 import { softmax } from '../../tensor/ops/activation';
 import { noGrad } from '../../autograd/graph';
@@ -38,7 +38,7 @@ export const predict: Command = {
     const names = classesFile ? readClassNames(classesFile).names : null;
     if (names && names.length !== config.numClasses) throw new UsageError(`${classesFile}: ${names.length} class names for a model of ${config.numClasses} classes`);
     // Decode every image first, so a bad file fails before any output.
-    const inputs = args.positionals.map((path) => evalPipeline(path, size, path));
+    const inputs = args.positionals.map((path) => evalPipeline(readImage(path), size, path));
     for (let i = 0; i < inputs.length; i++) {
       const probs = noGrad(() => softmax(classify(new Tensor(inputs[i], [1, 3, size, size])), 1)).data;
       const top = [...probs.keys()].sort((a, b) => probs[b] - probs[a] || a - b).slice(0, 5);

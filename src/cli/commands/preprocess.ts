@@ -6,9 +6,9 @@
  */
 import type { Command } from '../command';
 import { intOption, parseArgs, requireOption, UsageError } from '../args';
-import { readImage } from '../../data/decode';
+import { readImage } from '../../data/files';
 import { isPipelineName, makePipeline, PIPELINE_NAMES, runPipeline } from '../../data/pipelines';
-import { writeNpy } from '../../io/npy';
+import { writeNpy } from '../../io/files';
 import { Rng } from '../../tensor/random';
 
 const USAGE = `usage: bnext preprocess --pipeline P [--size S] [--seed N] [--randaugment POLICY|none] --out X.npy image...

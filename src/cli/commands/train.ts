@@ -7,14 +7,15 @@ import { basename, join } from 'node:path';
 import type { Command } from '../command';
 import { intOption, numberOption, optionalBetasOption, optionalIntOption, parseArgs, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
-import { type AnyModelConfig, buildAnyModel, describeConfig, loadRun, resolveAnyConfig } from '../../models/zoo';
+import { type AnyModelConfig, buildAnyModel, describeConfig, resolveAnyConfig } from '../../models/zoo';
 import { train } from '../../train/trainer';
-import { prepareRunFolder } from '../../train/run-folder';
+import { prepareRunFolder, loadRun } from '../../train/run-folder';
 import { writeCurves } from '../../train/curves';
 import { manualSeed } from '../../tensor/random';
 import { binaryByEndTemperature, paperTemperature, type TemperatureSchedule } from '../../optim/temperature';
 import { ENSEMBLE_FORMS, type EnsembleForm } from '../../distill/ensemble';
-import { LogitsFileTeacher, ModuleTeacher, type Teacher } from '../../distill/teacher';
+import { ModuleTeacher, type Teacher } from '../../distill/teacher';
+import { loadLogitsTeacher } from '../../distill/teacher-file';
 import { countParameters } from '../../distill/knowledge-complexity';
 import { DIGITS_SHIFT, DIGITS_SIZE, DIGITS_STUDENT, digitsDatasets } from '../../train/recipe';
 
@@ -59,7 +60,7 @@ export interface TrainCliResult {
 }
 
 function teacherFrom(arg: string, isFile: boolean, numSamples: number, numClasses: number): Teacher {
-  if (isFile) return LogitsFileTeacher.load(arg, { numSamples, numClasses }, basename(arg));
+  if (isFile) return loadLogitsTeacher(arg, { numSamples, numClasses }, basename(arg));
   const { config, model } = loadRun(arg);
   if (config.numClasses !== numClasses) throw new UsageError(`teacher ${arg} has ${config.numClasses} classes, the student ${numClasses}`);
   return new ModuleTeacher(basename(arg), model, numClasses);
