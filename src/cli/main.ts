@@ -1,11 +1,10 @@
 /**
- * The `bnext` command line: dispatches to one file per command under `commands/`.
- * User errors print one line and exit with code 1.
+ * The `bnext` command line: dispatches to one file per command under `commands/`, loading only
+ * the command that runs. User errors print one line and exit with code 1.
  */
-import type { Command } from './command';
-import { commands } from './commands/index';
+import { type CommandEntry, commands } from './commands/index';
 
-function help(list: readonly Command[]): string {
+function help(list: readonly CommandEntry[]): string {
   const width = Math.max(...list.map((c) => c.name.length));
   return [
     'bnext: BNext binary neural networks in TypeScript',
@@ -23,11 +22,12 @@ async function main(argv: string[]): Promise<number> {
     console.log(help(commands));
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     console.error(`bnext: unknown command '${name}'\n\n${help(commands)}`);
     return 1;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.usage);
     return 0;

@@ -37,7 +37,7 @@ import { averageGradients, FlatState } from './flat-state';
 import { shardBatch } from './shards';
 import { configOf, teacherSpec } from './replica-spec';
 import type { PredictReply, PredictRequest, StepReply, StepRequest, WorkerInit, WorkerReply, WorkerRequest } from './protocol';
-import { spawnTypeScriptWorker } from './spawn';
+import { siblingModule, spawnTypeScriptWorker } from './spawn';
 
 export interface DataParallelOptions {
   workers: number;
@@ -67,7 +67,7 @@ interface Member {
   pending: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void } | null;
 }
 
-const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
+const WORKER_ENTRY = siblingModule('worker', import.meta.url);
 
 export class DataParallel {
   private readonly state: FlatState;

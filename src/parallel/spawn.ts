@@ -1,10 +1,11 @@
 /**
- * Starts a worker thread whose entry is a TypeScript file. The repo runs TypeScript through tsx
+ * Starts a worker thread whose entry may be a TypeScript file. The repo runs TypeScript through tsx
  * without a build step, but a worker does not inherit the main thread's loader hooks, and
  * `execArgv: ['--import', 'tsx']` does not apply them to the worker's entry either (Node 20:
  * "Unknown file extension .ts"). So the worker starts from a one-line bootstrap that registers
  * tsx's ESM loader in the worker, then imports the entry. This works the same under `tsx`,
- * `node --import tsx`, bin/bnext.mjs and mocha.
+ * `node --import tsx`, bin/bnext.mjs and mocha; from the compiled package (dist/) the entry is
+ * JavaScript and starts directly.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -29,6 +30,14 @@ function tsxApiUrl(): string {
   if (!entry) throw new Error(`${packageJson}: no ESM entry for tsx/esm/api; cannot start TypeScript worker threads`);
   tsxApi = pathToFileURL(join(dirname(packageJson), entry)).href;
   return tsxApi;
+}
+
+/**
+ * The URL of the module `name` (without extension) beside the module at `base` (its
+ * `import.meta.url`): the .ts source when running from the sources, the compiled .js in dist/.
+ */
+export function siblingModule(name: string, base: string): URL {
+  return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);
 }
 
 export function spawnTypeScriptWorker(entry: URL, workerData: unknown): Worker {
