@@ -13,6 +13,7 @@ import type { GradientRule } from './node';
 
 let gradEnabled = true;
 
+/** Whether ops record the graph (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
   return gradEnabled;
 }

@@ -68,6 +68,7 @@ function signOfClamped(d: Float32Array, clip: number, out: Float32Array): void {
 
 /** The float32 threshold below which a temperature means "fully binary". */
 export const BNEXT_SIGN_THRESHOLD = 1e-7;
+/** BNext-18's threshold (the official code's, larger than BNext's). */
 export const BNEXT18_SIGN_THRESHOLD = 1e-5;
 
 /** Whether weights at this temperature are exactly sign(w). */

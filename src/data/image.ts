@@ -8,6 +8,7 @@
  */
 import ndarray from 'ndarray';
 
+/** An 8-bit RGB image, pixels interleaved row by row. */
 export interface RgbImage {
   readonly width: number;
   readonly height: number;

@@ -19,6 +19,7 @@ import type { ClassNames } from './class_names';
 /** torchvision's IMG_EXTENSIONS. */
 export const IMG_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp'];
 
+/** One image of a folder data set: its path and label. */
 export interface Sample {
   path: string;
   label: number;
@@ -71,11 +72,13 @@ function classFiles(dir: string): string[] {
   return files;
 }
 
+/** `ImageFolder`'s options. */
 export interface ImageFolderOptions {
   /** Fixes label order and display names from a class-name file with folder ids. */
   classMap?: ClassNames;
 }
 
+/** torchvision's ImageFolder: one folder per class, labels in sorted folder order. */
 export class ImageFolder {
   /** Class folder names, by label. */
   readonly classes: string[];
@@ -124,9 +127,13 @@ export class ImageFolder {
   }
 }
 
+/** The splits of an ImageNet-style data set. */
 export type Split = 'train' | 'val';
 
-/** `root/train` or `root/val` of an ImageNet-style dataset; a missing split is an error naming it. */
+/**
+ * `root/train` or `root/val` of an ImageNet-style dataset; a missing split is an error naming
+ * it.
+ */
 export function openSplit(root: string, split: Split, options: ImageFolderOptions = {}): ImageFolder {
   if (!isDirectory(root)) throw new Error(`${root}: dataset folder not found (or not a directory)`);
   const dir = join(root, split);

@@ -21,6 +21,7 @@ import { RandomSampler, SequentialSampler, type Sampler } from './sampler';
 import { Rng } from '../tensor/random';
 import { IntTensor, Tensor } from '../tensor/tensor';
 
+/** One batch of a `DataLoader`. */
 export interface Batch {
   /** [B, 3, size, size], normalised. */
   images: Tensor;
@@ -28,6 +29,7 @@ export interface Batch {
   paths: string[];
 }
 
+/** `DataLoader`'s options. */
 export interface LoaderOptions {
   batchSize: number;
   /** Shuffle each epoch (ignored when a sampler is given). */
@@ -45,6 +47,10 @@ export interface LoaderOptions {
 
 type Loaded = { sample: Sample; position: number; bytes: Uint8Array } | { sample: Sample; position: number; error: string };
 
+/**
+ * Batches of an ImageFolder through a pipeline, files read ahead asynchronously, in a seeded
+ * order.
+ */
 export class DataLoader {
   private readonly sampler: Sampler;
   private readonly batchSize: number;

@@ -9,7 +9,9 @@
 import { createRequire } from 'node:module';
 import { IntTensor, Tensor } from '../tensor/tensor';
 
+/** Height and width of a digit. */
 export const MNIST_SIZE = 28;
+/** The ten digit classes. */
 export const MNIST_CLASSES = 10;
 const PIXELS = MNIST_SIZE * MNIST_SIZE;
 export const MNIST_TRAIN_FRACTION = 0.8;
@@ -21,6 +23,7 @@ export interface DigitSet {
   count: number;
 }
 
+/** The fixed split of the embedded digits. */
 export interface MnistSplit {
   train: DigitSet;
   test: DigitSet;

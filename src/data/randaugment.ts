@@ -23,6 +23,7 @@ import type { RgbImage } from './image';
 import { autocontrast, equalize, invert, posterize, solarize, solarizeAdd } from './point_ops';
 import type { Rng } from '../tensor/random';
 
+/** timm's RandAugment operations. */
 export type RandAugmentOp =
   | 'AutoContrast' | 'Equalize' | 'Invert' | 'Rotate'
   | 'Posterize' | 'PosterizeIncreasing' | 'Solarize' | 'SolarizeIncreasing' | 'SolarizeAdd'
@@ -59,6 +60,7 @@ export function isSignedOp(op: RandAugmentOp): boolean {
 /** The ImageNet mean as bytes, round(255 * mean): timm's fill colour for BNext's training. */
 export const IMAGENET_FILL: Rgb = [124, 116, 104];
 
+/** A RandAugment policy: which operations, how many per image, their magnitude and its noise. */
 export interface RandAugmentConfig {
   ops: readonly RandAugmentOp[];
   /** Operations per image (timm `n`). */
@@ -165,6 +167,7 @@ export interface AppliedOp {
   arg?: number | null;
 }
 
+/** timm's RandAugment, from a policy or its timm string ('rand-m7-mstd0.5-inc1'), PIL-exact. */
 export class RandAugment {
   readonly config: RandAugmentConfig;
 

@@ -66,6 +66,7 @@ export function resizedCrop(img: RgbImage, box: CropBox, width: number, height: 
   return resize(crop(img, box.left, box.top, box.width, box.height), width, height, filter);
 }
 
+/** torchvision's RandomResizedCrop ranges. */
 export interface RandomResizedCropOptions {
   /** Range of the crop's area as a fraction of the image's (torchvision default [0.08, 1]). */
   scale: readonly [number, number];
@@ -73,6 +74,7 @@ export interface RandomResizedCropOptions {
   ratio: readonly [number, number];
 }
 
+/** torchvision's default ranges, which BNext's ImageNet training uses. */
 export const IMAGENET_RRC: RandomResizedCropOptions = { scale: [0.08, 1], ratio: [3 / 4, 4 / 3] };
 
 /**

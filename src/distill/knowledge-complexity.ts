@@ -28,6 +28,7 @@ export function countParameters(model: Module): number {
   return n;
 }
 
+/** One teacher of the paper's Table 8: its name, parameter count and ImageNet top-1. */
 export interface Table8Teacher {
   /** As the paper names it. */
   teacher: string;

@@ -27,9 +27,9 @@
  * Nothing is folded (no BatchNorm rewritten into the weights or as v·s + (b - m·s)): that would
  * change float rounding, and binary weights cannot absorb a scale anyway.
  *
- * Post-training quantization (paper appendix 7.5; src/quantize/): a quantized weight arrives
- * as its fake-quantized float32 values (in the model's tensor), so the layer runs the float op
- * on exactly the official W_q. `inputQuantization` names the layers whose input is quantized at
+ * Post-training quantization (paper appendix 7.5; src/quantize/): a quantized weight enters
+ * as its fake-quantized float32 values (from a .bnx file, in the model's tensor; with the
+ * `quantize` option, computed here), so the layer runs the float op on exactly the official W_q. `inputQuantization` names the layers whose input is quantized at
  * run time (Eq. 5, one range per sample, from the batch itself: no calibration data): the
  * squeeze and expand convolutions (input [N, C, 1, 1]) and the classifier (input [N, C]). The
  * stem's input, the image, is never quantized (the official code leaves a 3-channel 8-bit input
@@ -60,17 +60,38 @@ import { type PackedActivations, type PackedWeights, packActivations } from '../
 import { batchNormEpilogue, type ChannelEpilogue, xnorConv2d } from '../binary/xnor-conv';
 import { binaryConvs, packBinaryWeights } from './binary-weights';
 import { type ChannelNorm, channelNorm, finishUnit, mixMean, type OutputSlot, pool2x2, preluInto, preluMean } from './fused';
-import type { ActivationQuantization } from '../quantize/plan';
+import { type ActivationQuantization, type QuantizedLayer, quantizeModel } from '../quantize/plan';
+import { parseQuantization, type QuantizationScheme } from '../quantize/scheme';
+import { dequantizeWeight } from '../quantize/weights';
 import { fakeQuantizeRows } from '../quantize/asymmetric';
 
+/**
+ * The packed engine of one model: its configuration, its packed binary weights, and
+ * `run`/`trace` on NCHW float32 batches.
+ */
 export interface PackedModel {
   readonly config: ModelConfig;
   /** The packed weight of every binary convolution, by state_dict key. */
   readonly binaryWeights: ReadonlyMap<string, PackedWeights>;
   /** Logits [N, classes] of an NCHW float32 batch, in evaluation mode. */
   run(x: Tensor): Tensor;
+  /**
+   * The logits and the output of every step of the engine, named by the float model's module
+   * path whose output it equals (`feature.0` the stem, `feature.3` a block, `layer1.0`, …; the
+   * last entry, the classifier's, holds the logits), so a trace can be set beside the float
+   * model's activations or another backend's.
+   */
+  trace(x: Tensor): PackedTrace;
 }
 
+/** What `PackedModel.trace` returns. */
+export interface PackedTrace {
+  logits: Tensor;
+  /** Each step's output (a copy), in the order the engine runs them. */
+  layers: Map<string, Tensor>;
+}
+
+/** `packModel`'s options. */
 export interface PackModelOptions {
   /** Already packed binary weights by state_dict key (a .bnx file's); others are packed from the model. */
   packedWeights?: ReadonlyMap<string, PackedWeights>;
@@ -79,10 +100,19 @@ export interface PackModelOptions {
    * weight: squeeze-and-expand convolutions and the classifier only.
    */
   inputQuantization?: ReadonlyMap<string, ActivationQuantization>;
+  /**
+   * Post-training quantization of the stem, the squeeze-and-expand branches and the classifier
+   * (paper Table 7; src/quantize/scheme.ts): a scheme, or its name as `bnext pack --quantize`
+   * takes it ('paper', 'w8', 'none' or an I-S-E-O list such as '8/8-4/8-4/8-8/8').
+   */
+  quantize?: QuantizationScheme | string | null;
 }
 
-/** One step of the engine: a feature map in, a feature map out. */
-type Step = (x: Tensor) => Tensor;
+/** One step of the engine: a feature map in, a feature map out, named by its module path. */
+interface Step {
+  name: string;
+  run(x: Tensor): Tensor;
+}
 
 /**
  * Compiles a fully binary float model into the packed engine. Throws, naming the layer, when a
@@ -91,19 +121,39 @@ type Step = (x: Tensor) => Tensor;
 export function packModel(model: BNextModel, options: PackModelOptions = {}): PackedModel {
   const weights = packBinaryWeights(model, options.packedWeights);
   const keys = new Map(binaryConvs(model).map(([path, conv]) => [conv as Module, `${path}.weight`]));
-  const inputs = new InputQuantization(model, options.inputQuantization);
-  const compiler = new Compiler(weights, keys, inputs);
+  const scheme = typeof options.quantize === 'string' ? parseQuantization(options.quantize) : options.quantize ?? null;
+  const quantized: ReadonlyMap<string, QuantizedLayer> = scheme ? quantizeModel(model, scheme) : new Map();
+  if (quantized.size > 0 && options.inputQuantization) throw new Error('packModel: give either quantize or inputQuantization, not both');
+  const activations = new Map<string, ActivationQuantization>();
+  for (const [key, layer] of quantized) if (layer.activation) activations.set(key, layer.activation);
+  const inputs = new InputQuantization(model, options.inputQuantization ?? activations);
+  const floats = new FloatWeights(model, quantized);
+  const compiler = new Compiler(weights, keys, inputs, floats);
   const steps = model instanceof BNext18 ? compiler.bnext18(model) : compiler.bnext(model);
   inputs.requireAllUsed();
   const inChannels = model.config.inChannels;
+  const check = (x: Tensor): void => {
+    if (x.ndim !== 4 || x.shape[1] !== inChannels) {
+      throw new Error(`packed ${model.config.arch}: input must be [N, ${inChannels}, H, W], got ${formatShape(x.shape)}`);
+    }
+  };
   return {
     config: model.config,
     binaryWeights: weights,
     run(x: Tensor): Tensor {
-      if (x.ndim !== 4 || x.shape[1] !== inChannels) {
-        throw new Error(`packed ${model.config.arch}: input must be [N, ${inChannels}, H, W], got ${formatShape(x.shape)}`);
-      }
-      return noGrad(() => steps.reduce((y, step) => step(y), x));
+      check(x);
+      return noGrad(() => steps.reduce((y, step) => step.run(y), x));
+    },
+    trace(x: Tensor): PackedTrace {
+      check(x);
+      const layers = new Map<string, Tensor>();
+      // Steps write into buffers the next run reuses: each output is kept as a copy.
+      const logits = noGrad(() => steps.reduce((y, step) => {
+        const out = step.run(y);
+        layers.set(step.name, out.clone());
+        return out;
+      }, x));
+      return { logits, layers };
     },
   };
 }
@@ -118,10 +168,27 @@ function evalNorm(bn: BatchNorm2d): (x: Tensor) => Tensor {
   return (x) => batchNorm(x, w, b, m, v, o);
 }
 
-function floatConv(conv: Conv2d): (x: Tensor) => Tensor {
-  const w = own(conv.weight);
-  const b = conv.bias ? own(conv.bias) : null;
-  return (x) => conv2d(x, w, b, conv.options);
+/**
+ * The float weight each convolution and the classifier runs with: its own, or where the
+ * `quantize` option quantized it, the fake-quantized values (Eq. 6).
+ */
+class FloatWeights {
+  private readonly paths: Map<Module, string>;
+
+  constructor(model: Module, private readonly quantized: ReadonlyMap<string, QuantizedLayer>) {
+    this.paths = new Map(model.namedModules().map(([path, m]) => [m, path]));
+  }
+
+  of(layer: Conv2d | Linear): Tensor {
+    const q = this.quantized.get(`${this.paths.get(layer)}.weight`);
+    return q ? new Tensor(dequantizeWeight(q.weight), layer.weight.shape) : own(layer.weight);
+  }
+
+  conv(conv: Conv2d): (x: Tensor) => Tensor {
+    const w = this.of(conv);
+    const b = conv.bias ? own(conv.bias) : null;
+    return (x) => conv2d(x, w, b, conv.options);
+  }
 }
 
 /** Which layers quantize their input; each use is recorded so that none goes unapplied. */
@@ -209,46 +276,51 @@ class Compiler {
     private readonly weights: Map<string, PackedWeights>,
     private readonly keys: Map<Module, string>,
     private readonly inputs: InputQuantization,
+    private readonly floats: FloatWeights,
   ) {}
 
   bnext(model: BNext): Step[] {
     const steps: Step[] = [];
-    for (const block of model.feature.items) {
+    model.feature.items.forEach((block, i) => {
+      const name = `feature.${i}`;
       if (block instanceof Stem) {
-        const conv = floatConv(block.conv1);
+        const conv = this.floats.conv(block.conv1);
         const norm = evalNorm(block.bn1);
-        steps.push((x) => norm(conv(x)));
+        steps.push({ name, run: (x) => norm(conv(x)) });
       } else if (block instanceof BNextBlock) {
-        steps.push(this.block([block.first], block.ffn));
+        steps.push({ name, run: this.block([block.first], block.ffn) });
       } else {
         throw new Error(`packed engine: unexpected feature module ${block.constructor.name}`);
       }
-    }
-    steps.push(this.head(model.prelu, model.fc));
+    });
+    steps.push({ name: 'fc', run: this.head(model.prelu, model.fc) });
     return steps;
   }
 
   bnext18(model: BNext18): Step[] {
-    const conv = floatConv(model.conv1);
+    const conv = this.floats.conv(model.conv1);
     const norm = evalNorm(model.bn1);
     const pool = model.maxpool;
-    const steps: Step[] = [(x) => {
-      const y = norm(conv(x));
-      return pool ? maxPool2d(y, pool.kernel, { stride: pool.stride, padding: pool.padding }) : y;
+    const steps: Step[] = [{
+      name: pool ? 'maxpool' : 'bn1',
+      run: (x) => {
+        const y = norm(conv(x));
+        return pool ? maxPool2d(y, pool.kernel, { stride: pool.stride, padding: pool.padding }) : y;
+      },
     }];
-    for (const layer of model.layers) {
-      for (const block of layer.layers) {
+    model.layers.forEach((layer, l) => {
+      layer.layers.forEach((block, b) => {
         const parts = block as Module & Partial<{ attention: BinaryUnit; ffn: BinaryUnit }>;
         if (!parts.attention || !parts.ffn) throw new Error(`packed engine: unexpected BNext-18 block ${block.constructor.name}`);
-        steps.push(this.block([parts.attention, parts.ffn], []));
-      }
-    }
-    steps.push(this.head(model.prelu, model.fc));
+        steps.push({ name: `layer${l}.${b}`, run: this.block([parts.attention, parts.ffn], []) });
+      });
+    });
+    steps.push({ name: 'fc', run: this.head(model.prelu, model.fc) });
     return steps;
   }
 
   /** Units in sequence, then (BNext) one FFN or two whose outputs are concatenated on channels. */
-  private block(chain: BinaryUnit[], branches: BinaryUnit[]): Step {
+  private block(chain: BinaryUnit[], branches: BinaryUnit[]): Step['run'] {
     const seq = chain.map((u) => this.unit(u));
     const par = branches.map((u) => this.unit(u));
     const serial = par.length === 1 ? [...seq, ...par] : seq;
@@ -302,7 +374,7 @@ class Compiler {
       branch,
       resSlope: attention ? u.activation1.weight.data.slice() : null,
       pooled: !bnext18 && u.pooling !== null,
-      downsample: ds ? sequentialDownsample(ds) : null,
+      downsample: ds ? sequentialDownsample(ds, this.floats) : null,
       mixWithResidual: bnext18,
       recouple,
       norm2,
@@ -310,9 +382,9 @@ class Compiler {
   }
 
   /** PReLU, global average pool and the linear classifier (its input quantized if asked). */
-  private head(prelu: PReLU, fc: Linear): Step {
+  private head(prelu: PReLU, fc: Linear): Step['run'] {
     const slope = prelu.weight.data.slice();
-    const wt = transpose(own(fc.weight));
+    const wt = transpose(this.floats.of(fc));
     const bias = fc.bias ? own(fc.bias) : null;
     const q = this.inputs.of(fc);
     return (x) => {
@@ -333,8 +405,8 @@ class Compiler {
     if (pool === undefined || !(c1 instanceof Conv2d) || act === undefined || !(c2 instanceof Conv2d) || se.se.layers.length !== 4) {
       throw new Error('packed engine: squeeze-and-expand must be [AdaptiveAvgPool2d, Conv2d, ReLU, Conv2d]');
     }
-    const first = floatConv(c1);
-    const second = floatConv(c2);
+    const first = this.floats.conv(c1);
+    const second = this.floats.conv(c2);
     const [q1, q2] = [this.inputs.of(c1), this.inputs.of(c2)];
     return (pooled) => sigmoid(second(quantizedRows(relu(first(quantizedRows(pooled, q1))), q2)));
   }
@@ -348,13 +420,13 @@ function requirePool2x2(pool: Module): void {
 }
 
 /** BNext-18's shortcut after its 2x2 pool: 1x1 conv, BatchNorm (official `downsample`). */
-function sequentialDownsample(ds: Sequential): (pooled: Tensor) => Tensor {
+function sequentialDownsample(ds: Sequential, floats: FloatWeights): (pooled: Tensor) => Tensor {
   const [pool, conv, bn] = ds.layers;
   requirePool2x2(pool);
   if (!(conv instanceof Conv2d) || !(bn instanceof BatchNorm2d) || ds.layers.length !== 3) {
     throw new Error('packed engine: BNext-18 downsample must be [AvgPool2d, Conv2d, BatchNorm2d]');
   }
-  const c = floatConv(conv);
+  const c = floats.conv(conv);
   const norm = evalNorm(bn);
   return (pooled) => norm(c(pooled));
 }

@@ -73,6 +73,10 @@ export class ModuleList<M extends Module> extends Module {
   }
 }
 
+/**
+ * The BNext network (paper Sec. 3, Fig. 2, Table 2): a stem, feature modules of ELM-Attention
+ * and FFN units, and a PReLU-pool-linear head, with the official state_dict names.
+ */
 export class BNext extends Module {
   readonly feature: ModuleList<Module>;
   readonly prelu: PReLU;

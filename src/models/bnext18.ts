@@ -70,6 +70,10 @@ class Block18 extends Module {
   }
 }
 
+/**
+ * BNext-18: ResNet-18's layout with BNext's units (paper Table 1), with the
+ * official state_dict names.
+ */
 export class BNext18 extends Module {
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;

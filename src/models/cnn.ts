@@ -16,6 +16,7 @@ import { AdaptiveAvgPool2d, MaxPool2d } from '../nn/layers/pooling';
 import { Linear } from '../nn/layers/linear';
 import { Sequential } from '../nn/layers/sequential';
 
+/** The configuration of a teacher CNN. */
 export interface CnnConfig {
   arch: 'cnn';
   /** Width of the first stage; each of the `stages` doubles it. */
@@ -32,11 +33,16 @@ export const CNN_PRESETS = {
   'cnn-m': { baseWidth: 16, stages: 3, depth: 1 },
 } as const satisfies Record<string, Pick<CnnConfig, 'baseWidth' | 'stages' | 'depth'>>;
 
+/** The teacher CNNs' names ('cnn-s', 'cnn-m'). */
 export type CnnPreset = keyof typeof CNN_PRESETS;
 
 /** The classifier sees a GRID x GRID map of the last stage's features. */
 const GRID = 4;
 
+/**
+ * A small full-precision CNN, the digits recipe's teacher: conv-BatchNorm-ReLU stages, a 4x4
+ * average pool and a linear classifier.
+ */
 export class Cnn extends Module {
   readonly features: Sequential;
   readonly pool: AdaptiveAvgPool2d;

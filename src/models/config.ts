@@ -17,6 +17,7 @@ export interface BNextConfig {
   infoRecoupling: boolean;
 }
 
+/** The full configuration of a BNext-18 model. */
 export interface BNext18Config {
   arch: 'bnext-18';
   /** Channels of the first layer (64 in the paper); layers double it. */
@@ -27,8 +28,10 @@ export interface BNext18Config {
   inChannels: number;
 }
 
+/** The configuration of a binary model the packed engine runs: BNext or BNext-18. */
 export type ModelConfig = BNextConfig | BNext18Config;
 
+/** The paper's presets BNext-T/S/M/L: base width C and stage ratios (Table 2). */
 export const PRESETS = {
   'bnext-t': { baseWidth: 32, stages: [1, 1, 3, 1] },
   'bnext-s': { baseWidth: 48, stages: [1, 1, 3, 1] },

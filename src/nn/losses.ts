@@ -10,12 +10,14 @@ import { mean, sum } from '../tensor/ops/reduce';
 import { gather, reshape } from '../tensor/ops/layout';
 import { logSoftmax, softmax } from '../tensor/ops/activation';
 
+/** How a loss reduces over the batch: 'mean', 'sum', or 'none' (one value per sample). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function reduce(perSample: Tensor, reduction: Reduction): Tensor {
   return reduction === 'mean' ? mean(perSample) : reduction === 'sum' ? sum(perSample) : perSample;
 }
 
+/** `crossEntropy`'s options, as torch.nn.functional.cross_entropy's. */
 export interface CrossEntropyOptions {
   reduction?: Reduction;
   /** ε in [0, 1]: the target becomes (1 - ε)·target + ε/C, as in torch. */

@@ -6,9 +6,11 @@
  */
 import { IntTensor, Tensor } from '../tensor/tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
+import { checkOptions, describeValue } from '../check';
 
 /** A state_dict value: float tensors, and int64 counters such as `num_batches_tracked`. */
 export type StateValue = Tensor | IntTensor;
+/** A state_dict: tensors by dotted PyTorch name (`feature.3.Attention.norm1.running_mean`). */
 export type StateDict = Map<string, StateValue>;
 
 /** Receives every module's output during a forward pass (for `--dump-activations`). */
@@ -26,6 +28,10 @@ export function withActivationHook<T>(hook: ActivationHook, fn: () => T): T {
   }
 }
 
+/**
+ * The base of every layer and model, as PyTorch's nn.Module: parameters, buffers and children by
+ * name, train/eval mode, `stateDict()` and `loadStateDict()`.
+ */
 export abstract class Module {
   training = true;
   private readonly params = new Map<string, Tensor>();
@@ -117,7 +123,8 @@ export abstract class Module {
    * is loaded; without it, matching keys load and the differences are returned.
    */
   loadStateDict(dict: ReadonlyMap<string, StateValue>, options: { strict?: boolean; source?: string } = {}): LoadReport {
-    const strict = options.strict ?? true;
+    if (!(dict instanceof Map)) throw new Error(`loadStateDict: dict must be a Map of tensors by name (parseStateDict gives one from safetensors bytes), got ${describeValue(dict)}`);
+    const strict = checkOptions('loadStateDict', options, ['strict', 'source']).strict ?? true;
     const own = this.stateDict();
     const incoming = new Map<string, StateValue>();
     for (const [k, v] of dict) incoming.set(k.startsWith('module.') ? k.slice('module.'.length) : k, v);
@@ -142,6 +149,10 @@ export abstract class Module {
   }
 }
 
+/**
+ * What a non-strict `loadStateDict` did not load: keys the model has and the dict lacks, keys it
+ * does not have, and keys whose shape or dtype differ.
+ */
 export interface LoadReport {
   missing: string[];
   unexpected: string[];
@@ -149,6 +160,7 @@ export interface LoadReport {
 }
 
 function mismatch(target: StateValue, value: StateValue): string | null {
+  if (!(value instanceof Tensor || value instanceof IntTensor)) return `expected a tensor, found ${describeValue(value)}`;
   const kind = (v: StateValue): string => (v instanceof IntTensor ? 'int64' : 'float32');
   if (kind(target) !== kind(value)) return `expected ${kind(target)}, found ${kind(value)}`;
   if (!shapesEqual(target.shape, value.shape)) return `expected shape ${formatShape(target.shape)}, found ${formatShape(value.shape)}`;

@@ -23,9 +23,13 @@ export const PAPER_BETAS: readonly [number, number] = [0.99, 0.999];
 /** PyTorch's default betas, which the official script uses. */
 export const TORCH_BETAS: readonly [number, number] = [0.9, 0.999];
 
+/** The hyper-parameters a group leaves unset take these. */
 export const ADAMW_DEFAULTS: Readonly<AdamWHyper> = { lr: 1e-3, betas: PAPER_BETAS, eps: 1e-8, weightDecay: 1e-2 };
 
-/** A group inside the optimizer: resolved hyper-parameters, plus the lr that schedules start from. */
+/**
+ * A group inside the optimizer: resolved hyper-parameters, plus the lr that schedules start
+ * from.
+ */
 export interface ParamGroup extends AdamWHyper {
   readonly name: string;
   readonly params: readonly NamedParameter[];
@@ -105,6 +109,10 @@ export function adamwUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v
   }
 }
 
+/**
+ * AdamW with parameter groups, PyTorch's arithmetic (decoupled weight decay, bias correction),
+ * and its state as a state_dict for checkpoints.
+ */
 export class AdamW {
   readonly groups: ParamGroup[];
   private readonly moments = new Map<Tensor, Moments>();

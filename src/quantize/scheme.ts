@@ -23,6 +23,10 @@ export interface BitWidths {
   activation: number | null;
 }
 
+/**
+ * Which layers are quantized at which widths (the Input, Squeeze, Expand and Output layers;
+ * null: left float32).
+ */
 export interface QuantizationScheme {
   /** How it was asked for: a preset name or the I-S-E-O list. */
   name: string;
@@ -32,6 +36,7 @@ export interface QuantizationScheme {
   output: BitWidths | null;
 }
 
+/** The named schemes: 'paper' (the released models', Table 1) and 'w8' (Table 7). */
 export const PRESETS: Readonly<Record<string, string>> = { paper: '8/8-4/8-4/8-8/8', w8: '8/8-8/8-8/8-8/8' };
 
 const ROLES = ['input', 'squeeze', 'expand', 'output'] as const;

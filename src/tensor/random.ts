@@ -10,6 +10,10 @@ export interface RngState {
   spare: number | null;
 }
 
+/**
+ * A seeded generator (ARC4, as seedrandom): the same seed gives the same draws on every
+ * platform.
+ */
 export class Rng {
   private prng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>;
   /** A spare standard normal from the last Box-Muller pair. */
@@ -76,4 +80,15 @@ export function manualSeed(seed: string | number): void {
 /** The default generator for parameter initialisation. */
 export function globalRng(): Rng {
   return global;
+}
+
+/** Runs `fn` with `rng` as the default generator, then restores the one before. */
+export function withGlobalRng<T>(rng: Rng, fn: () => T): T {
+  const previous = global;
+  global = rng;
+  try {
+    return fn();
+  } finally {
+    global = previous;
+  }
 }

@@ -25,6 +25,7 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/** A shape as error messages print it: `[2, 3, 224, 224]`. */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }

@@ -14,6 +14,10 @@ export function setBackwardImpl(impl: (root: Tensor, gradient?: Tensor) => void)
   backwardImpl = impl;
 }
 
+/**
+ * A float32 tensor: row-major data, a shape, and the autograd bookkeeping (gradient, producing
+ * op).
+ */
 export class Tensor {
   readonly data: Float32Array;
   readonly shape: readonly number[];

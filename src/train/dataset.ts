@@ -6,6 +6,7 @@ import { IntTensor, Tensor } from '../tensor/tensor';
 import type { Rng } from '../tensor/random';
 import { type DigitSet, MNIST_CLASSES, MNIST_SIZE } from '../data/mnist';
 
+/** A labelled data set the trainer and `evaluate` read in batches by sample index. */
 export interface Dataset {
   readonly name: string;
   readonly count: number;

@@ -23,6 +23,7 @@ function score(m: RunningMetrics, logits: Tensor, y: IntTensor): void {
   addBatch(m, logits, y, noGrad(() => crossEntropy(logits, y)).item());
 }
 
+/** Mean loss, top-1 and top-5 (%) of a classifier over a data set, in batches of `batchSize`. */
 export function evaluate(run: Classifier, data: Dataset, batchSize = 256): EpochMetrics {
   const m = emptyMetrics();
   forEachBatch(data, batchSize, (x, y) => score(m, run(x), y));

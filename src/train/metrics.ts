@@ -36,6 +36,7 @@ export function addBatch(m: RunningMetrics, logits: Tensor, target: IntTensor, m
   m.top5 += topKHits(logits, target, Math.min(5, logits.shape[1]));
 }
 
+/** Mean cross-entropy and top-1/top-5 accuracy in percent. */
 export interface EpochMetrics {
   loss: number;
   top1: number;

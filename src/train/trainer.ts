@@ -9,7 +9,8 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Module } from '../nn/module';
+import { Module } from '../nn/module';
+import { checkInteger, checkNumber, checkOptions, describeValue } from '../check';
 import { crossEntropy } from '../nn/losses';
 import { noGrad } from '../autograd/graph';
 import { Rng } from '../tensor/random';
@@ -21,7 +22,7 @@ import { setTemperature, type TemperatureSchedule } from '../optim/temperature';
 import { gapSensitiveLoss, type EnsembleForm } from '../distill/ensemble';
 import { teachersForEpoch } from '../distill/boosting';
 import type { Teacher } from '../distill/teacher';
-import { writeStateDict } from '../nn/serialize';
+import { writeStateDict } from '../nn/state-dict-file';
 import type { Dataset } from './dataset';
 import { addBatch, emptyMetrics, summarize, type EpochMetrics } from './metrics';
 import { evaluate, evaluateBatches, floatClassifier } from './evaluate';
@@ -30,7 +31,9 @@ import { type LogRecord, writeLog } from './log';
 import { ProgressBar } from './progress';
 import { DataParallel, type ShardResult } from '../parallel/data-parallel';
 import { recalibrateBatchNorm, recalibrationBatches } from './batchnorm-recalibration';
+import { RUN_WEIGHTS } from './run-folder';
 
+/** Knowledge distillation for `train`: the strong teacher, the assistants, the ensemble form. */
 export interface Distillation {
   strong: Teacher;
   /** Used one after another, each for an equal share of the epochs (knowledge boosting). */
@@ -38,6 +41,7 @@ export interface Distillation {
   form: EnsembleForm;
 }
 
+/** `train`'s options; unknown ones are refused by name. */
 export interface TrainOptions {
   name: string;
   model: Module;
@@ -79,8 +83,68 @@ export interface TrainOptions {
    * images (batchnorm-recalibration.ts) before the weights are written. Default: none.
    */
   recalibrateBatchNorm?: number;
+  /** Called after every optimizer step: the step's loss and the epoch's running figures. */
+  onStep?: (step: StepReport) => void;
+  /** Called after every epoch with its record (what log.jsonl gets), test metrics included. */
+  onEpoch?: (record: LogRecord) => void;
 }
 
+/** What `onStep` receives after each optimizer step. */
+export interface StepReport {
+  /** 1-based epoch and step within it, and the steps an epoch has. */
+  epoch: number;
+  step: number;
+  stepsPerEpoch: number;
+  /** The step's mean loss (its batch's). */
+  loss: number;
+  /** The learning rate of the first parameter group during the step. */
+  lr: number;
+  /** The binary convolutions' temperature this epoch (null for full-precision models). */
+  temperature: number | null;
+  /** Training samples seen so far this epoch, and their mean loss and top-1 (%). */
+  samples: number;
+  epochLoss: number;
+  epochTop1: number;
+  imagesPerSecond: number;
+}
+
+/** Every option `train` takes (the keys of TrainOptions). */
+const TRAIN_OPTIONS: readonly (keyof TrainOptions)[] = [
+  'name', 'model', 'train', 'test', 'outDir', 'epochs', 'batchSize', 'lr', 'betas', 'warmupEpochs', 'lrPerStep', 'temperature',
+  'distillation', 'seed', 'maxGradNorm', 'resume', 'stopAfterBatches', 'progress', 'workers', 'recalibrateBatchNorm', 'onStep', 'onEpoch',
+];
+
+/** Checks every option by name, type and range before anything is written. */
+function checkTrainOptions(o: TrainOptions): void {
+  const fn = 'train';
+  checkOptions(fn, o, TRAIN_OPTIONS);
+  const missing = (['name', 'model', 'train', 'test', 'outDir', 'epochs', 'batchSize', 'lr', 'warmupEpochs', 'temperature', 'distillation', 'seed', 'maxGradNorm'] as const)
+    .filter((k) => o[k] === undefined);
+  if (missing.length > 0) throw new Error(`${fn}: missing option${missing.length > 1 ? 's' : ''} ${missing.map((k) => `'${k}'`).join(', ')}`);
+  if (typeof o.name !== 'string' || typeof o.outDir !== 'string') throw new Error(`${fn}: options.name and options.outDir must be strings`);
+  if (!(o.model instanceof Module)) throw new Error(`${fn}: options.model must be a Module (createModel gives one), got ${describeValue(o.model)}`);
+  for (const key of ['train', 'test'] as const) {
+    const d = o[key] as Partial<Dataset> | null;
+    if (typeof d !== 'object' || d === null || typeof d.batch !== 'function' || typeof d.count !== 'number') {
+      throw new Error(`${fn}: options.${key} must be a Dataset (count, numClasses, sampleShape, batch(indices, rng)), got ${describeValue(d)}`);
+    }
+  }
+  checkInteger(fn, 'options.epochs', o.epochs, 1);
+  checkInteger(fn, 'options.batchSize', o.batchSize, 1);
+  checkInteger(fn, 'options.warmupEpochs', o.warmupEpochs, 0);
+  checkNumber(fn, 'options.lr', o.lr, 0);
+  checkNumber(fn, 'options.maxGradNorm', o.maxGradNorm, 0);
+  if (o.workers !== undefined) checkInteger(fn, 'options.workers', o.workers, 1);
+  if (o.stopAfterBatches !== undefined) checkInteger(fn, 'options.stopAfterBatches', o.stopAfterBatches, 1);
+  if (o.recalibrateBatchNorm !== undefined) checkInteger(fn, 'options.recalibrateBatchNorm', o.recalibrateBatchNorm, 1);
+  if (o.temperature !== null && typeof o.temperature !== 'function') throw new Error(`${fn}: options.temperature must be a schedule (epoch) => temperature, or null, got ${describeValue(o.temperature)}`);
+  if (typeof o.seed !== 'number' && typeof o.seed !== 'string') throw new Error(`${fn}: options.seed must be a number or a string, got ${describeValue(o.seed)}`);
+  for (const key of ['onStep', 'onEpoch'] as const) {
+    if (o[key] !== undefined && typeof o[key] !== 'function') throw new Error(`${fn}: options.${key} must be a function, got ${describeValue(o[key])}`);
+  }
+}
+
+/** What `train` resolves with. */
 export interface TrainResult {
   history: LogRecord[];
   /** False when the run stopped early (Ctrl-C or stopAfterBatches) with a checkpoint saved. */
@@ -104,7 +168,12 @@ function evaluateHeldOut(o: TrainOptions, group: DataParallel | null): Promise<E
   return Promise.resolve(evaluate(floatClassifier(o.model), o.test));
 }
 
+/**
+ * Trains `o.model` as described above, writing checkpoints, log.jsonl and model.safetensors to
+ * `o.outDir`; resolves with the per-epoch history.
+ */
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  checkTrainOptions(o);
   mkdirSync(o.outDir, { recursive: true });
   const optimizer = new AdamW(bnextParamGroups(o.model, { lr: o.lr, ...(o.betas ? { betas: o.betas } : {}) }));
   const stepsPerEpoch = Math.ceil(o.train.count / o.batchSize);
@@ -173,7 +242,13 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         seen += indices.length;
         batchesRun++;
         const s = summarize(metrics);
-        bar?.update(metrics.samples, { loss: s.loss, top1: s.top1, imagesPerSecond: (1000 * seen) / (performance.now() - epochStart) });
+        const imagesPerSecond = (1000 * seen) / (performance.now() - epochStart);
+        bar?.update(metrics.samples, { loss: s.loss, top1: s.top1, imagesPerSecond });
+        o.onStep?.({
+          epoch: epoch + 1, step: b + 1, stepsPerEpoch, lr: optimizer.groups[0].lr, temperature,
+          loss: shards.reduce((sum, r) => sum + r.loss * r.y.data.length, 0) / indices.length,
+          samples: metrics.samples, epochLoss: s.loss, epochTop1: s.top1, imagesPerSecond,
+        });
         const stop = interrupted || (o.stopAfterBatches !== undefined && batchesRun >= o.stopAfterBatches);
         if (stop && b + 1 < stepsPerEpoch) {
           saveCheckpoint(o.outDir, o.model, optimizer, {
@@ -199,6 +274,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         ...(teachers.length > 0 ? { teachers: teachers.map((t) => t.name) } : {}),
       };
       history.push(record);
+      o.onEpoch?.(record);
       bar?.done({ loss: trainMetrics.loss, top1: trainMetrics.top1, imagesPerSecond: (1000 * seen) / (performance.now() - epochStart) }, ` | test top-1 ${testMetrics.top1.toFixed(2)}%`);
       writeLog(join(o.outDir, 'log.jsonl'), history);
       saveCheckpoint(o.outDir, o.model, optimizer, {
@@ -221,6 +297,6 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
     process.off('SIGINT', onSignal);
     await group?.close();
   }
-  writeStateDict(join(o.outDir, 'model.safetensors'), o.model);
+  writeStateDict(join(o.outDir, RUN_WEIGHTS), o.model);
   return { history, completed: true, seconds: (performance.now() - started) / 1000, ...(recalibration ? { recalibration } : {}) };
 }

@@ -9,6 +9,10 @@ import { IntTensor, Tensor } from '../../tensor/tensor';
 import { batchNorm } from '../../tensor/ops/normalization';
 import { formatShape } from '../../tensor/shape';
 
+/**
+ * Batch normalization over N, H, W per channel, with running statistics for evaluation (as
+ * PyTorch).
+ */
 export class BatchNorm2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;
