@@ -44,7 +44,6 @@ function* emitted(dir) {
   }
 }
 
-let files = 0;
 for (const file of emitted(dist)) {
   const text = readFileSync(file, 'utf8');
   const fixed = text
@@ -52,6 +51,4 @@ for (const file of emitted(dist)) {
     .map((line) => (/^\s*(\/\/|\/\*|\*)/.test(line) ? line : line.replace(SPECIFIER, (_, keyword, quote, specifier) => `${keyword}${quote}${withFileName(file, specifier)}${quote}`)))
     .join('\n');
   if (fixed !== text) writeFileSync(file, fixed);
-  files++;
 }
-console.log(`dist/: ${files} files`);
