@@ -59,7 +59,7 @@ export function loadPackedModel(path: string, options: LoadPackedModelOptions = 
 export function packedModelFromStateDict(config: ModelConfig, weightsPath: string): PackedModel {
   const model = withoutInit(() => buildModel(config));
   loadWeights(model, weightsPath);
-  return packModel(model);
+  return packModel(model, { copyParameters: false });
 }
 
 /** Whether a file starts with the .bnx magic bytes (reads only those). */

@@ -142,7 +142,10 @@ export function isBnx(bytes: Uint8Array): boolean {
   return bytes.length >= BNX_MAGIC.length && BNX_MAGIC.every((b, i) => bytes[i] === b);
 }
 
-/** Decodes .bnx bytes; `source` (the file name) starts every error message. */
+/**
+ * Decodes .bnx bytes; `source` (the file name) starts every error message. Float and packed
+ * tensors share the bytes' buffer where it is aligned for them (as parseSafetensors' do).
+ */
 export function parseBnx(bytes: Uint8Array, source: string): BnxContents {
   const fail = (problem: string): Error => new Error(`${source}: ${problem}`);
   const magicMatches = BNX_MAGIC.every((b, i) => i < bytes.length && bytes[i] === b);
@@ -175,23 +178,32 @@ export function parseBnx(bytes: Uint8Array, source: string): BnxContents {
   const table = checkTable(header.tensors, dataLength, version, fail);
   const contents: BnxContents = { config: configFromJson(header.config, fail), floats: new Map(), binary: new Map(), quantized: new Map() };
   for (const e of table) {
-    // A copy, aligned for its typed array (the file buffer may start anywhere).
-    const payload = bytes.slice(dataStart + e.offset, dataStart + e.offset + e.bytes);
+    const payload = payloadOf(bytes, dataStart + e.offset, e.bytes);
     if (e.dtype === 'F32') {
-      contents.floats.set(e.name, new Tensor(new Float32Array(payload.buffer), e.shape));
+      contents.floats.set(e.name, new Tensor(new Float32Array(payload.buffer, payload.byteOffset, e.bytes / 4), e.shape));
     } else if (e.dtype === 'Q8' || e.dtype === 'Q4') {
       contents.quantized.set(e.name, quantizedLayerOf(e, payload, fail));
     } else {
       const [cout, cin, k] = e.shape;
       const zeros = Int32Array.from(e.zeros ?? []);
       try {
-        contents.binary.set(e.name, packedWeightsFromWords(new Int32Array(payload.buffer), cout, cin, k, zeros));
+        contents.binary.set(e.name, packedWeightsFromWords(new Int32Array(payload.buffer, payload.byteOffset, e.bytes / 4), cout, cin, k, zeros));
       } catch (err) {
         throw fail(`corrupt .bnx file: tensor '${e.name}': ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }
   return contents;
+}
+
+/**
+ * The bytes [start, start + length) as a view of the file's buffer when they are 4-byte aligned
+ * there (so float32 and word arrays can view them in place: payloads sit at multiples of 8 from
+ * the start of the file), else as an aligned copy.
+ */
+function payloadOf(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  const at = bytes.byteOffset + start;
+  return at % 4 === 0 ? new Uint8Array(bytes.buffer, at, length) : bytes.slice(start, start + length);
 }
 
 /** A Q8/Q4 entry's payload as codes and parameters, each parameter checked. */
@@ -201,7 +213,7 @@ function quantizedLayerOf(e: TableEntry, payload: Uint8Array, fail: Fail): Quant
   const n = sizeOf(e.shape);
   const cout = e.shape[0];
   const groups = n / groupSize;
-  const floats = new Float32Array(payload.buffer, 0, cout + 2 * groups);
+  const floats = new Float32Array(payload.buffer, payload.byteOffset, cout + 2 * groups);
   const norm = floats.slice(0, cout);
   const low = floats.slice(cout, cout + groups);
   const span = floats.slice(cout + groups);

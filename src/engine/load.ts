@@ -71,7 +71,8 @@ export function packedModelFromContents(contents: BnxContents, source = 'packed 
   const inputQuantization = new Map<string, ActivationQuantization>();
   for (const [key, layer] of contents.quantized) if (layer.activation) inputQuantization.set(key, layer.activation);
   try {
-    return packModel(skeletonOf(contents, source), { packedWeights: contents.binary, inputQuantization });
+    // The skeleton is ours alone: the engine may keep its tensors instead of copies.
+    return packModel(skeletonOf(contents, source), { packedWeights: contents.binary, inputQuantization, copyParameters: false });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     throw message.startsWith(`${source}:`) ? e : new Error(`${source}: ${message}`);

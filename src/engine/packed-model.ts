@@ -43,8 +43,7 @@ import { conv2d } from '../tensor/ops/conv';
 import { batchNorm } from '../tensor/ops/normalization';
 import { maxPool2d } from '../tensor/ops/pool';
 import { add, relu, sigmoid } from '../tensor/ops/elementwise';
-import { matmul } from '../tensor/ops/matmul';
-import { transpose } from '../tensor/ops/layout';
+import { matmulRaw } from '../tensor/ops/matmul';
 import { BatchNorm2d } from '../nn/layers/batchnorm';
 import { Conv2d } from '../nn/layers/conv2d';
 import { AvgPool2d } from '../nn/layers/pooling';
@@ -106,6 +105,12 @@ export interface PackModelOptions {
    * takes it ('paper', 'w8', 'none' or an I-S-E-O list such as '8/8-4/8-4/8-8/8').
    */
   quantize?: QuantizationScheme | string | null;
+  /**
+   * Whether the engine copies the model's float parameters (default true), so that later
+   * changes to the model do not reach it; false uses them as they are, for a model nothing
+   * changes afterwards (the one built from a .bnx file, say).
+   */
+  copyParameters?: boolean;
 }
 
 /** One step of the engine: a feature map in, a feature map out, named by its module path. */
@@ -127,7 +132,7 @@ export function packModel(model: BNextModel, options: PackModelOptions = {}): Pa
   const activations = new Map<string, ActivationQuantization>();
   for (const [key, layer] of quantized) if (layer.activation) activations.set(key, layer.activation);
   const inputs = new InputQuantization(model, options.inputQuantization ?? activations);
-  const floats = new FloatWeights(model, quantized);
+  const floats = new FloatParameters(model, quantized, options.copyParameters ?? true);
   const compiler = new Compiler(weights, keys, inputs, floats);
   const steps = model instanceof BNext18 ? compiler.bnext18(model) : compiler.bnext(model);
   inputs.requireAllUsed();
@@ -158,36 +163,39 @@ export function packModel(model: BNextModel, options: PackModelOptions = {}): Pa
   };
 }
 
-/** A copy cut from the graph: the engine keeps its own parameters. */
-const own = (t: Tensor): Tensor => t.clone();
-
-function evalNorm(bn: BatchNorm2d): (x: Tensor) => Tensor {
-  const [w, b, m, v] = [own(bn.weight), own(bn.bias), own(bn.runningMean), own(bn.runningVar)];
-  // Inference reads the running statistics and never updates them: the momentum is unused.
-  const o = { training: false, momentum: 0, eps: bn.eps };
-  return (x) => batchNorm(x, w, b, m, v, o);
-}
-
 /**
- * The float weight each convolution and the classifier runs with: its own, or where the
- * `quantize` option quantized it, the fake-quantized values (Eq. 6).
+ * The float parameters the engine runs with, cut from the graph: copies of the model's (or,
+ * with `copyParameters: false`, the model's own tensors), and for the layers the `quantize`
+ * option quantized, the fake-quantized weights (Eq. 6).
  */
-class FloatWeights {
+class FloatParameters {
   private readonly paths: Map<Module, string>;
 
-  constructor(model: Module, private readonly quantized: ReadonlyMap<string, QuantizedLayer>) {
+  constructor(model: Module, private readonly quantized: ReadonlyMap<string, QuantizedLayer>, private readonly copy: boolean) {
     this.paths = new Map(model.namedModules().map(([path, m]) => [m, path]));
   }
 
+  own(t: Tensor): Tensor {
+    return this.copy ? t.clone() : t.detach();
+  }
+
+  /** The weight of a convolution or linear layer. */
   of(layer: Conv2d | Linear): Tensor {
     const q = this.quantized.get(`${this.paths.get(layer)}.weight`);
-    return q ? new Tensor(dequantizeWeight(q.weight), layer.weight.shape) : own(layer.weight);
+    return q ? new Tensor(dequantizeWeight(q.weight), layer.weight.shape) : this.own(layer.weight);
   }
 
   conv(conv: Conv2d): (x: Tensor) => Tensor {
     const w = this.of(conv);
-    const b = conv.bias ? own(conv.bias) : null;
+    const b = conv.bias ? this.own(conv.bias) : null;
     return (x) => conv2d(x, w, b, conv.options);
+  }
+
+  norm(bn: BatchNorm2d): (x: Tensor) => Tensor {
+    const [w, b, m, v] = [this.own(bn.weight), this.own(bn.bias), this.own(bn.runningMean), this.own(bn.runningVar)];
+    // Inference reads the running statistics and never updates them: the momentum is unused.
+    const o = { training: false, momentum: 0, eps: bn.eps };
+    return (x) => batchNorm(x, w, b, m, v, o);
   }
 }
 
@@ -276,7 +284,7 @@ class Compiler {
     private readonly weights: Map<string, PackedWeights>,
     private readonly keys: Map<Module, string>,
     private readonly inputs: InputQuantization,
-    private readonly floats: FloatWeights,
+    private readonly floats: FloatParameters,
   ) {}
 
   bnext(model: BNext): Step[] {
@@ -285,7 +293,7 @@ class Compiler {
       const name = `feature.${i}`;
       if (block instanceof Stem) {
         const conv = this.floats.conv(block.conv1);
-        const norm = evalNorm(block.bn1);
+        const norm = this.floats.norm(block.bn1);
         steps.push({ name, run: (x) => norm(conv(x)) });
       } else if (block instanceof BNextBlock) {
         steps.push({ name, run: this.block([block.first], block.ffn) });
@@ -299,7 +307,7 @@ class Compiler {
 
   bnext18(model: BNext18): Step[] {
     const conv = this.floats.conv(model.conv1);
-    const norm = evalNorm(model.bn1);
+    const norm = this.floats.norm(model.bn1);
     const pool = model.maxpool;
     const steps: Step[] = [{
       name: pool ? 'maxpool' : 'bn1',
@@ -384,14 +392,15 @@ class Compiler {
   /** PReLU, global average pool and the linear classifier (its input quantized if asked). */
   private head(prelu: PReLU, fc: Linear): Step['run'] {
     const slope = prelu.weight.data.slice();
-    const wt = transpose(this.floats.of(fc));
-    const bias = fc.bias ? own(fc.bias) : null;
+    const weight = this.floats.of(fc);
+    const bias = fc.bias ? this.floats.own(fc.bias) : null;
     const q = this.inputs.of(fc);
     return (x) => {
       const [n, c, h, w] = x.shape;
       const pooled = new Float32Array(n * c);
       preluMean(x.data, slope, n, c, h * w, pooled);
-      const logits = matmul(quantizedRows(new Tensor(pooled, [n, c]), q), wt);
+      // x Wᵀ with W as stored: the same products in the same order as the float model's x @ transpose(W).
+      const logits = matmulRaw(quantizedRows(new Tensor(pooled, [n, c]), q), weight, false, true);
       return bias ? add(logits, bias) : logits;
     };
   }
@@ -420,14 +429,14 @@ function requirePool2x2(pool: Module): void {
 }
 
 /** BNext-18's shortcut after its 2x2 pool: 1x1 conv, BatchNorm (official `downsample`). */
-function sequentialDownsample(ds: Sequential, floats: FloatWeights): (pooled: Tensor) => Tensor {
+function sequentialDownsample(ds: Sequential, floats: FloatParameters): (pooled: Tensor) => Tensor {
   const [pool, conv, bn] = ds.layers;
   requirePool2x2(pool);
   if (!(conv instanceof Conv2d) || !(bn instanceof BatchNorm2d) || ds.layers.length !== 3) {
     throw new Error('packed engine: BNext-18 downsample must be [AvgPool2d, Conv2d, BatchNorm2d]');
   }
   const c = floats.conv(conv);
-  const norm = evalNorm(bn);
+  const norm = floats.norm(bn);
   return (pooled) => norm(c(pooled));
 }
 
