@@ -4,8 +4,9 @@
  * cached is used: bnext's own lockfile pins them), then plain Node, with no TypeScript loader, imports it, builds a small BNext,
  * loads weights, and runs the float model and the packed engine (also through a .bnx file); the
  * README's library example runs exactly as README.md shows it; the `bnext` command runs the
- * compiled CLI; and TypeScript files using the API type-check against the shipped declarations
- * (under `moduleResolution: nodenext`, and with checks that fail if the types were `any`).
+ * compiled CLI; and TypeScript files using the API, docs/api.md's examples among them, type-check
+ * against the shipped declarations (under `moduleResolution: nodenext`, and with checks that fail
+ * if the types were `any`).
  */
 import { expect } from 'chai';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
@@ -68,6 +69,12 @@ export function readmeExample(): string {
   const m = /<!-- library-example[^>]*-->\n```js\n([\s\S]*?)```/.exec(readme);
   if (!m) throw new Error('README.md: no code block after <!-- library-example --> found');
   return m[1];
+}
+
+/** The TypeScript code blocks of docs/api.md, each a module of its own. */
+function docsExamples(): string[] {
+  const text = readFileSync(join(ROOT, 'docs', 'api.md'), 'utf8');
+  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
 }
 
 /** Imports the installed package, loads weights, runs both engines; prints one JSON line. */
@@ -190,13 +197,18 @@ describe('package: the npm tarball installed in an empty folder @slow', function
     expect(stats.params).to.be.above(1e6);
   });
 
-  it('TypeScript files using the API type-check against the shipped declarations (nodenext, skipLibCheck off)', () => {
+  it('TypeScript files using the API, and every example of docs/api.md, type-check against the shipped declarations (nodenext, skipLibCheck off)', () => {
     writeFileSync(join(app, 'typed.ts'), TYPED);
     writeFileSync(join(app, 'wrong.ts'), WRONG);
+    const examples = docsExamples().map((code, i) => {
+      writeFileSync(join(app, `api-example-${i + 1}.ts`), code);
+      return `api-example-${i + 1}.ts`;
+    });
+    expect(examples.length).to.be.above(5);
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: false, types: [] },
-      files: ['typed.ts', 'wrong.ts'],
+      files: ['typed.ts', 'wrong.ts', ...examples],
     }));
-    ok(run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app), 'tsc on typed.ts and wrong.ts');
+    ok(run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app), 'tsc on typed.ts, wrong.ts and the docs/api.md examples');
   });
 });

@@ -13,7 +13,9 @@ export function describeValue(v: unknown): string {
   if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') return String(v);
   if (v instanceof Tensor) return `a tensor of shape ${formatShape(v.shape)}`;
   if (Array.isArray(v)) return `an array of ${v.length}`;
-  return `a ${(v as object).constructor?.name ?? 'object'}`;
+  const name = typeof v === 'function' ? 'function' : (v as object).constructor?.name;
+  if (!name || name === 'Object') return 'an object';
+  return `${/^[AEIO]/i.test(name) ? 'an' : 'a'} ${name}`;
 }
 
 /** "'a', 'b' or 'c'", for lists of valid names. */

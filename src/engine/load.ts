@@ -16,7 +16,10 @@ import { formatShape, shapesEqual } from '../tensor/shape';
 import { withoutInit } from '../nn/init';
 import { buildModel, type BNextModel } from '../models/factory';
 import { type BnxContents, parseBnx } from './bnx';
-import type { QuantizationScheme } from '../quantize/scheme';
+import { quantizationOption, type QuantizationScheme } from '../quantize/scheme';
+import { checkOptions, describeValue } from '../check';
+import { BNext } from '../models/bnext';
+import { BNext18 } from '../models/bnext18';
 import { type ActivationQuantization, quantizeModel } from '../quantize/plan';
 import { dequantizeWeight } from '../quantize/weights';
 import { packBinaryWeights } from './binary-weights';
@@ -24,8 +27,11 @@ import { packModel, type PackedModel } from './packed-model';
 
 /** `bnxContentsOf`'s options. */
 export interface BnxContentsOptions {
-  /** Quantize the scheme's layers (src/quantize/scheme.ts); null or absent: everything float32. */
-  quantize?: QuantizationScheme | null;
+  /**
+   * Quantize the scheme's layers (src/quantize/scheme.ts), given as a scheme or by name
+   * ('paper', 'w8', an I-S-E-O list); null, 'none' or absent: everything float32.
+   */
+  quantize?: QuantizationScheme | string | null;
 }
 
 /**
@@ -33,8 +39,11 @@ export interface BnxContentsOptions {
  * when a scheme is given, and every other float tensor as float32.
  */
 export function bnxContentsOf(model: BNextModel, options: BnxContentsOptions = {}): BnxContents {
+  const fn = 'bnxContentsOf';
+  if (!(model instanceof BNext || model instanceof BNext18)) throw new Error(`${fn}: model must be a BNext or BNext-18, got ${describeValue(model)}`);
+  const scheme = quantizationOption(checkOptions(fn, options, ['quantize']).quantize, `${fn}: options.quantize`);
   const binary = packBinaryWeights(model);
-  const quantized = options.quantize ? quantizeModel(model, options.quantize) : new Map();
+  const quantized = scheme ? quantizeModel(model, scheme) : new Map();
   const floats = new Map<string, Tensor>();
   for (const [key, value] of model.stateDict()) {
     if (value instanceof Tensor && !binary.has(key) && !quantized.has(key)) floats.set(key, value);

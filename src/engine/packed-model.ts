@@ -60,7 +60,8 @@ import { batchNormEpilogue, type ChannelEpilogue, xnorConv2d } from '../binary/x
 import { binaryConvs, packBinaryWeights } from './binary-weights';
 import { type ChannelNorm, channelNorm, finishUnit, mixMean, type OutputSlot, pool2x2, preluInto, preluMean } from './fused';
 import { type ActivationQuantization, type QuantizedLayer, quantizeModel } from '../quantize/plan';
-import { parseQuantization, type QuantizationScheme } from '../quantize/scheme';
+import { quantizationOption, type QuantizationScheme } from '../quantize/scheme';
+import { checkOptions, checkTensor, describeValue } from '../check';
 import { dequantizeWeight } from '../quantize/weights';
 import { fakeQuantizeRows } from '../quantize/asymmetric';
 
@@ -126,7 +127,11 @@ interface Step {
 export function packModel(model: BNextModel, options: PackModelOptions = {}): PackedModel {
   const weights = packBinaryWeights(model, options.packedWeights);
   const keys = new Map(binaryConvs(model).map(([path, conv]) => [conv as Module, `${path}.weight`]));
-  const scheme = typeof options.quantize === 'string' ? parseQuantization(options.quantize) : options.quantize ?? null;
+  if (!(model instanceof BNext || model instanceof BNext18)) {
+    throw new Error(`packModel: model must be a BNext or BNext-18 (createModel('bnext-t') gives one), got ${describeValue(model)}`);
+  }
+  checkOptions('packModel', options, ['packedWeights', 'inputQuantization', 'quantize', 'copyParameters']);
+  const scheme = quantizationOption(options.quantize, 'packModel: options.quantize');
   const quantized: ReadonlyMap<string, QuantizedLayer> = scheme ? quantizeModel(model, scheme) : new Map();
   if (quantized.size > 0 && options.inputQuantization) throw new Error('packModel: give either quantize or inputQuantization, not both');
   const activations = new Map<string, ActivationQuantization>();
@@ -138,9 +143,7 @@ export function packModel(model: BNextModel, options: PackModelOptions = {}): Pa
   inputs.requireAllUsed();
   const inChannels = model.config.inChannels;
   const check = (x: Tensor): void => {
-    if (x.ndim !== 4 || x.shape[1] !== inChannels) {
-      throw new Error(`packed ${model.config.arch}: input must be [N, ${inChannels}, H, W], got ${formatShape(x.shape)}`);
-    }
+    checkTensor(`packed ${model.config.arch}`, 'input', x, 4, inChannels);
   };
   return {
     config: model.config,

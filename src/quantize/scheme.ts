@@ -69,3 +69,20 @@ export function parseQuantization(value: string): QuantizationScheme | null {
   });
   return { name: value, input: widths[0], squeeze: widths[1], expand: widths[2], output: widths[3] };
 }
+
+/**
+ * A scheme given to the API as a scheme object or as a `--quantize` value ('paper', 'w8',
+ * 'none', an I-S-E-O list); null for none. Errors start with `what` (the argument's name).
+ */
+export function quantizationOption(value: QuantizationScheme | string | null | undefined, what: string): QuantizationScheme | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') {
+    if (typeof value === 'object' && typeof value.name === 'string') return value;
+    throw new Error(`${what} must be a quantization scheme or its name ('none', ${Object.keys(PRESETS).map((p) => `'${p}'`).join(', ')} or a list such as '8/8-4/8-4/8-8/8'), got ${typeof value}`);
+  }
+  try {
+    return parseQuantization(value);
+  } catch (e) {
+    throw new Error(`${what}${(e as Error).message.replace(/^--quantize/, '')}`, { cause: e });
+  }
+}
