@@ -15,7 +15,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { decodeImage } from './decode';
-import type { ImageFolder, Sample } from './image_folder';
+import type { ImageFolder, Sample } from './image-folder';
 import { runPipeline, type ImagePipeline } from './pipelines';
 import { RandomSampler, SequentialSampler, type Sampler } from './sampler';
 import { Rng } from '../tensor/random';

@@ -15,7 +15,7 @@ import { evaluate, floatClassifier, type Classifier } from '../../train/evaluate
 import { addBatch, emptyMetrics, type EpochMetrics, summarize } from '../../train/metrics';
 import { crossEntropy } from '../../nn/losses';
 import { noGrad } from '../../autograd/graph';
-import { openSplit } from '../../data/image_folder';
+import { openSplit } from '../../data/image-folder';
 import { DataLoader } from '../../data/loader';
 import { makePipeline } from '../../data/pipelines';
 import { packModel } from '../../engine/index';
