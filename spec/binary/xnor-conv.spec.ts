@@ -6,7 +6,8 @@ import { signOf } from '../../src/tensor/kernels/elementwise';
 import { batchNorm } from '../../src/tensor/ops/normalization';
 import { prelu } from '../../src/tensor/ops/activation';
 import { packActivations, packWeights } from '../../src/binary/pack';
-import { batchNormEpilogue, xnorConv2d } from '../../src/binary/xnor-conv';
+import { batchNormEpilogue } from '../../src/binary/channel-epilogue';
+import { xnorConv2d } from '../../src/binary/xnor-conv';
 
 interface Case {
   n: number; c: number; h: number; w: number; cout: number; k: 1 | 3 | 5; stride: 1 | 2;
