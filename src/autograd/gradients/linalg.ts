@@ -2,7 +2,8 @@
 import { Tensor } from '../../tensor/tensor';
 import { matmulRaw } from '../../tensor/ops/matmul';
 import { sumToShape } from '../../tensor/ops/elementwise';
-import { conv2dBackwardFilter, conv2dBackwardInput, conv2dGeometry } from '../../tensor/kernels/conv2d';
+import { conv2dBackwardFilter, conv2dBackwardInput } from '../../tensor/kernels/conv2d';
+import { conv2dGeometry } from '../../tensor/kernels/conv2d-geometry';
 import type { GradientRule } from '../node';
 import { uninitializedArray } from '../buffer-pool';
 

@@ -2,7 +2,8 @@
 import { record } from '../../autograd/graph';
 import { formatShape, pairOf } from '../shape';
 import { Tensor } from '../tensor';
-import { conv2dForward, conv2dGeometry } from '../kernels/conv2d';
+import { conv2dForward } from '../kernels/conv2d';
+import { conv2dGeometry } from '../kernels/conv2d-geometry';
 import type { Conv2dAttrs } from '../../autograd/node';
 import { uninitializedArray } from '../../autograd/buffer-pool';
 
