@@ -21,7 +21,8 @@ import { Rng } from '../src/tensor/random';
 import { formatTable, timeInterleaved, type BenchModule } from './harness';
 import { withoutInit } from '../src/nn/init';
 import { buildModel, resolveConfig } from '../src/models/factory';
-import { IntTensor, Tensor } from '../src/tensor/tensor';
+import { Tensor } from '../src/tensor/tensor';
+import { IntTensor } from '../src/tensor/int-tensor';
 import { crossEntropy } from '../src/nn/losses';
 
 const WIDTH = 500;

@@ -35,7 +35,7 @@ import { AdamW } from '../src/optim/adamw';
 import { bnextParamGroups } from '../src/optim/param-groups';
 import { randn } from '../src/tensor/create';
 import { manualSeed, Rng } from '../src/tensor/random';
-import { IntTensor } from '../src/tensor/tensor';
+import { IntTensor } from '../src/tensor/int-tensor';
 import { conv2dForward } from '../src/tensor/kernels/conv2d';
 import { conv2dGeometry } from '../src/tensor/kernels/conv2d-geometry';
 import { add } from '../src/tensor/ops/elementwise';

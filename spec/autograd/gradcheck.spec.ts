@@ -11,9 +11,11 @@
  */
 import { expect } from 'chai';
 import { gradients } from '../../src/autograd/gradients/index';
-import type { OpName } from '../../src/autograd/node';
+import type { OpName } from '../../src/autograd/op-attrs';
 import * as T from '../../src/tensor/ops/index';
-import { BoolTensor, IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { BoolTensor } from '../../src/tensor/bool-tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { Rng } from '../../src/tensor/random';
 import { binarizeWeight, binaryActivation } from '../../src/binary/binarize';
 import { recouplingMean } from '../../src/tensor/ops/recouple';

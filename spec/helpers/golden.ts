@@ -18,7 +18,9 @@
 import { expect } from 'chai';
 import { readSafetensors } from '../../src/io/safetensors';
 import { toIntTensor, toTensor, type StoredArray } from '../../src/io/stored';
-import { BoolTensor, IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { BoolTensor } from '../../src/tensor/bool-tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { formatShape, shapesEqual, stridesOf } from '../../src/tensor/shape';
 
 export const OPS_FIXTURES = 'fixtures/ops';

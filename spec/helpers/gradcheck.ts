@@ -18,7 +18,7 @@
  */
 import { expect } from 'chai';
 import { noGrad } from '../../src/autograd/graph';
-import type { OpName } from '../../src/autograd/node';
+import type { OpName } from '../../src/autograd/op-attrs';
 import { Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import { stridesOf } from '../../src/tensor/shape';

@@ -25,7 +25,8 @@ import { archOptionsOf, MODEL_FIXTURES, type ModelCase, modelCases, relativeErro
 import { withoutInit } from '../../src/nn/init';
 import { crossEntropy } from '../../src/nn/losses';
 import { noGrad } from '../../src/autograd/graph';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { formatShape } from '../../src/tensor/shape';
 
 const DIR = MODEL_FIXTURES;

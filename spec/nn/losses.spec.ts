@@ -10,7 +10,8 @@
  */
 import { expect } from 'chai';
 import { crossEntropy, distributionLoss, mseLoss, type Reduction } from '../../src/nn/losses';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { tensor } from '../../src/tensor/create';
 import { asFloat, describeGolden, type GoldenInput, type Kwargs, num, REDUCTION, str } from '../helpers/golden';
 

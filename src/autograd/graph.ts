@@ -6,10 +6,11 @@
  */
 import { setBackwardImpl, Tensor } from '../tensor/tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
-import type { GraphNode, OpAttrs, OpName } from './node';
+import type { GraphNode } from '../tensor/tensor';
+import type { OpAttrs, OpName } from './op-attrs';
 import { gradients } from './gradients/index';
 import { releaseArray, uninitializedArray } from './buffer-pool';
-import type { GradientRule } from './node';
+import type { GradientRule } from './gradient-rule';
 
 let gradEnabled = true;
 

@@ -8,7 +8,8 @@
  * For the held-out evaluation it also runs the student in evaluation mode on a batch it is sent.
  */
 import { noGrad } from '../autograd/graph';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { crossEntropy } from '../nn/losses';
 import type { Module } from '../nn/module';
 import { withoutInit } from '../nn/init';

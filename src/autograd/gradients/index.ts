@@ -2,7 +2,7 @@
  * The gradient registry: one backward rule per op name. Its type requires an entry for every op
  * in `OpAttrs`, so an op without a rule does not compile.
  */
-import type { GradientRegistry } from '../node';
+import type { GradientRegistry } from '../gradient-rule';
 import * as ew from './elementwise';
 import * as red from './reduce';
 import * as lay from './layout';

@@ -4,7 +4,7 @@ import { matmulRaw } from '../../tensor/ops/matmul';
 import { sumToShape } from '../../tensor/ops/elementwise';
 import { conv2dBackwardFilter, conv2dBackwardInput } from '../../tensor/kernels/conv2d';
 import { conv2dGeometry } from '../../tensor/kernels/conv2d-geometry';
-import type { GradientRule } from '../node';
+import type { GradientRule } from '../gradient-rule';
 import { uninitializedArray } from '../buffer-pool';
 
 /** For y = a @ b: da = dy @ bᵀ, db = aᵀ @ dy, each summed over broadcast batch dims. */

@@ -4,7 +4,7 @@ import { formatShape, pairOf } from '../shape';
 import { Tensor } from '../tensor';
 import { conv2dForward } from '../kernels/conv2d';
 import { conv2dGeometry } from '../kernels/conv2d-geometry';
-import type { Conv2dAttrs } from '../../autograd/node';
+import type { Conv2dAttrs } from '../../autograd/op-attrs';
 import { uninitializedArray } from '../../autograd/buffer-pool';
 
 export interface Conv2dOptions {

@@ -4,7 +4,8 @@
  */
 import { record } from '../../autograd/graph';
 import { broadcastIndex, broadcastLoops, broadcastShapes, formatShape, type Shape, shapesEqual, sizeOf } from '../shape';
-import { BoolTensor, Tensor } from '../tensor';
+import { Tensor } from '../tensor';
+import { BoolTensor } from '../bool-tensor';
 import { binaryBroadcastKernel, binaryKernel, type BinaryOp, sumToShapeKernel, unaryKernel, type UnaryOp } from '../kernels/elementwise';
 import { uninitializedArray } from '../../autograd/buffer-pool';
 

@@ -4,7 +4,8 @@
  */
 import { record } from '../../autograd/graph';
 import { broadcastIndex, broadcastShapes, formatShape, normalizeDim, type Shape, shapesEqual, sizeOf, stridesOf } from '../shape';
-import { IntTensor, Tensor } from '../tensor';
+import { Tensor } from '../tensor';
+import { IntTensor } from '../int-tensor';
 
 /** A view with a new shape (one dimension may be -1, inferred). Shares storage. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
