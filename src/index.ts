@@ -4,5 +4,6 @@ export { IntTensor } from './tensor/int-tensor';
 export { BoolTensor } from './tensor/bool-tensor';
 export { Rng } from './tensor/random';
 export * as ops from './tensor/ops/index';
-export { backward, noGrad, isGradEnabled } from './autograd/graph';
+export { backward } from './autograd/graph';
+export { noGrad, isGradEnabled } from './autograd/record';
 export * from './nn/losses';

@@ -14,7 +14,7 @@
  * measures both). Anything else (a soft weight during progressive binarization, an input that
  * is not binarized, a convolution too thin for packing to pay) takes the float path.
  */
-import { record } from '../autograd/graph';
+import { record } from '../autograd/record';
 import type { Conv2dAttrs } from '../autograd/op-attrs';
 import { conv2d, type Conv2dOptions } from '../tensor/ops/conv';
 import { Tensor } from '../tensor/tensor';

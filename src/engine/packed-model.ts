@@ -38,7 +38,7 @@
 import type { Module } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
-import { noGrad } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { conv2d } from '../tensor/ops/conv';
 import { batchNorm } from '../tensor/ops/normalization';
 import { maxPool2d } from '../tensor/ops/pool';

@@ -8,7 +8,11 @@
 import { checkShape, formatShape, type Shape, sizeOf } from './shape';
 import type { OpAttrs, OpName } from '../autograd/op-attrs';
 
-/** Set by the autograd module when it loads; keeps this file free of an import cycle. */
+/**
+ * The backward pass, handed over by autograd/graph.ts when it loads: that module imports the ops
+ * (through the gradient rules), which import this one, so this one cannot import it. See the
+ * doc comment of autograd/graph.ts for who loads it.
+ */
 let backwardImpl: ((root: Tensor, gradient?: Tensor) => void) | null = null;
 export function setBackwardImpl(impl: (root: Tensor, gradient?: Tensor) => void): void {
   backwardImpl = impl;
@@ -62,9 +66,9 @@ export class Tensor {
     return this.data[0];
   }
 
-  /** Back-propagates from this tensor; see `autograd/graph.ts`. */
+  /** Back-propagates from this tensor: `backward(this, gradient)` of autograd/graph.ts, once loaded. */
   backward(gradient?: Tensor): void {
-    if (!backwardImpl) throw new Error('backward: the autograd module is not loaded (import from src/index)');
+    if (!backwardImpl) throw new Error('backward: the autograd module is not loaded (import src/index.ts, or backward from src/autograd/graph.ts)');
     backwardImpl(this, gradient);
   }
 

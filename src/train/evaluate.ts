@@ -2,7 +2,7 @@
 import type { Module } from '../nn/module';
 import type { Tensor } from '../tensor/tensor';
 import type { IntTensor } from '../tensor/int-tensor';
-import { noGrad } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { crossEntropy } from '../nn/losses';
 import type { Dataset } from './dataset';
 import { addBatch, emptyMetrics, type EpochMetrics, type RunningMetrics, summarize } from './metrics';

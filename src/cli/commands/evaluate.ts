@@ -14,7 +14,7 @@ import { digitsDatasets } from '../../train/recipe';
 import { evaluate, floatClassifier, type Classifier } from '../../train/evaluate';
 import { addBatch, emptyMetrics, type EpochMetrics, summarize } from '../../train/metrics';
 import { crossEntropy } from '../../nn/losses';
-import { noGrad } from '../../autograd/graph';
+import { noGrad } from '../../autograd/record';
 import { openSplit } from '../../data/image-folder';
 import { DataLoader } from '../../data/loader';
 import { makePipeline } from '../../data/pipelines';

@@ -1,5 +1,5 @@
 /** 2-D convolution in NCHW (cross-correlation, as torch.nn.functional.conv2d). */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { formatShape, pairOf } from '../shape';
 import { Tensor } from '../tensor';
 import { conv2dForward } from '../kernels/conv2d';

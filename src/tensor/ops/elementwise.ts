@@ -2,7 +2,7 @@
  * Elementwise ops with NumPy/PyTorch broadcasting. Numbers passed where a tensor is expected
  * are treated as constant scalars (no gradient).
  */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { broadcastIndex, broadcastLoops, broadcastShapes, formatShape, type Shape, shapesEqual, sizeOf } from '../shape';
 import { Tensor } from '../tensor';
 import { BoolTensor } from '../bool-tensor';

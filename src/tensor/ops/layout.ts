@@ -2,7 +2,7 @@
  * Layout ops. Reshape shares storage; permute, narrow, concat and expand copy into a new
  * contiguous tensor, so every kernel downstream sees plain row-major data.
  */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { broadcastIndex, broadcastShapes, formatShape, normalizeDim, type Shape, shapesEqual, sizeOf, stridesOf } from '../shape';
 import { Tensor } from '../tensor';
 import { IntTensor } from '../int-tensor';

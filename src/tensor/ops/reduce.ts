@@ -1,5 +1,5 @@
 /** Reductions over dimensions, with PyTorch's `keepdim`. */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { broadcastIndex, keptShape, normalizeDim, normalizeDims, stridesOf } from '../shape';
 import { Tensor } from '../tensor';
 import { IntTensor } from '../int-tensor';
