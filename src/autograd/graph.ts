@@ -5,7 +5,7 @@
  * them).
  *
  * How the rules reach backward, without an import cycle: the ops import only record.ts, which
- * knows no rule; the rules (gradients/*.ts) are written with the ops; the registry
+ * knows no rule; the rules (gradients/*.ts) compute with the ops; the registry
  * (gradients/index.ts) assembles one rule per op name, typed so that an op without a rule does
  * not compile; and this module, the one that runs backward, imports the registry. Whoever can
  * call backward therefore imports this module, by name: `backward` itself, or src/index.ts.

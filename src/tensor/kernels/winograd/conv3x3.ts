@@ -39,7 +39,7 @@
  * faster than F(2x2, 3x3) with float32 intermediates on stride 1 (1.66x on the 2x2 map), and
  * 1.3-1.5x faster than im2col + GEMM on stride 2.
  *
- * BNext spends most of its training time in 3x3 convolutions, hence this file; conv2d.ts sends
+ * BNext spends most of its training time in 3x3 convolutions, hence this file; ../conv2d.ts sends
  * a convolution here when `winogradApplies` says so and uses im2col + GEMM otherwise.
  */
 import { gemmPacked, MR, NR } from '../gemm';
