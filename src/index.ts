@@ -12,12 +12,15 @@
  */
 
 // Tensors, random numbers, autograd.
-export { Tensor, IntTensor, BoolTensor } from './tensor/tensor';
+export { Tensor } from './tensor/tensor';
+export { IntTensor } from './tensor/int-tensor';
+export { BoolTensor } from './tensor/bool-tensor';
 export { formatShape, type Shape } from './tensor/shape';
 export { Rng, manualSeed, type RngState } from './tensor/random';
 export { tensor, scalar, full, zeros, ones, zerosLike, arange, rand, randn } from './tensor/create';
 export * as ops from './tensor/ops/index';
-export { backward, noGrad, isGradEnabled } from './autograd/graph';
+export { backward } from './autograd/graph';
+export { noGrad, isGradEnabled } from './autograd/record';
 
 // Layers and losses.
 export { Module, withActivationHook, type ActivationHook, type LoadReport, type StateDict, type StateValue } from './nn/module';
@@ -93,4 +96,4 @@ export {
 export { parseRandAugment, RandAugment, RAND_OPS, type RandAugmentConfig, type RandAugmentOp } from './data/randaugment';
 export { Mixup, type MixedBatch, type MixupMode, type MixupOptions } from './data/mixup';
 export { RandomSampler, RepeatAugSampler, SequentialSampler, type Sampler } from './data/sampler';
-export { parseClassNames, type ClassNames } from './data/class_names';
+export { parseClassNames, type ClassNames } from './data/class-names';

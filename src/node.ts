@@ -20,7 +20,7 @@ export { readClassNames, readImage, readImageAsync, writePng } from './data/file
 export { loadLogitsTeacher } from './distill/teacher-file';
 
 // Data sets: ImageNet-style folders and their loader, the embedded MNIST digits.
-export { ImageFolder, IMG_EXTENSIONS, openSplit, type ImageFolderOptions, type Sample, type Split } from './data/image_folder';
+export { ImageFolder, IMG_EXTENSIONS, openSplit, type ImageFolderOptions, type Sample, type Split } from './data/image-folder';
 export { DataLoader, type Batch, type LoaderOptions } from './data/loader';
 export { digitBatch, loadMnist, MNIST_CLASSES, MNIST_SIZE, type DigitSet, type MnistSplit } from './data/mnist';
 export { DigitDataset } from './train/dataset';

@@ -1,11 +1,11 @@
 /**
  * Image and class-name files (Node only): read whole and decoded by decode.ts and
- * class_names.ts, PNGs written atomically. Every error starts with the file's path.
+ * class-names.ts, PNGs written atomically. Every error starts with the file's path.
  */
 import { readFile } from 'node:fs/promises';
 import { writeFileAtomic } from '../io/atomic';
 import { readFileBytes } from '../io/files';
-import { type ClassNames, parseClassNames } from './class_names';
+import { type ClassNames, parseClassNames } from './class-names';
 import { decodeImage } from './decode';
 import type { RgbImage } from './image';
 import { encodePng } from './png';
@@ -26,7 +26,7 @@ export async function readImageAsync(path: string): Promise<RgbImage> {
   return decodeImage(bytes, path);
 }
 
-/** Reads a class-name file (the formats of class_names.ts). */
+/** Reads a class-name file (the formats of class-names.ts). */
 export function readClassNames(path: string): ClassNames {
   return parseClassNames(new TextDecoder().decode(readFileBytes(path)), path);
 }

@@ -1,7 +1,7 @@
 /**
  * Images in and out (paper Sec. 5.1; spec "Training recipe"): decoding, PIL-exact transforms,
  * RandAugment / Mixup / CutMix / repeated augmentation, on decoded pixels. Files, ImageNet-style
- * folders and the loader, which read the file system, are files.ts, image_folder.ts and
+ * folders and the loader, which read the file system, are files.ts, image-folder.ts and
  * loader.ts (Node only).
  */
 export { createImage, filledImage, imageFromView, imageView, describeSize, type RgbImage } from './image';
@@ -22,7 +22,7 @@ export {
 } from './randaugment';
 export { cutmixBox, Mixup, mixTargets, type MixedBatch, type MixupMode, type MixupOptions } from './mixup';
 export { RandomSampler, RepeatAugSampler, SequentialSampler, type Sampler } from './sampler';
-export { parseClassNames, type ClassNames } from './class_names';
+export { parseClassNames, type ClassNames } from './class-names';
 export {
   CIFAR_STATS, EVAL_CROP_PCT, evalPipeline, IMAGENET_STATS, imagenetEvalImage, makePipeline, PIPELINE_NAMES, runPipeline,
   BNEXT_RANDAUGMENT, type ImagePipeline, type PipelineName,

@@ -5,7 +5,7 @@
  * first place two implementations diverge.
  */
 import { checkOptions, describeValue } from '../check';
-import { noGrad } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { Tensor } from '../tensor/tensor';
 import { Module, withActivationHook } from './module';
 

@@ -14,7 +14,8 @@ import { engineOption, loadModel, packedEngineFromArgs, readInputBatch, readTarg
 import { writeSafetensors, writeNpy } from '../../io/files';
 import { fromTensor, type StoredArray } from '../../io/stored';
 import { forwardWithActivations } from '../../nn/activations';
-import { noGrad } from '../../autograd/graph';
+import { backward } from '../../autograd/graph';
+import { noGrad } from '../../autograd/record';
 import type { Module } from '../../nn/module';
 import type { Tensor } from '../../tensor/tensor';
 import { BatchNorm2d } from '../../nn/layers/batchnorm';
@@ -80,7 +81,7 @@ export const forward: Command = {
     const outputs: (() => void)[] = [];
     if (train && target) {
       const loss = crossEntropy(logits, target);
-      loss.backward();
+      backward(loss);
       console.log(`loss ${loss.item()}`);
       const gradsPath = args.options.get('grads');
       if (gradsPath) {

@@ -10,7 +10,7 @@ import { evalPipeline } from '../../data/pipelines';
 import { readClassNames, readImage } from '../../data/files';
 import { Tensor } from '../../tensor/tensor';
 import { softmax } from '../../tensor/ops/activation';
-import { noGrad } from '../../autograd/graph';
+import { noGrad } from '../../autograd/record';
 
 const USAGE = `usage: bnext predict (--run DIR | --arch A [options] --weights W.safetensors) [--engine float|xnor]
                      [--classes-file F] [--size S] image...

@@ -6,10 +6,10 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseClassNames } from '../../src/data/class_names';
+import { parseClassNames } from '../../src/data/class-names';
 import { readClassNames } from '../../src/data/files';
 import { createImage } from '../../src/data/image';
-import { compareCodePoints, ImageFolder, openSplit } from '../../src/data/image_folder';
+import { compareCodePoints, ImageFolder, openSplit } from '../../src/data/image-folder';
 import { DataLoader, type Batch } from '../../src/data/loader';
 import { makePipeline } from '../../src/data/pipelines';
 import { encodePng } from '../../src/data/png';
@@ -27,7 +27,7 @@ async function collect(gen: AsyncGenerator<Batch>): Promise<Batch[]> {
   return out;
 }
 
-describe('data/image_folder, class names, samplers, loader', () => {
+describe('data/image-folder, class names, samplers, loader', () => {
   let root = '';
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'bnext-folder-'));
