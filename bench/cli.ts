@@ -20,7 +20,9 @@
  * forward itself, writing the logits; each phase's median over the rounds.
  *
  * The weights are generated (seeded), fully binary, in a temporary folder, and dist/ is built
- * first, so the CLI measured is the sources' as they are.
+ * first, so the CLI measured is the sources' as they are. With BNEXT_BENCH_BASELINE set to
+ * another bnext checkout (an older commit, say, with its node_modules), its `bin/bnext.mjs`
+ * runs `--help` and the .bnx forward in the same rounds, for a before/after in one run.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
@@ -189,7 +191,7 @@ function top1Of(path: string): number {
 }
 
 const fmt = (ms: number | null): string => (ms === null ? '-' : ms.toFixed(0));
-const mb = (path: string): string => `${(statSync(path).size / 1e6).toFixed(1)} MB`;
+const mb = (path: string): string => `${(statSync(path).size / 2 ** 20).toFixed(1)} MiB`;
 
 async function run(): Promise<void> {
   const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs')], { stdio: 'inherit', env: userEnv() });
@@ -210,13 +212,22 @@ async function run(): Promise<void> {
     const out = join(dir, 'y.npy');
     const forwardArgs = (weights: string, arch: string[]): string[] => [bin, 'forward', '--engine', 'xnor', ...arch, '--weights', weights, '--input', input, '--out', out];
     const node = process.execPath;
-    const processes: { label: string; args: string[]; check?: () => void }[] = [
+    const processes: { label: string; args: string[] }[] = [
       { label: 'node -e 0', args: ['-e', '0'] },
       { label: 'bnext --help', args: [bin, '--help'] },
       { label: `bnext forward --engine xnor, .bnx (${mb(bnx)})`, args: forwardArgs(bnx, []) },
       { label: `bnext forward --engine xnor, safetensors (${mb(safetensors)})`, args: forwardArgs(safetensors, ['--arch', 'bnext-t']) },
       { label: `node reading the safetensors file whole`, args: ['-e', `require('node:fs').readFileSync(${JSON.stringify(safetensors)})`] },
     ];
+    const baseline = process.env.BNEXT_BENCH_BASELINE;
+    if (baseline) {
+      const old = join(baseline, 'bin', 'bnext.mjs');
+      if (!existsSync(old)) throw new Error(`BNEXT_BENCH_BASELINE: no ${old}`);
+      processes.push(
+        { label: `baseline (${baseline}): bnext --help`, args: [old, '--help'] },
+        { label: `baseline: bnext forward --engine xnor, .bnx`, args: [old, 'forward', '--engine', 'xnor', '--weights', bnx, '--input', input, '--out', out] },
+      );
+    }
     const phaseKinds = [['bnx', bnx], ['safetensors', safetensors]] as const;
     const phaseArgs = (kind: string, weights: string): string[] => ['--input-type=module', '-e', PHASES_SCRIPT, join(ROOT, 'dist'), kind, weights, input, join(dir, `phases-${kind}.npy`)];
     const whyNoTorch = torchUnavailable();
@@ -281,7 +292,7 @@ async function run(): Promise<void> {
     console.log(
       `\nreading the ${mb(safetensors)} safetensors file: ${fmt(phase(1, 'read file', 0))} ms inside the forward process ` +
       `(${((100 * phase(1, 'read file', 0)) / total(1, 0)).toFixed(0)}% of its phases), ${fmt(readAlone)} ms as a process of its own over node -e 0; ` +
-      `the safetensors forward process takes ${fmt(stProcess - forwardBnx)} ms more than the .bnx one (reading 118 MB instead of 14, decoding, packing the binary weights)`,
+      `the safetensors forward process takes ${fmt(stProcess - forwardBnx)} ms more than the .bnx one (reading ${mb(safetensors)} instead of ${mb(bnx)}, packing the binary weights)`,
     );
     console.log(`load average after: ${loadavg().map((v) => v.toFixed(2)).join(' ')}`);
   } finally {
