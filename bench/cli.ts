@@ -90,10 +90,9 @@ const lap = (name) => { const w = performance.now(), c = cpu(); phases[name] = [
 await import(dist + '/cli/commands/forward.js');
 const { readFileBytes, readNpy, writeNpy } = await import(dist + '/io/files.js');
 const { parseBnx } = await import(dist + '/engine/bnx.js');
-const { packedModelFromContents } = await import(dist + '/engine/load.js');
+const { packedModelFromContents, packedModelFromStateDict } = await import(dist + '/engine/load.js');
 const { parseStateDict } = await import(dist + '/nn/serialize.js');
-const { packModel } = await import(dist + '/engine/packed-model.js');
-const { createModel } = await import(dist + '/models/create.js');
+const { modelConfig } = await import(dist + '/models/create.js');
 const { toTensor, fromTensor } = await import(dist + '/io/stored.js');
 lap('load modules');
 const bytes = readFileBytes(weights);
@@ -106,9 +105,7 @@ if (kind === 'bnx') {
 } else {
   const dict = parseStateDict(bytes, weights);
   lap('decode');
-  const model = createModel('bnext-t', { init: false });
-  model.loadStateDict(dict, { source: weights });
-  engine = packModel(model, { copyParameters: false });
+  engine = packedModelFromStateDict(modelConfig('bnext-t'), dict, weights);
 }
 lap('build engine');
 const x = toTensor(readNpy(input), input);

@@ -15,7 +15,7 @@ export * from './index';
 export { readFileBytes, readNpy, readSafetensors, writeNpy, writeSafetensors } from './io/files';
 export { writeFileAtomic } from './io/atomic';
 export { loadWeights, readStateDict, writeStateDict } from './nn/state-dict-file';
-export { isBnxFile, loadPackedModel, packedModelFromStateDict, readBnx, writeBnx, type LoadPackedModelOptions } from './engine/bnx-file';
+export { isBnxFile, loadPackedModel, readBnx, writeBnx, type LoadPackedModelOptions } from './engine/bnx-file';
 export { readClassNames, readImage, readImageAsync, writePng } from './data/files';
 export { loadLogitsTeacher } from './distill/teacher-file';
 

@@ -10,12 +10,12 @@ import { Tensor } from '../tensor/tensor';
 import { IntTensor } from '../tensor/int-tensor';
 import { formatShape } from '../tensor/shape';
 import { withoutInit } from '../nn/init';
-import { loadWeights } from '../nn/state-dict-file';
+import { loadWeights, readStateDict } from '../nn/state-dict-file';
 import { type ArchOptions, buildModel, type BNextModel } from '../models/factory';
 import type { ModelConfig } from '../models/config';
 import { type AnyModelConfig, describeConfig, resolveAnyConfig } from '../models/zoo';
-import { readBnx, isBnxFile, packedModelFromStateDict } from '../engine/bnx-file';
-import { packedModelFromContents } from '../engine/load';
+import { readBnx, isBnxFile } from '../engine/bnx-file';
+import { packedModelFromContents, packedModelFromStateDict } from '../engine/load';
 import type { PackedModel } from '../engine/packed-model';
 import { type ParsedArgs, requireOption, UsageError } from './args';
 import { archOptionsFrom } from './arch-options';
@@ -106,7 +106,8 @@ export function packedEngineFromArgs(args: ParsedArgs, command: string): PackedM
     }
     return packedModelFromContents(contents, path);
   }
-  return packedModelFromStateDict(requireBNext(resolveAnyConfig(archOptionsFrom(args, command)), command), path);
+  const config = requireBNext(resolveAnyConfig(archOptionsFrom(args, command)), command);
+  return packedModelFromStateDict(config, readStateDict(path), path);
 }
 
 /** The configuration, if the XNOR engine can run it (BNext and BNext-18, not a teacher CNN). */

@@ -7,13 +7,11 @@ import { closeSync, openSync, readSync } from 'node:fs';
 import { checkOptions, describeValue } from '../check';
 import { writeFileAtomic } from '../io/atomic';
 import { readFileBytes } from '../io/files';
-import { withoutInit } from '../nn/init';
-import { loadWeights } from '../nn/state-dict-file';
-import { buildModel } from '../models/factory';
+import { readStateDict } from '../nn/state-dict-file';
 import type { ModelConfig } from '../models/config';
 import { BNX_MAGIC, type BnxContents, isBnx, parseBnx, serializeBnx } from './bnx';
-import { packedModelFromContents } from './load';
-import { packModel, type PackedModel } from './packed-model';
+import { packedModelFromContents, packedModelFromStateDict } from './load';
+import type { PackedModel } from './packed-model';
 
 /** Writes a .bnx file atomically. */
 export function writeBnx(path: string, contents: BnxContents): void {
@@ -46,7 +44,7 @@ export function loadPackedModel(path: string, options: LoadPackedModelOptions = 
   if (typeof path !== 'string') throw new Error(`loadPackedModel: path must be a string, got ${describeValue(path)}`);
   if (!isBnxFile(path)) {
     if (!config) throw new Error(`loadPackedModel: ${path} is not a .bnx file; for a safetensors state_dict give options.config (the architecture)`);
-    return packedModelFromStateDict(config, path);
+    return packedModelFromStateDict(config, readStateDict(path), path);
   }
   const engine = packedModelFromContents(readBnx(path), path);
   if (config && canonical(engine.config) !== canonical(config)) {
@@ -55,12 +53,6 @@ export function loadPackedModel(path: string, options: LoadPackedModelOptions = 
   return engine;
 }
 
-/** The packed engine of a safetensors state_dict whose binary convs are fully binary. */
-export function packedModelFromStateDict(config: ModelConfig, weightsPath: string): PackedModel {
-  const model = withoutInit(() => buildModel(config));
-  loadWeights(model, weightsPath);
-  return packModel(model, { copyParameters: false });
-}
 
 /** Whether a file starts with the .bnx magic bytes (reads only those). */
 export function isBnxFile(path: string): boolean {

@@ -10,6 +10,6 @@
  * `trace` also returns every step's output.
  */
 export { packModel, type PackedModel, type PackedTrace, type PackModelOptions } from './packed-model';
-export { bnxContentsOf, packedModelFromBnx, packedModelFromContents, type BnxContentsOptions } from './load';
+export { bnxContentsOf, packedModelFromBnx, packedModelFromContents, packedModelFromStateDict, type BnxContentsOptions } from './load';
 export { BNX_VERSION, BNX_VERSIONS, isBnx, parseBnx, serializeBnx, type BnxContents } from './bnx';
 export { packBinaryWeights, requireFullyBinary } from './binary-weights';

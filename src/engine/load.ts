@@ -5,6 +5,7 @@
  *     const contents = bnxContentsOf(floatModel, { quantize: parseQuantization('paper') });
  *     const bytes = serializeBnx(contents);              // what `bnext pack` writes
  *     const engine = packedModelFromBnx(bytes);          // { config, run(x) -> logits, trace(x) }
+ *     const engine = packedModelFromStateDict(config, parseStateDict(safetensorsBytes));
  *
  * A quantized weight enters the engine as its fake-quantized float32 values (Eq. 6, rebuilt
  * exactly from the codes), and its layer's input is quantized at run time (Eq. 5) where the
@@ -22,7 +23,10 @@ import { BNext } from '../models/bnext';
 import { BNext18 } from '../models/bnext18';
 import { type ActivationQuantization, quantizeModel } from '../quantize/plan';
 import { dequantizeWeight } from '../quantize/weights';
-import { packBinaryWeights } from './binary-weights';
+import { binaryConvs, packBinaryWeights, requireFullyBinary } from './binary-weights';
+import { packWeights, type PackedWeights } from '../binary/pack';
+import { matchStateDict, type StateValue } from '../nn/module';
+import type { ModelConfig } from '../models/config';
 import { packModel, type PackedModel } from './packed-model';
 
 /** `bnxContentsOf`'s options. */
@@ -91,4 +95,30 @@ export function packedModelFromContents(contents: BnxContents, source = 'packed 
 /** The packed engine of .bnx bytes; `source` (a file name, say) starts every error message. */
 export function packedModelFromBnx(bytes: Uint8Array, source = '.bnx bytes'): PackedModel {
   return packedModelFromContents(parseBnx(bytes, source), source);
+}
+
+/**
+ * The packed engine of a state_dict whose binary convolutions are fully binary, for the
+ * architecture `config` (a state_dict does not record it). Checked as a strict load is (every
+ * missing, unexpected and mismatched key named; `source` starts the message); the binary
+ * weights are packed straight from the dict's arrays, and only the float rest is copied.
+ */
+export function packedModelFromStateDict(config: ModelConfig, dict: ReadonlyMap<string, StateValue>, source = 'state_dict'): PackedModel {
+  const model = withoutInit(() => buildModel(config));
+  const own = model.stateDict();
+  const { incoming } = matchStateDict(own, dict, true, source);
+  const convs = binaryConvs(model);
+  const binaryKeys = new Set(convs.map(([path]) => `${path}.weight`));
+  for (const [key, target] of own) {
+    if (binaryKeys.has(key)) continue;
+    // Inference reads no integer buffer (BatchNorm's num_batches_tracked).
+    if (target instanceof Tensor) target.data.set((incoming.get(key) as Tensor).data);
+  }
+  const packed = new Map<string, PackedWeights>();
+  for (const [path, conv] of convs) {
+    requireFullyBinary(`${source}: ${path}`, conv);
+    const w = incoming.get(`${path}.weight`) as Tensor;
+    packed.set(`${path}.weight`, packWeights(w.data, w.shape));
+  }
+  return packModel(model, { packedWeights: packed, copyParameters: false });
 }

@@ -125,21 +125,9 @@ export abstract class Module {
    */
   loadStateDict(dict: ReadonlyMap<string, StateValue>, options: { strict?: boolean; source?: string } = {}): LoadReport {
     if (!(dict instanceof Map)) throw new Error(`loadStateDict: dict must be a Map of tensors by name (parseStateDict gives one from safetensors bytes), got ${describeValue(dict)}`);
-    const strict = checkOptions('loadStateDict', options, ['strict', 'source']).strict ?? true;
+    const { strict, source } = checkOptions('loadStateDict', options, ['strict', 'source']);
     const own = this.stateDict();
-    const incoming = new Map<string, StateValue>();
-    for (const [k, v] of dict) incoming.set(k.startsWith('module.') ? k.slice('module.'.length) : k, v);
-    const report: LoadReport = { missing: [], unexpected: [], mismatched: [] };
-    for (const key of own.keys()) if (!incoming.has(key)) report.missing.push(key);
-    for (const key of incoming.keys()) if (!own.has(key)) report.unexpected.push(key);
-    for (const [key, target] of own) {
-      const value = incoming.get(key);
-      if (!value) continue;
-      const problem = mismatch(target, value);
-      if (problem) report.mismatched.push(`${key}: ${problem}`);
-    }
-    const failed = report.missing.length + report.unexpected.length + report.mismatched.length > 0;
-    if (strict && failed) throw new Error(describeLoadFailure(report, options.source));
+    const { incoming, report } = matchStateDict(own, dict, strict ?? true, source);
     for (const [key, target] of own) {
       const value = incoming.get(key);
       if (!value || mismatch(target, value)) continue;
@@ -158,6 +146,28 @@ export interface LoadReport {
   missing: string[];
   unexpected: string[];
   mismatched: string[];
+}
+
+/**
+ * How a state_dict fits a model's own (`model.stateDict()`): its entries by the model's keys (a
+ * leading `module.`, DataParallel's, stripped) and the report of missing, unexpected and
+ * mismatched keys. With `strict`, any of them throws, all named in one error.
+ */
+export function matchStateDict(own: StateDict, dict: ReadonlyMap<string, StateValue>, strict: boolean, source?: string): { incoming: Map<string, StateValue>; report: LoadReport } {
+  const incoming = new Map<string, StateValue>();
+  for (const [k, v] of dict) incoming.set(k.startsWith('module.') ? k.slice('module.'.length) : k, v);
+  const report: LoadReport = { missing: [], unexpected: [], mismatched: [] };
+  for (const key of own.keys()) if (!incoming.has(key)) report.missing.push(key);
+  for (const key of incoming.keys()) if (!own.has(key)) report.unexpected.push(key);
+  for (const [key, target] of own) {
+    const value = incoming.get(key);
+    if (!value) continue;
+    const problem = mismatch(target, value);
+    if (problem) report.mismatched.push(`${key}: ${problem}`);
+  }
+  const failed = report.missing.length + report.unexpected.length + report.mismatched.length > 0;
+  if (strict && failed) throw new Error(describeLoadFailure(report, source));
+  return { incoming, report };
 }
 
 function mismatch(target: StateValue, value: StateValue): string | null {
