@@ -70,6 +70,16 @@ describe('public API: argument checks', () => {
     }
   });
 
+  it("BNext-18's trace steps are modules of the float model too", () => {
+    const model = createModel('bnext-18', { baseWidth: 8, stages: [1, 1, 1, 1], numClasses: 10, seed: 2 });
+    setTemperature(model, 1e-8);
+    const x = randn([1, 3, 16, 16], new Rng(4));
+    const { activations } = forwardWithActivations(model, x);
+    const names = [...packModel(model).trace(x).layers.keys()];
+    expect(names).to.deep.equal(['bn1', 'layer0.0', 'layer1.0', 'layer2.0', 'layer3.0', 'fc']);
+    for (const name of names) expect(activations.has(name), name).to.equal(true);
+  });
+
   it('forwardWithActivations, modelStats and loadStateDict check what they are given', () => {
     const model = small();
     expect(() => forwardWithActivations(model, [1, 2] as never)).to.throw('forwardWithActivations: x must be a float32 Tensor, got an array of 2');

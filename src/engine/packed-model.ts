@@ -29,11 +29,11 @@
  *
  * Post-training quantization (paper appendix 7.5; src/quantize/): a quantized weight enters
  * as its fake-quantized float32 values (from a .bnx file, in the model's tensor; with the
- * `quantize` option, computed here), so the layer runs the float op on exactly the official W_q. `inputQuantization` names the layers whose input is quantized at
- * run time (Eq. 5, one range per sample, from the batch itself: no calibration data): the
- * squeeze and expand convolutions (input [N, C, 1, 1]) and the classifier (input [N, C]). The
- * stem's input, the image, is never quantized (the official code leaves a 3-channel 8-bit input
- * as it is).
+ * `quantize` option, computed here), so the layer runs the float op on exactly the official
+ * W_q. `inputQuantization` names the layers whose input is quantized at run time (Eq. 5, one
+ * range per sample, from the batch itself: no calibration data): the squeeze and expand
+ * convolutions (input [N, C, 1, 1]) and the classifier (input [N, C]). The stem's input, the
+ * image, is never quantized (the official code leaves a 3-channel 8-bit input as it is).
  */
 import type { Module } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
@@ -126,12 +126,12 @@ interface Step {
  * binary convolution's temperature is not below its threshold.
  */
 export function packModel(model: BNextModel, options: PackModelOptions = {}): PackedModel {
-  const weights = packBinaryWeights(model, options.packedWeights);
-  const keys = new Map(binaryConvs(model).map(([path, conv]) => [conv as Module, `${path}.weight`]));
   if (!(model instanceof BNext || model instanceof BNext18)) {
     throw new Error(`packModel: model must be a BNext or BNext-18 (createModel('bnext-t') gives one), got ${describeValue(model)}`);
   }
   checkOptions('packModel', options, ['packedWeights', 'inputQuantization', 'quantize', 'copyParameters']);
+  const weights = packBinaryWeights(model, options.packedWeights);
+  const keys = new Map(binaryConvs(model).map(([path, conv]) => [conv as Module, `${path}.weight`]));
   const scheme = quantizationOption(options.quantize, 'packModel: options.quantize');
   const quantized: ReadonlyMap<string, QuantizedLayer> = scheme ? quantizeModel(model, scheme) : new Map();
   if (quantized.size > 0 && options.inputQuantization) throw new Error('packModel: give either quantize or inputQuantization, not both');
