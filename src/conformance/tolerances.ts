@@ -23,6 +23,9 @@ export const REDUCTION = tol(1e-7, 1e-6, 1e-5, 'sums over classes or a batch (so
 /** A layer's forward and backward: convolutions, BatchNorm statistics, pooling. */
 export const LAYER = tol(1e-6, 1e-5, 2e-5, 'convolutions, BatchNorm batch statistics and pooling sum hundreds of float32 terms in an order the backend chooses; gradients also sum over the batch: 2e-5 of the largest magnitude');
 
+/** A unit's or block's gradients in training mode: BatchNorm's batch statistics cancel terms. */
+export const UNIT_GRADIENTS = tol(1e-6, 1e-4, 1e-4, 'gradients through training-mode BatchNorm are differences of nearly equal sums (the batch mean and variance terms cancel), so float32 summation order shows at 1e-4 of the largest magnitude');
+
 /** A whole model: errors of every layer compound, training-mode BatchNorm amplifies them. */
 export const MODEL = tol(1e-6, 1e-4, 1e-4, 'a whole network compounds each layer\'s float32 summation error, and training-mode BatchNorm divides by batch standard deviations: 1e-4 of the largest magnitude (as the float64-checked PyTorch goldens)');
 
