@@ -4,13 +4,13 @@
  * `check` compares another backend's results with them, prints a report and exits 1 when any
  * case fails.
  */
-import { readFileSync } from 'node:fs';
 import type { Command } from '../command';
 import { intOption, parseArgs, requireOption, UsageError } from '../args';
 import { BundleError, checkBundle } from '../../conformance/check';
 import { DEFAULT_SEED, exportBundle, parseLevels } from '../../conformance/export';
 import { junitReport, textReport } from '../../conformance/report';
 import { writeFileAtomic } from '../../io/atomic';
+import { packageVersion } from '../package-version';
 
 const USAGE = `usage: bnext conformance export DIR [--level ops|layers|models|all] [--seed S] [--size small|full]
        bnext conformance check DIR --results OUT [--junit FILE] [--case ID ...]
@@ -32,11 +32,6 @@ check    compares a backend's results with the bundle's expected outputs: for ev
   --case ID      only cases whose id is ID or starts with ID/ (repeatable)
 
 docs/golden-testing.md walks through it and states the conventions a backend must match.`;
-
-function packageVersion(): string {
-  const json = JSON.parse(readFileSync(new URL('../../../package.json', import.meta.url), 'utf8')) as { version?: string };
-  return json.version ?? 'unknown';
-}
 
 function runExport(argv: string[]): number {
   const args = parseArgs(argv, ['level', 'seed', 'size'], [], 'conformance export');
