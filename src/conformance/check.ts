@@ -40,6 +40,8 @@ export interface OutputVerdict {
   maxAbs: number;
   maxRel: number;
   maxUlps: number | null;
+  /** The largest error as a fraction of its allowance (0 when exact, above 1 when failing). */
+  usedTolerance: number;
   /** The first failing element, described (tensor, index, values, allowance). */
   failure: string | null;
   /** Traces: the first tensor, in computation order, out of tolerance. */
@@ -111,7 +113,7 @@ function fmt(v: number): string {
 }
 
 function checkOutput(bundle: string, results: string, c: CaseSpec, ref: OutputRef): OutputVerdict {
-  const verdict: OutputVerdict = { name: ref.name, file: ref.file, passed: false, problem: null, maxAbs: 0, maxRel: 0, maxUlps: null, failure: null, firstDivergence: null };
+  const verdict: OutputVerdict = { name: ref.name, file: ref.file, passed: false, problem: null, maxAbs: 0, maxRel: 0, maxUlps: null, usedTolerance: 0, failure: null, firstDivergence: null };
   const resultPath = join(results, ref.file);
   const expectedPath = join(bundle, ref.file);
   if (!existsSync(resultPath)) {
@@ -157,6 +159,7 @@ function checkOutput(bundle: string, results: string, c: CaseSpec, ref: OutputRe
   for (const v of verdicts) {
     verdict.maxAbs = Math.max(verdict.maxAbs, v.errors.maxAbs);
     verdict.maxRel = Math.max(verdict.maxRel, v.errors.maxRel);
+    verdict.usedTolerance = Math.max(verdict.usedTolerance, v.errors.usedTolerance);
     if (v.errors.maxUlps !== null) verdict.maxUlps = Math.max(verdict.maxUlps ?? 0, v.errors.maxUlps);
   }
   if (shapeProblems.length > 0) verdict.problem = shapeProblems.join('; ');

@@ -17,6 +17,8 @@ export interface Errors {
   firstBad: number;
   /** The allowance the tolerance gives that element (0 when none fails). */
   allowed: number;
+  /** The largest error as a fraction of its element's allowance (above 1: out of tolerance). */
+  usedTolerance: number;
 }
 
 /** Elements as numbers (int64 exactly while below 2^53, which every bundle array is). */
@@ -49,7 +51,7 @@ export function compareArrays(result: StoredArray, expected: StoredArray, tol: T
   let scale = 0;
   if (tol.atolOfMax > 0) for (let i = 0; i < e.length; i++) if (Math.abs(e[i]) > scale) scale = Math.abs(e[i]);
   const base = tol.atol + tol.atolOfMax * scale;
-  const out: Errors = { maxAbs: 0, maxRel: 0, maxUlps: isFloat32 ? 0 : null, firstBad: -1, allowed: 0 };
+  const out: Errors = { maxAbs: 0, maxRel: 0, maxUlps: isFloat32 ? 0 : null, firstBad: -1, allowed: 0, usedTolerance: 0 };
   for (let i = 0; i < e.length; i++) {
     const x = r[i];
     const y = e[i];
@@ -63,6 +65,8 @@ export function compareArrays(result: StoredArray, expected: StoredArray, tol: T
       if (u > (out.maxUlps ?? 0)) out.maxUlps = u;
     }
     const allowed = base + tol.rtol * Math.abs(y);
+    const used = d === 0 ? 0 : allowed > 0 ? d / allowed : Infinity;
+    if (used > out.usedTolerance) out.usedTolerance = used;
     if (out.firstBad < 0 && !(d <= allowed)) {
       out.firstBad = i;
       out.allowed = allowed;

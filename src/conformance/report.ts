@@ -7,7 +7,8 @@ import { type CaseVerdict, type CheckReport, formatNumber as fmt, type OutputVer
 
 function errorsOf(o: OutputVerdict): string {
   const ulps = o.maxUlps === null ? '' : `, ${o.maxUlps} ULPs`;
-  return `${o.name}: max abs ${fmt(o.maxAbs)}, max rel ${fmt(o.maxRel)}${ulps}`;
+  const used = o.maxAbs === 0 ? 'exact' : `${fmt(100 * o.usedTolerance)}% of tolerance`;
+  return `${o.name}: max abs ${fmt(o.maxAbs)}, max rel ${fmt(o.maxRel)}${ulps}, ${used}`;
 }
 
 /** Why an output failed, in one line. */
