@@ -21,7 +21,7 @@ export   writes a conformance bundle to DIR (a new or empty folder): manifest.js
          outputs are what bnext computes. Deterministic from --seed (default ${DEFAULT_SEED}).
   --level L    ops, layers, models, a comma-separated list of them, or all (default)
   --size S     small (default: a small BNext and a narrow BNext-18, a few MB) or full
-               (BNext-18 at its paper widths with 1000 classes: hundreds of MB)
+               (BNext-18 at its paper widths with 1000 classes: about 110 MB)
 
 check    compares a backend's results with the bundle's expected outputs: for every expected
          file, the file at the same relative path under OUT. Prints PASS/FAIL per case with
