@@ -18,6 +18,7 @@ import { withoutInit } from '../nn/init';
 import type { ModelConfig } from '../models/config';
 import { buildModel, type BNextModel } from '../models/factory';
 import { IntTensor, Tensor } from '../tensor/tensor';
+import type { Rng } from '../tensor/random';
 import { type CaseDef, type CaseFile, npyFile, shared, tensorsFile } from './bundle';
 import { caseRng, f32, i64, normal, scalar, stored } from './data';
 import type { Attributes } from './manifest';
@@ -70,6 +71,56 @@ function seededModel(setup: ModelSetup, seed: number): BNextModel {
   return model;
 }
 
+/** A model of the same architecture holding a copy of `model`'s state. */
+function copyOf(setup: ModelSetup, model: BNextModel): BNextModel {
+  const m = withoutInit(() => buildModel(setup.config));
+  m.loadStateDict(model.stateDict());
+  return m;
+}
+
+/**
+ * A binary activation whose input lies within float32 rounding of 0 takes its sign from the
+ * rounding: another backend may flip it, and a flipped sign changes everything after it (the
+ * check then reports the first divergence at that binary_activation). The model cases draw their
+ * batches again until every binary activation's input (each unit's `move` output) is farther from 0
+ * than this fraction of its tensor's largest magnitude, about 50 float32 roundings.
+ */
+export const SIGN_MARGIN = 3e-6;
+const MAX_DRAWS = 100;
+
+/** The smallest |v| / max |v| over the inputs of every binary activation of a forward. */
+function signMargin(model: BNextModel, x: Tensor): number {
+  const run = noGrad(() => traced(model, () => model.call(x)));
+  let margin = Infinity;
+  for (const [key, a] of run.trace) {
+    if (!key.endsWith('.move')) continue;
+    const d = a.data as Float32Array;
+    let max = 0;
+    let min = Infinity;
+    for (let i = 0; i < d.length; i++) {
+      const v = Math.abs(d[i]);
+      if (v > max) max = v;
+      if (v < min) min = v;
+    }
+    margin = Math.min(margin, min / max);
+  }
+  return margin;
+}
+
+/** The evaluation and training batches of a model's cases, drawn again until well conditioned. */
+function wellConditionedInputs(setup: ModelSetup, model: BNextModel, seed: number): { rng: Rng; xData: Float32Array; tData: Float32Array } {
+  const copy = (): BNextModel => copyOf(setup, model);
+  for (let draw = 0; draw < MAX_DRAWS; draw++) {
+    const rng = caseRng(seed, `models/${setup.name}/data${draw === 0 ? '' : `/${draw}`}`);
+    const xData = sampleInput(rng, setup.inputShape);
+    const tData = sampleInput(rng, setup.trainShape);
+    const evalMargin = signMargin(copy().eval(), new Tensor(xData.slice(), setup.inputShape));
+    const trainMargin = signMargin(copy().train(), new Tensor(tData.slice(), setup.trainShape));
+    if (evalMargin > SIGN_MARGIN && trainMargin > SIGN_MARGIN) return { rng, xData, tData };
+  }
+  throw new Error(`conformance export: no batch of ${MAX_DRAWS} keeps every binary activation of ${setup.name} farther than ${SIGN_MARGIN} from 0`);
+}
+
 /** The architecture as attributes: the official constructor's arguments follow from it. */
 function configAttributes(c: ModelConfig): Attributes {
   return { ...c } as unknown as Attributes;
@@ -79,12 +130,10 @@ function modelCases(setup: ModelSetup, seed: number): CaseDef[] {
   const base = `models/${setup.name}`;
   const model = seededModel(setup, seed);
   const weights = shared(base, tensorsFile('weights', stateArrays(model)));
-  const rng = caseRng(seed, `${base}/data`);
   const xs = setup.inputShape;
-  const xData = sampleInput(rng, xs);
-  const x = shared(base, npyFile('x', f32(xs, xData)));
   const ts = setup.trainShape;
-  const tData = sampleInput(rng, ts);
+  const { rng, xData, tData } = wellConditionedInputs(setup, model, seed);
+  const x = shared(base, npyFile('x', f32(xs, xData)));
   const xTrain = shared(base, npyFile('x_train', f32(ts, tData)));
   const n = ts[0];
   const classes = setup.config.numClasses;
@@ -92,11 +141,7 @@ function modelCases(setup: ModelSetup, seed: number): CaseDef[] {
   const targetFile = shared(base, npyFile('target', i64([n], target)));
   const attributes = configAttributes(setup.config);
   const cases: CaseDef[] = [];
-  const fresh = (): BNextModel => {
-    const m = withoutInit(() => buildModel(setup.config));
-    m.loadStateDict(model.stateDict());
-    return m;
-  };
+  const fresh = (): BNextModel => copyOf(setup, model);
 
   {
     const m = fresh().eval();
