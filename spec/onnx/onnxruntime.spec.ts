@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { noGrad } from '../../src/autograd/graph';
+import { noGrad } from '../../src/autograd/record';
 import { calibrateBatchNorm, randomize, sampleInput } from '../../src/conformance/modules';
 import { writeBnx } from '../../src/engine/bnx';
 import { bnxContentsOf } from '../../src/engine/load';

@@ -9,7 +9,8 @@
  *   - one whole training step (forward, loss, backward, clipping, AdamW at the schedule's lr):
  *     loss and the state after, with cross-entropy and (BNext) with two teachers.
  */
-import { noGrad } from '../autograd/graph';
+import { backward } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { serializeBnx } from '../engine/bnx';
 import { bnxContentsOf } from '../engine/load';
 import { packModel } from '../engine/packed-model';
@@ -17,7 +18,8 @@ import { crossEntropy } from '../nn/losses';
 import { withoutInit } from '../nn/init';
 import type { ModelConfig } from '../models/config';
 import { buildModel, type BNextModel } from '../models/factory';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import type { Rng } from '../tensor/random';
 import { type CaseDef, type CaseFile, npyFile, shared, tensorsFile } from './bundle';
 import { caseRng, f32, i64, normal, scalar, stored } from './data';
@@ -177,7 +179,7 @@ function modelCases(setup: ModelSetup, seed: number): CaseDef[] {
     const before = new Map(floatStateArrays(m));
     const logits = m.call(new Tensor(tData.slice(), ts));
     const loss = crossEntropy(logits, new IntTensor(target.slice(), [n]));
-    loss.backward();
+    backward(loss);
     cases.push({
       id: `${base}/train`, level: 'models', op: 'model_backward', attributes: { model: attributes, training: true, loss: 'cross_entropy', ...signMarginNote },
       description: `${setup.title} in training mode: the mean cross-entropy against the targets, every parameter's gradient (back-propagation order; the stem PReLU gets none) ` +

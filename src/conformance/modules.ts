@@ -9,7 +9,8 @@
  * the gate constant over the batch, and a training-mode BatchNorm after it then cancels its
  * gradient into float32 noise that no two backends agree on).
  */
-import { backward, noGrad } from '../autograd/graph';
+import { backward } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { BinaryActivation, BinaryConv2d } from '../binary/layers';
 import type { StoredArray } from '../io/stored';
 import { BatchNorm2d } from '../nn/layers/batchnorm';
@@ -20,7 +21,8 @@ import { type Module, withActivationHook } from '../nn/module';
 import { storedOf } from '../nn/serialize';
 import type { Rng } from '../tensor/random';
 import { sizeOf } from '../tensor/shape';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { f32, latentWeights, normal, stored, uniform } from './data';
 
 export interface RandomizeOptions {

@@ -5,6 +5,7 @@
  * and an AdamW step over the recipe's two parameter groups at the schedule's learning rate.
  * `bnext step` and the bundle's train_step cases run it.
  */
+import { backward } from '../autograd/graph';
 import { type EnsembleForm, gapSensitiveLoss } from '../distill/ensemble';
 import type { Module } from '../nn/module';
 import { crossEntropy } from '../nn/losses';
@@ -12,7 +13,8 @@ import { AdamW } from '../optim/adamw';
 import { clipGradNorm } from '../optim/clip';
 import { bnextSchedule, cosineLr } from '../optim/lr-schedule';
 import { bnextParamGroups } from '../optim/param-groups';
-import type { IntTensor, Tensor } from '../tensor/tensor';
+import type { Tensor } from '../tensor/tensor';
+import type { IntTensor } from '../tensor/int-tensor';
 
 export interface StepSettings {
   /** The base learning rate the schedule scales (the recipe's 1e-3). */
@@ -55,7 +57,7 @@ export function trainStep(model: Module, optimizer: AdamW, x: Tensor, target: In
   optimizer.zeroGrad(true);
   const logits = model.call(x);
   const loss = teachers.length > 0 ? gapSensitiveLoss(logits, teachers, s.ensemble).loss : crossEntropy(logits, target);
-  loss.backward();
+  backward(loss);
   const totalNorm = s.maxNorm === null ? null : clipGradNorm(model.parameters(), s.maxNorm);
   optimizer.step();
   return { loss: loss.item(), totalNorm };
