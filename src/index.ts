@@ -61,6 +61,10 @@ export { bnxContentsOf, packedModelFromBnx, packedModelFromContents, packedModel
 export { BNX_VERSION, BNX_VERSIONS, isBnx, parseBnx, serializeBnx, type BnxContents } from './engine/bnx';
 export { parseQuantization, PRESETS as QUANTIZATION_PRESETS, type BitWidths, type QuantizationScheme } from './quantize/scheme';
 
+// ONNX export (docs/golden-testing.md): a model in evaluation mode as an ONNX graph (opset 13).
+export { floatModelOfBnx, onnxModel } from './onnx/index';
+export { OPSET } from './onnx/onnx-model';
+
 // Training pieces: optimizer, parameter groups, clipping, schedules, binarization temperature.
 export { AdamW, ADAMW_DEFAULTS, PAPER_BETAS, TORCH_BETAS, type OptimizerState, type ParamGroup } from './optim/adamw';
 export { bnextParamGroups, OTHER_WEIGHT_DECAY, WEIGHT_WEIGHT_DECAY, type AdamWHyper, type ParamGroupSpec } from './optim/param-groups';

@@ -1,8 +1,8 @@
 /**
  * bnext/node: the core (src/index.ts, re-exported here in full) plus what needs Node: reading
  * and writing files (state_dicts, .npy, .bnx, images, class names), ImageNet-style folders and
- * their loader, the embedded digits, the trainer with its checkpoints and logs, and the default
- * recipe. docs/api.md shows each part with an example.
+ * their loader, the embedded digits, the trainer with its checkpoints and logs, the default
+ * recipe, and the conformance kit for other backends. docs/api.md shows each part with an example.
  *
  *     import { createModel, loadWeights, loadPackedModel } from 'bnext/node';
  *     const model = createModel('bnext-t', { init: false });
@@ -33,3 +33,11 @@ export { writeCurves } from './train/curves';
 export {
   digitsDatasets, DIGITS_STUDENT, RECIPE_DEFAULTS, runDigitsRecipe, type RecipeOptions, type RecipeSummary, type TeacherSummary,
 } from './train/recipe';
+
+// The conformance kit for other backends (docs/golden-testing.md): bundles of cases, checks, reports.
+export { exportBundle, type ExportOptions, type ExportSummary } from './conformance/export';
+export { BundleError, checkBundle, readBundle, type CaseVerdict, type CheckOptions, type CheckReport, type OutputVerdict } from './conformance/check';
+export { junitReport, textReport } from './conformance/report';
+export { compareArrays, ulpDistance, type Errors } from './conformance/compare';
+export { LEVELS, type CaseSpec, type Level, type Manifest, type Tolerance } from './conformance/manifest';
+export { recipeOptimizer, trainStep, type StepResult, type StepSettings } from './conformance/train-step';
