@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  BNext, bnxContentsOf, createModel, forwardWithActivations, modelConfig, modelStats, packModel, parseStateDict, randn, Rng, serializeStateDict,
+  BNext, bnxContentsOf, createModel, forwardWithActivations, packedModelFromBnx, modelConfig, modelStats, packModel, parseStateDict, randn, Rng, serializeStateDict,
   setTemperature, Tensor,
 } from '../../src/index';
 import { loadPackedModel, loadWeights, train, writeStateDict, type TrainOptions } from '../../src/node';
@@ -50,6 +50,8 @@ describe('public API: argument checks', () => {
     expect(() => engine.run(randn([1, 3, 16, 16], new Rng(0)))).to.throw('packed bnext: input must be [N, 1, H, W], got shape [1, 3, 16, 16]');
     expect(() => engine.run(new Float32Array(256) as never)).to.throw('packed bnext: input must be a float32 Tensor [N, 1, H, W], got a Float32Array');
     expect(() => bnxContentsOf(model, { quantize: 'w9' })).to.throw(/^bnxContentsOf: options\.quantize must be none, paper, w8/);
+    expect(() => packedModelFromBnx(new ArrayBuffer(8) as never)).to.throw("packedModelFromBnx: bytes must be a Uint8Array of the file's bytes, got an ArrayBuffer");
+    expect(() => parseStateDict('w.safetensors' as never)).to.throw("parseStateDict: bytes must be a Uint8Array of the file's bytes, got \"w.safetensors\"");
   });
 
   it('trace names every step by module path and ends with the logits', () => {

@@ -18,7 +18,7 @@ import { withoutInit } from '../nn/init';
 import { buildModel, type BNextModel } from '../models/factory';
 import { type BnxContents, parseBnx } from './bnx';
 import { quantizationOption, type QuantizationScheme } from '../quantize/scheme';
-import { checkOptions, describeValue } from '../check';
+import { checkBytes, checkOptions, describeValue } from '../check';
 import { BNext } from '../models/bnext';
 import { BNext18 } from '../models/bnext18';
 import { type ActivationQuantization, quantizeModel } from '../quantize/plan';
@@ -94,7 +94,7 @@ export function packedModelFromContents(contents: BnxContents, source = 'packed 
 
 /** The packed engine of .bnx bytes; `source` (a file name, say) starts every error message. */
 export function packedModelFromBnx(bytes: Uint8Array, source = '.bnx bytes'): PackedModel {
-  return packedModelFromContents(parseBnx(bytes, source), source);
+  return packedModelFromContents(parseBnx(checkBytes('packedModelFromBnx', 'bytes', bytes), source), source);
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Models by name, the library's front door to models/: the BNext family and its presets
- * (config.ts; spec "Widths and the family"), custom widths, the paper's Table 4 ablations,
+ * (config.ts; paper Table 2), custom widths, the paper's Table 4 ablations,
  * BNext-18, and the teacher CNNs (cnn.ts), with every option checked by name.
  *
  *     createModel('bnext-t')                                  // ImageNet: 1000 classes, stride-2 stem

@@ -6,6 +6,7 @@
 import { parseSafetensors, serializeSafetensors } from '../io/safetensors';
 import { fromIntTensor, fromTensor, type StoredArray, toIntTensor, toTensor } from '../io/stored';
 import { IntTensor } from '../tensor/int-tensor';
+import { checkBytes } from '../check';
 import type { Module, StateDict, StateValue } from './module';
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);
@@ -24,7 +25,7 @@ export function storedOf(v: StateValue): StoredArray {
  * tensors share the bytes' buffer where it is aligned for them.
  */
 export function parseStateDict(bytes: Uint8Array, source = 'state_dict'): StateDict {
-  const file = parseSafetensors(bytes, source);
+  const file = parseSafetensors(checkBytes('parseStateDict', 'bytes', bytes), source);
   const out: StateDict = new Map();
   for (const [key, arr] of file.tensors) out.set(key, stateValueOf(arr, `${source}: tensor '${key}'`));
   return out;
