@@ -9,7 +9,8 @@ import { readSafetensors } from '../../src/io/safetensors';
 import { toIntTensor, toTensor } from '../../src/io/stored';
 import { addBatch, emptyMetrics, NonFiniteLogitsError, summarize, topKHits } from '../../src/train/metrics';
 import { evaluate } from '../../src/train/evaluate';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import type { Dataset } from '../../src/train/dataset';
 
 const FIXTURE = 'fixtures/train/topk.safetensors';

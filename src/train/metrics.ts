@@ -2,7 +2,8 @@
  * Accuracy bookkeeping: top-k hits of a batch, and running sums over an epoch. The conventions,
  * ties and non-finite logits among them, are docs/metrics.md's.
  */
-import type { IntTensor, Tensor } from '../tensor/tensor';
+import type { Tensor } from '../tensor/tensor';
+import type { IntTensor } from '../tensor/int-tensor';
 
 /**
  * Logits that are NaN or infinite: no class ranking (and no loss) can be read from them, so

@@ -13,7 +13,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../nn/module';
 import { crossEntropy } from '../nn/losses';
-import { noGrad } from '../autograd/graph';
+import { backward } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { Rng } from '../tensor/random';
 import { bnextParamGroups } from '../optim/param-groups';
 import { clipGradNorm } from '../optim/clip';
@@ -222,7 +223,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
             : crossEntropy(logits, y);
           const value = loss.item();
           if (!Number.isFinite(value)) throw new NonFiniteLossError(o.name, epoch + 1, b + 1, value, o.lr);
-          loss.backward();
+          backward(loss);
           shards = [{ logits, y, loss: value }];
           // Without workers nothing else awaits, and a SIGINT (Ctrl-C) is only delivered to
           // `onSignal` when the event loop gets a turn: give it one per batch.

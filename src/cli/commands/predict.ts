@@ -7,10 +7,10 @@ import { intOption, parseArgs, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED } from '../arch-options';
 import { classifierFromArgs } from './evaluate';
 import { evalPipeline } from '../../data/pipelines';
-import { readClassNames } from '../../data/class_names';
+import { readClassNames } from '../../data/class-names';
 import { Tensor } from '../../tensor/tensor';
 import { softmax } from '../../tensor/ops/activation';
-import { noGrad } from '../../autograd/graph';
+import { noGrad } from '../../autograd/record';
 import { IMAGE_SIDE } from '../../tensor/arguments';
 
 const USAGE = `usage: bnext predict (--run DIR | --arch A [options] --weights W.safetensors) [--engine float|xnor]
