@@ -6,6 +6,7 @@ import { expect } from 'chai';
 import { binaryWeightCount, classifierWidth, validateConfig, type ModelConfig } from '../../src/models/config';
 import { type ArchOptions, buildModel, resolveConfig } from '../../src/models/factory';
 import { withoutInit } from '../../src/nn/init';
+import { Cnn } from '../../src/models/cnn';
 
 describe('models/config', () => {
   const cases: ArchOptions[] = [
@@ -39,5 +40,12 @@ describe('models/config', () => {
     ];
     for (const [edit, message] of refused) expect(() => validateConfig({ ...base, ...edit } as ModelConfig), JSON.stringify(edit)).to.throw(message);
     expect(() => validateConfig(resolveConfig({ arch: 'bnext-l' }))).to.not.throw();
+  });
+
+  it('bounds the teacher CNN too (a config.json of a run folder may say anything)', () => {
+    const cnn = { arch: 'cnn' as const, baseWidth: 4, stages: 2, depth: 1, numClasses: 10, inChannels: 1 };
+    expect(() => new Cnn(cnn)).to.not.throw();
+    expect(() => new Cnn({ ...cnn, numClasses: 1e9 })).to.throw(/^cnn: classes must be an integer from 1 to 1000000, got 1000000000$/);
+    expect(() => new Cnn({ ...cnn, stages: 1e308 })).to.throw(/^cnn: stages must be an integer from 1 to 8, got 1e\+308$/);
   });
 });

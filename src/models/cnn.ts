@@ -41,6 +41,8 @@ const GRID = 4;
 
 /** Each stage halves the map: past 8 stages no input of a sane size has a pixel left. */
 const CNN_STAGES: NumberBounds = { integer: true, min: 1, max: 8 };
+/** No squeeze-and-expand here, so any width from 1 (BNext's upper bound). */
+const CNN_WIDTH: NumberBounds = { ...CONFIG_BOUNDS.baseWidth, min: 1 };
 
 export class Cnn extends Module {
   readonly features: Sequential;
@@ -50,7 +52,7 @@ export class Cnn extends Module {
   constructor(readonly config: CnnConfig) {
     super();
     const fields = [
-      ['base width', config.baseWidth, CONFIG_BOUNDS.baseWidth], ['stages', config.stages, CNN_STAGES], ['depth', config.depth, CONFIG_BOUNDS.blocksPerLayer],
+      ['base width', config.baseWidth, CNN_WIDTH], ['stages', config.stages, CNN_STAGES], ['depth', config.depth, CONFIG_BOUNDS.blocksPerLayer],
       ['classes', config.numClasses, CONFIG_BOUNDS.numClasses], ['input channels', config.inChannels, CONFIG_BOUNDS.inChannels],
     ] as const;
     for (const [k, v, bounds] of fields) {
