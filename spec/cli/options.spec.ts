@@ -49,6 +49,9 @@ describe('cli: options and exit codes', function () {
       [['train', '--epochs', '2', '--warmup', '3'], "train: --warmup must be an integer from 0 to 2, got '3'"],
       [['recipe', '--batch-size', '0'], "recipe: --batch-size must be an integer from 1 to 65536, got '0'"],
       [['recipe', '--student-epochs', '1.5'], "recipe: --student-epochs must be an integer from 1 to 100000, got '1.5'"],
+      [['step', '--weights', 'w.safetensors', '--out', 'o.safetensors', '--steps', '0'], "step: --steps must be an integer from 1 to 10000, got '0'"],
+      [['step', '--weights', 'w.safetensors', '--out', 'o.safetensors', '--lr', '0'], "step: --lr must be a finite number > 0, got '0'"],
+      [['conformance', 'export', '--seed', '1.5', join(dir, 'bundle')], "conformance export: --seed must be an integer from -9007199254740991 to 9007199254740991, got '1.5'"],
     ];
     // In process: each is the UsageError the CLI prints as one line with exit code 1 (below).
     for (const [[name, ...argv], message] of refused) {
