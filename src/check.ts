@@ -1,10 +1,12 @@
 /**
  * Argument checks for the public API (src/index.ts, src/node.ts): each throws an Error that
  * starts with the function's name, names the argument and says what was expected, so a wrong
- * call fails at the door instead of deep in a kernel.
+ * call fails at the door instead of deep in a kernel. Numbers are checked against the bounds
+ * the command line shares (tensor/arguments.ts).
  */
 import { Tensor } from './tensor/tensor';
 import { formatShape } from './tensor/shape';
+import { ArgumentError, describeBounds, type NumberBounds, withinBounds } from './tensor/arguments';
 
 /** How a value looks in an error message: its type, and the value itself when short. */
 export function describeValue(v: unknown): string {
@@ -28,7 +30,7 @@ export function oneOf(names: readonly string[]): string {
  * Checks that `options` is absent or a plain object whose every key is in `known`; returns it
  * (or an empty object). An unknown key is reported with the valid ones.
  */
-export function checkOptions<T extends object>(fn: string, options: T | undefined, known: readonly string[]): T {
+export function checkOptionNames<T extends object>(fn: string, options: T | undefined, known: readonly string[]): T {
   if (options === undefined) return {} as T;
   if (typeof options !== 'object' || options === null || Array.isArray(options)) {
     throw new Error(`${fn}: options must be an object, got ${describeValue(options)}`);
@@ -47,19 +49,13 @@ export function checkName<N extends string>(fn: string, what: string, value: unk
   return value as N;
 }
 
-/** Checks an integer argument against a range (`max` inclusive, optional). */
-export function checkInteger(fn: string, what: string, value: unknown, min: number, max = Infinity): number {
-  if (typeof value !== 'number' || !Number.isInteger(value) || value < min || value > max) {
-    const range = max === Infinity ? `>= ${min}` : `from ${min} to ${max}`;
-    throw new Error(`${fn}: ${what} must be an integer ${range}, got ${describeValue(value)}`);
-  }
-  return value;
-}
-
-/** Checks a finite number argument, optionally above `min` (exclusive). */
-export function checkNumber(fn: string, what: string, value: unknown, min = -Infinity): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || !(value > min)) {
-    throw new Error(`${fn}: ${what} must be a finite number${min > -Infinity ? ` > ${min}` : ''}, got ${describeValue(value)}`);
+/**
+ * Checks a number against the shared bounds of tensor/arguments.ts (batch sizes, image sides,
+ * model fields, …), whatever type the caller passed; the error says the range.
+ */
+export function checkBounded(fn: string, what: string, value: unknown, bounds: NumberBounds): number {
+  if (typeof value !== 'number' || !withinBounds(value, bounds)) {
+    throw new ArgumentError(`${fn}: ${what} must be ${describeBounds(bounds)}, got ${describeValue(value)}`);
   }
   return value;
 }

@@ -24,13 +24,13 @@ describe('public API: argument checks', () => {
   it('createModel: unknown names and options are listed with the valid ones; values are checked by option', () => {
     expect(() => createModel('bnext-xl' as 'bnext-t')).to.throw("modelConfig: unknown model name \"bnext-xl\" (expected 'bnext-t', 'bnext-s', 'bnext-m', 'bnext-l', 'bnext-18', 'bnext', 'cnn-s' or 'cnn-m')");
     expect(() => createModel('bnext-t', { classes: 10 } as never)).to.throw(/^modelConfig: unknown option 'classes' \(valid options: 'numClasses', 'inChannels', .* or 'init'\)$/);
-    expect(() => createModel('bnext-t', { numClasses: 0 })).to.throw('modelConfig: options.numClasses must be an integer >= 1, got 0');
-    expect(() => createModel('bnext-t', { stemStride: 3 })).to.throw('modelConfig: options.stemStride must be an integer from 1 to 2, got 3');
-    expect(() => createModel('bnext', { baseWidth: 16, stages: [1, 1, 3] as never })).to.throw('modelConfig: options.stages must be four non-negative integers such as [1, 1, 3, 1], got [1,1,3]');
+    expect(() => createModel('bnext-t', { numClasses: 0 })).to.throw('modelConfig: numClasses must be an integer from 1 to 1000000, got 0');
+    expect(() => createModel('bnext-t', { stemStride: 3 })).to.throw('modelConfig: stemStride must be an integer from 1 to 2, got 3');
+    expect(() => createModel('bnext', { baseWidth: 16, stages: [1, 1, 3] as never })).to.throw('modelConfig: stages must be four integers from 0 to 64 such as [1, 1, 3, 1], got [1,1,3]');
     expect(() => createModel('bnext', { numClasses: 10 })).to.throw(/^modelConfig: architecture 'bnext' needs a base width and stage ratios/);
     expect(() => createModel('cnn-s', { baseWidth: 16 })).to.throw('modelConfig: cnn-s is a fixed full-precision CNN: BNext options do not apply');
-    expect(() => createModel('bnext-t', { elmAttention: 'no' as never })).to.throw('modelConfig: options.elmAttention must be true or false, got "no"');
-    expect(() => createModel('bnext-t', { seed: {} as never, init: true })).to.throw('modelFromConfig: options.seed must be a number or a string, got an object');
+    expect(() => createModel('bnext-t', { elmAttention: 'no' as never })).to.throw('modelConfig: elmAttention must be true or false, got "no"');
+    expect(() => createModel('bnext-t', { seed: {} as never, init: true })).to.throw('modelFromConfig: seed must be a number or a string, got an object');
   });
 
   it('createModel: the same seed gives the same weights; ablations and teachers build', () => {
@@ -44,12 +44,12 @@ describe('public API: argument checks', () => {
   it('packModel: the model kind, the quantize name and the input are checked', () => {
     const model = small();
     expect(() => packModel(createModel('cnn-s') as never)).to.throw("packModel: model must be a BNext or BNext-18 (createModel('bnext-t') gives one), got a Cnn");
-    expect(() => packModel(model, { quantize: '4bit' })).to.throw(/^packModel: options\.quantize must be none, paper, w8 or four .*; '4bit' has 1 part$/);
+    expect(() => packModel(model, { quantize: '4bit' })).to.throw(/^packModel: quantize must be none, paper, w8 or four .*; '4bit' has 1 part$/);
     expect(() => packModel(model, { quantise: 'paper' } as never)).to.throw(/^packModel: unknown option 'quantise' \(valid options: .*'quantize'/);
     const engine = packModel(model, { quantize: 'paper' });
     expect(() => engine.run(randn([1, 3, 16, 16], new Rng(0)))).to.throw('packed bnext: input must be [N, 1, H, W], got shape [1, 3, 16, 16]');
     expect(() => engine.run(new Float32Array(256) as never)).to.throw('packed bnext: input must be a float32 Tensor [N, 1, H, W], got a Float32Array');
-    expect(() => bnxContentsOf(model, { quantize: 'w9' })).to.throw(/^bnxContentsOf: options\.quantize must be none, paper, w8/);
+    expect(() => bnxContentsOf(model, { quantize: 'w9' })).to.throw(/^bnxContentsOf: quantize must be none, paper, w8/);
     expect(() => packedModelFromBnx(new ArrayBuffer(8) as never)).to.throw("packedModelFromBnx: bytes must be a Uint8Array of the file's bytes, got an ArrayBuffer");
     expect(() => parseStateDict('w.safetensors' as never)).to.throw("parseStateDict: bytes must be a Uint8Array of the file's bytes, got \"w.safetensors\"");
   });
@@ -85,9 +85,9 @@ describe('public API: argument checks', () => {
   it('forwardWithActivations, modelStats and loadStateDict check what they are given', () => {
     const model = small();
     expect(() => forwardWithActivations(model, [1, 2] as never)).to.throw('forwardWithActivations: x must be a float32 Tensor, got an array of 2');
-    expect(() => forwardWithActivations(model, randn([1, 1, 16, 16], new Rng(0)), { mode: 'test' as never })).to.throw("forwardWithActivations: options.mode must be 'eval' or 'train', got \"test\"");
+    expect(() => forwardWithActivations(model, randn([1, 1, 16, 16], new Rng(0)), { mode: 'test' as never })).to.throw("forwardWithActivations: mode must be 'eval' or 'train', got \"test\"");
     expect(model.training).to.equal(false);
-    expect(() => modelStats(model, { resolution: 0 })).to.throw('modelStats: options.resolution must be an integer >= 1, got 0');
+    expect(() => modelStats(model, { resolution: 0 })).to.throw('modelStats: resolution must be an integer from 1 to 4096, got 0');
     expect(() => model.loadStateDict(serializeStateDict(model) as never)).to.throw(/^loadStateDict: dict must be a Map of tensors by name \(parseStateDict gives one from safetensors bytes\), got a Uint8Array$/);
     const dict = parseStateDict(serializeStateDict(model));
     dict.set('fc.weight', 'x' as never);
@@ -126,8 +126,8 @@ describe('public API: argument checks', () => {
       };
       expect(await refused({ ...base, train: data, test: data, epoch: 3 })).to.match(/^train: unknown option 'epoch' \(valid options: 'name', 'model', .* or 'onEpoch'\)$/);
       expect(await refused({ ...base, test: data })).to.equal("train: missing option 'train'");
-      expect(await refused({ ...base, train: data, test: data, batchSize: 0 })).to.equal('train: options.batchSize must be an integer >= 1, got 0');
-      expect(await refused({ ...base, train: [], test: data })).to.equal('train: options.train must be a Dataset (count, numClasses, sampleShape, batch(indices, rng)), got an array of 0');
+      expect(await refused({ ...base, train: data, test: data, batchSize: 0 })).to.equal('train: batchSize must be an integer from 1 to 65536, got 0');
+      expect(await refused({ ...base, train: [], test: data })).to.equal('train: train must be a Dataset (count, numClasses, sampleShape, batch(indices, rng)), got an array of 0');
       expect(existsSync(outDir)).to.equal(false);
     });
   });

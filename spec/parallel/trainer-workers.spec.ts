@@ -79,6 +79,6 @@ describe('parallel: train with workers', function () {
   });
 
   it('refuses a worker count below one', async () => {
-    expect(await failure(train(options(join(root, 'zero'), { workers: 0 })))).to.equal('train: options.workers must be an integer >= 1, got 0');
+    expect(await failure(train(options(join(root, 'zero'), { workers: 0 })))).to.equal('train: workers must be an integer from 1 to 256, got 0');
   });
 });

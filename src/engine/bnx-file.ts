@@ -4,7 +4,7 @@
  * entry points `bnext forward/eval/predict --engine xnor` and `bnext pack` use.
  */
 import { closeSync, openSync, readSync } from 'node:fs';
-import { checkOptions, describeValue } from '../check';
+import { checkOptionNames, describeValue } from '../check';
 import { writeFileAtomic } from '../io/atomic';
 import { readFileBytes } from '../io/files';
 import { readStateDict } from '../nn/state-dict-file';
@@ -40,7 +40,7 @@ export interface LoadPackedModelOptions {
  * fully binary (with `options.config`); the file's first bytes tell which it is.
  */
 export function loadPackedModel(path: string, options: LoadPackedModelOptions = {}): PackedModel {
-  const { config } = checkOptions('loadPackedModel', options, ['config']);
+  const { config } = checkOptionNames('loadPackedModel', options, ['config']);
   if (typeof path !== 'string') throw new Error(`loadPackedModel: path must be a string, got ${describeValue(path)}`);
   if (!isBnxFile(path)) {
     if (!config) throw new Error(`loadPackedModel: ${path} is not a .bnx file; for a safetensors state_dict give options.config (the architecture)`);

@@ -18,7 +18,7 @@ import { withoutInit } from '../nn/init';
 import { buildModel, type BNextModel } from '../models/factory';
 import { type BnxContents, parseBnx } from './bnx';
 import { quantizationOption, type QuantizationScheme } from '../quantize/scheme';
-import { checkBytes, checkOptions, describeValue } from '../check';
+import { checkBytes, checkOptionNames, describeValue } from '../check';
 import { BNext } from '../models/bnext';
 import { BNext18 } from '../models/bnext18';
 import { type ActivationQuantization, quantizeModel } from '../quantize/plan';
@@ -45,7 +45,7 @@ export interface BnxContentsOptions {
 export function bnxContentsOf(model: BNextModel, options: BnxContentsOptions = {}): BnxContents {
   const fn = 'bnxContentsOf';
   if (!(model instanceof BNext || model instanceof BNext18)) throw new Error(`${fn}: model must be a BNext or BNext-18, got ${describeValue(model)}`);
-  const scheme = quantizationOption(checkOptions(fn, options, ['quantize']).quantize, `${fn}: options.quantize`);
+  const scheme = quantizationOption(checkOptionNames(fn, options, ['quantize']).quantize, `${fn}: quantize`);
   const binary = packBinaryWeights(model);
   const quantized = scheme ? quantizeModel(model, scheme) : new Map();
   const floats = new Map<string, Tensor>();

@@ -62,7 +62,7 @@ import { binaryConvs, packBinaryWeights } from './binary-weights';
 import { type ChannelNorm, channelNorm, finishUnit, mixMean, type OutputSlot, pool2x2, preluInto, preluMean } from './fused';
 import { type ActivationQuantization, type QuantizedLayer, quantizeModel } from '../quantize/plan';
 import { quantizationOption, type QuantizationScheme } from '../quantize/scheme';
-import { checkOptions, checkTensor, describeValue } from '../check';
+import { checkOptionNames, checkTensor, describeValue } from '../check';
 import { dequantizeWeight } from '../quantize/weights';
 import { fakeQuantizeRows } from '../quantize/asymmetric';
 
@@ -129,10 +129,10 @@ export function packModel(model: BNextModel, options: PackModelOptions = {}): Pa
   if (!(model instanceof BNext || model instanceof BNext18)) {
     throw new Error(`packModel: model must be a BNext or BNext-18 (createModel('bnext-t') gives one), got ${describeValue(model)}`);
   }
-  checkOptions('packModel', options, ['packedWeights', 'inputQuantization', 'quantize', 'copyParameters']);
+  checkOptionNames('packModel', options, ['packedWeights', 'inputQuantization', 'quantize', 'copyParameters']);
   const weights = packBinaryWeights(model, options.packedWeights);
   const keys = new Map(binaryConvs(model).map(([path, conv]) => [conv as Module, `${path}.weight`]));
-  const scheme = quantizationOption(options.quantize, 'packModel: options.quantize');
+  const scheme = quantizationOption(options.quantize, 'packModel: quantize');
   const quantized: ReadonlyMap<string, QuantizedLayer> = scheme ? quantizeModel(model, scheme) : new Map();
   if (quantized.size > 0 && options.inputQuantization) throw new Error('packModel: give either quantize or inputQuantization, not both');
   const activations = new Map<string, ActivationQuantization>();

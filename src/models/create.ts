@@ -8,10 +8,11 @@
  *     createModel('bnext-s', { elmAttention: false })         // an ablation
  *     createModel('cnn-m', { numClasses: 10, inChannels: 1 }) // a teacher
  */
-import { checkInteger, checkName, checkOptions, describeValue } from '../check';
+import { checkBounded, checkName, checkOptionNames, describeValue } from '../check';
+import { withinBounds } from '../tensor/arguments';
 import { Rng, withGlobalRng } from '../tensor/random';
 import { withoutInit } from '../nn/init';
-import { ARCH_NAMES, type ArchName } from './config';
+import { ARCH_NAMES, type ArchName, CONFIG_BOUNDS } from './config';
 import type { BNext } from './bnext';
 import type { BNext18 } from './bnext18';
 import type { Cnn, CnnPreset } from './cnn';
@@ -53,15 +54,16 @@ const OPTION_NAMES: readonly (keyof ModelOptions)[] = ['numClasses', 'inChannels
 export function modelConfig(name: ModelName, options: ModelOptions = {}): AnyModelConfig {
   const fn = 'modelConfig';
   const arch = checkName(fn, 'model name', name, MODEL_NAMES);
-  const o = checkOptions(fn, options, OPTION_NAMES);
-  for (const key of ['numClasses', 'inChannels', 'baseWidth', 'stemStride'] as const) {
-    if (o[key] !== undefined) checkInteger(fn, `options.${key}`, o[key], key === 'stemStride' ? 1 : key === 'baseWidth' ? 8 : 1, key === 'stemStride' ? 2 : Infinity);
+  const o = checkOptionNames(fn, options, OPTION_NAMES);
+  for (const key of ['numClasses', 'inChannels', 'baseWidth'] as const) {
+    if (o[key] !== undefined) checkBounded(fn, key, o[key], CONFIG_BOUNDS[key]);
   }
-  if (o.stages !== undefined && !(Array.isArray(o.stages) && o.stages.length === 4 && o.stages.every((r) => Number.isInteger(r) && r >= 0))) {
-    throw new Error(`${fn}: options.stages must be four non-negative integers such as [1, 1, 3, 1], got ${JSON.stringify(o.stages) ?? describeValue(o.stages)}`);
+  if (o.stemStride !== undefined) checkBounded(fn, 'stemStride', o.stemStride, { integer: true, min: 1, max: 2 });
+  if (o.stages !== undefined && !(Array.isArray(o.stages) && o.stages.length === 4 && o.stages.every((r) => withinBounds(r, CONFIG_BOUNDS.stageRatio)))) {
+    throw new Error(`${fn}: stages must be four integers from 0 to ${CONFIG_BOUNDS.stageRatio.max} such as [1, 1, 3, 1], got ${JSON.stringify(o.stages) ?? describeValue(o.stages)}`);
   }
   for (const key of ['elmAttention', 'infoRecoupling', 'init'] as const) {
-    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new Error(`${fn}: options.${key} must be true or false, got ${describeValue(o[key])}`);
+    if (o[key] !== undefined && typeof o[key] !== 'boolean') throw new Error(`${fn}: ${key} must be true or false, got ${describeValue(o[key])}`);
   }
   const archOptions: ArchOptions = { arch };
   for (const key of ['numClasses', 'inChannels', 'baseWidth', 'stages', 'stemStride', 'elmAttention', 'infoRecoupling'] as const) {
@@ -89,13 +91,13 @@ export function createModel(name: ModelName, options: ModelOptions = {}): BNext 
 
 /** Builds the model of a full configuration (a .bnx header's, a run folder's, `modelConfig`'s). */
 export function modelFromConfig(config: AnyModelConfig, options: Pick<ModelOptions, 'seed' | 'init'> = {}): BNext | BNext18 | Cnn {
-  const o = checkOptions('modelFromConfig', options, ['seed', 'init']);
+  const o = checkOptionNames('modelFromConfig', options, ['seed', 'init']);
   if (typeof config !== 'object' || config === null || !['bnext', 'bnext-18', 'cnn'].includes((config as { arch?: unknown }).arch as string)) {
     throw new Error(`modelFromConfig: config must be a model configuration with arch 'bnext', 'bnext-18' or 'cnn', got ${describeValue(config)}`);
   }
   const build = (): BNext | BNext18 | Cnn => buildAnyModel(config);
   if (o.init === false) return withoutInit(build);
   if (o.seed === undefined) return build();
-  if (typeof o.seed !== 'number' && typeof o.seed !== 'string') throw new Error(`modelFromConfig: options.seed must be a number or a string, got ${describeValue(o.seed)}`);
+  if (typeof o.seed !== 'number' && typeof o.seed !== 'string') throw new Error(`modelFromConfig: seed must be a number or a string, got ${describeValue(o.seed)}`);
   return withGlobalRng(new Rng(o.seed), build);
 }

@@ -14,7 +14,8 @@ import { noGrad } from '../autograd/record';
 import { Conv2d } from '../nn/layers/conv2d';
 import { Linear } from '../nn/layers/linear';
 import { BinaryConv2d } from '../binary/layers';
-import { checkInteger, checkOptions } from '../check';
+import { checkBounded, checkOptionNames } from '../check';
+import { IMAGE_SIDE } from '../tensor/arguments';
 import { BNext } from './bnext';
 import { BNext18 } from './bnext18';
 import type { Cnn } from './cnn';
@@ -134,8 +135,8 @@ export interface ModelStatsOptions {
  * in total and per row of the paper's Table 2 (`tableRowOf`).
  */
 export function modelStats(model: BNext | BNext18 | Cnn, options: ModelStatsOptions = {}): { total: ModelStats; rows: StageStats[] } {
-  const o = checkOptions('modelStats', options, ['resolution']);
-  const resolution = checkInteger('modelStats', 'options.resolution', o.resolution ?? 224, 1);
+  const o = checkOptionNames('modelStats', options, ['resolution']);
+  const resolution = checkBounded('modelStats', 'resolution', o.resolution ?? 224, IMAGE_SIDE);
   const config = (model as { config?: { inChannels?: unknown } } | null)?.config;
   if (typeof config?.inChannels !== 'number') throw new Error('modelStats: model must be a BNext, BNext-18 or teacher CNN (createModel gives one)');
   return countModel(model, config.inChannels, resolution, tableRowOf(model));

@@ -4,7 +4,7 @@
  * --dump-activations` writes, and what a backend author compares layer by layer to find the
  * first place two implementations diverge.
  */
-import { checkOptions, describeValue } from '../check';
+import { checkOptionNames, describeValue } from '../check';
 import { noGrad } from '../autograd/record';
 import { Tensor } from '../tensor/tensor';
 import { Module, withActivationHook } from './module';
@@ -32,9 +32,9 @@ export function forwardWithActivations(model: Module, x: Tensor, options: Activa
   const fn = 'forwardWithActivations';
   if (!(model instanceof Module)) throw new Error(`${fn}: model must be a Module (createModel gives one), got ${describeValue(model)}`);
   if (!(x instanceof Tensor)) throw new Error(`${fn}: x must be a float32 Tensor, got ${describeValue(x)}`);
-  const o = checkOptions(fn, options, ['mode']);
+  const o = checkOptionNames(fn, options, ['mode']);
   const mode = o.mode ?? 'eval';
-  if (mode !== 'eval' && mode !== 'train') throw new Error(`${fn}: options.mode must be 'eval' or 'train', got ${describeValue(mode)}`);
+  if (mode !== 'eval' && mode !== 'train') throw new Error(`${fn}: mode must be 'eval' or 'train', got ${describeValue(mode)}`);
   const paths = new Map<Module, string>(model.namedModules().map(([p, m]) => [m, p]));
   const activations = new Map<string, Tensor>();
   const record = (m: Module, y: Tensor): void => {

@@ -7,7 +7,7 @@
 import { Tensor } from '../tensor/tensor';
 import { IntTensor } from '../tensor/int-tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
-import { checkOptions, describeValue } from '../check';
+import { checkOptionNames, describeValue } from '../check';
 
 /** A state_dict value: float tensors, and int64 counters such as `num_batches_tracked`. */
 export type StateValue = Tensor | IntTensor;
@@ -125,7 +125,7 @@ export abstract class Module {
    */
   loadStateDict(dict: ReadonlyMap<string, StateValue>, options: { strict?: boolean; source?: string } = {}): LoadReport {
     if (!(dict instanceof Map)) throw new Error(`loadStateDict: dict must be a Map of tensors by name (parseStateDict gives one from safetensors bytes), got ${describeValue(dict)}`);
-    const { strict, source } = checkOptions('loadStateDict', options, ['strict', 'source']);
+    const { strict, source } = checkOptionNames('loadStateDict', options, ['strict', 'source']);
     const own = this.stateDict();
     const { incoming, report } = matchStateDict(own, dict, strict ?? true, source);
     for (const [key, target] of own) {

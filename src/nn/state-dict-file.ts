@@ -1,7 +1,7 @@
 /** state_dict files (Node only): serialize.ts's safetensors bytes, read and written atomically. */
 import { writeFileAtomic } from '../io/atomic';
 import { readFileBytes } from '../io/files';
-import { checkOptions, describeValue } from '../check';
+import { checkOptionNames, describeValue } from '../check';
 import { type LoadReport, Module, type StateDict, type StateValue } from './module';
 import { parseStateDict, serializeStateDict } from './serialize';
 
@@ -24,6 +24,6 @@ export function loadWeights(model: Module, path: string, options: { strict?: boo
   const fn = 'loadWeights';
   if (!(model instanceof Module)) throw new Error(`${fn}: model must be a Module (createModel gives one), got ${describeValue(model)}`);
   if (typeof path !== 'string') throw new Error(`${fn}: path must be a string, got ${describeValue(path)}`);
-  const { strict } = checkOptions(fn, options, ['strict']);
+  const { strict } = checkOptionNames(fn, options, ['strict']);
   return model.loadStateDict(readStateDict(path), { strict: strict ?? true, source: path });
 }
