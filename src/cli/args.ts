@@ -5,7 +5,9 @@
 import { describeBounds, type NumberBounds, withinBounds } from '../tensor/arguments';
 
 /** An error caused by the user's input; the CLI prints its message alone and exits with 1. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 export interface ParsedArgs {
   /** The last value of each option. */
