@@ -1,5 +1,5 @@
 /**
- * `bnext forward/eval/predict --engine xnor` from a .bnx file (model-io.ts's packedEngineFromArgs),
+ * `bnext forward/eval/predict --engine xnor` from a .bnx file (model-io.ts's packedSourceFromArgs),
  * run in-process: the same logits, metrics and top-5 as from the state_dict it was packed from,
  * quantized files, and the refusals (a .bnx for the float engine, architecture options that
  * disagree with the file).
