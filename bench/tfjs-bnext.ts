@@ -19,8 +19,8 @@
  *
  * What differs from ours, none of it changing the work: NHWC layout (tfjs's native one); the
  * squeeze-and-expand's 1x1 convolutions on the pooled [N, C] are matMul + bias (the same
- * products); the stem's PReLU and the FFNs' activation1, registered but unused in ours (as in the
- * official model), do not exist here; float32 throughout (ours accumulates GEMMs in double); the
+ * products); the stem's PReLU and the activation1 of every FFN unit (3x3 ones included),
+ * registered but unused in ours (as in the official model), do not exist here; float32 throughout (ours accumulates GEMMs in double); the
  * official float32 rounding replay (sign - r) + r of the binary activation is not reproduced.
  *
  * Protocol (as the PyTorch child's in bench/train.ts): arguments batch, size, classes, base

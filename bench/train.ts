@@ -407,7 +407,7 @@ const trainBench: BenchModule = {
       }
       if (tfjs && tfjsMedian) {
         console.log(`ours / TensorFlow.js: ${(tfjsMedian.total / oursMedian.total).toFixed(2)}x (it trains ${tfjs.parameters} parameters, ours ${ours.parameters}: ` +
-          'the stem\'s PReLU and the FFN units\' activation1, which ours registers as the official model does but never uses, do not exist there)');
+          'the stem\'s PReLU and the activation1 of every FFN unit, 3x3 ones included, which ours registers as the official model does but never uses, do not exist there)');
       } else {
         console.log(`TensorFlow.js not measured: ${tfjsError}`);
       }
