@@ -6,7 +6,6 @@ import { expect } from 'chai';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from '../../src/cli/command';
 import { UsageError } from '../../src/cli/args';
 import { forward } from '../../src/cli/commands/forward';
 import { evalCommand } from '../../src/cli/commands/evaluate';
@@ -19,33 +18,11 @@ import { bnxContentsOf } from '../../src/engine/load';
 import { liveWorkers } from '../../src/parallel/spawn';
 import { Rng } from '../../src/tensor/random';
 import { randomInput, randomModel } from '../engine/helpers';
+import { refusal, run } from '../helpers/commands';
 
 const RGB = ['--arch', 'bnext', '--base-width', '8', '--stages', '1,0,0,0', '--classes', '10'];
 const GRAY = [...RGB, '--in-channels', '1'];
 const IMAGES = ['base420.jpg', 'gray.jpg', 'base444.jpg'].map((f) => join('fixtures/images/decode', f));
-
-/** Runs a command in-process, expecting success; returns what it printed. */
-async function run(command: Command, argv: string[]): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => void lines.push(parts.join(' '));
-  try {
-    expect(await command.run(argv)).to.equal(0);
-  } finally {
-    console.log = log;
-  }
-  return lines.join('\n');
-}
-
-async function refusal(command: Command, argv: string[]): Promise<Error> {
-  try {
-    await run(command, argv);
-  } catch (e) {
-    if (e instanceof Error) return e;
-    throw e;
-  }
-  throw new Error(`${command.name} ${argv.join(' ')} did not fail`);
-}
 
 describe('cli: --workers on forward, eval and predict', function () {
   this.timeout(180_000);

@@ -12,19 +12,11 @@ import { floatClassifier } from '../../src/train/evaluate';
 import { manualSeed, Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import { randomInput, randomModel } from '../engine/helpers';
+import { failure } from '../helpers/failure';
 
 /** Bytes of a typed array, for bit-exact comparisons (-0 and NaN payloads included). */
 function bytes(a: Float32Array): Buffer {
   return Buffer.from(a.buffer, a.byteOffset, a.byteLength);
-}
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 /** Expects the pool's logits of `x` to be the one-thread logits of the whole batch, bit for bit. */
