@@ -28,7 +28,8 @@
  * JIT starts cold: the first few steps are slower. The held-out evaluation runs on the workers
  * too (`predict`), batch by batch as each worker comes free.
  */
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import type { Module } from '../nn/module';
 import type { Teacher } from '../distill/teacher';
 import type { EnsembleForm } from '../distill/ensemble';

@@ -15,13 +15,14 @@ import { digitsDatasets } from '../../train/recipe';
 import { evaluateBatches } from '../../train/evaluate';
 import { addBatch, emptyMetrics, type EpochMetrics, summarize } from '../../train/metrics';
 import { crossEntropy } from '../../nn/losses';
-import { noGrad } from '../../autograd/graph';
-import { openSplit } from '../../data/image_folder';
+import { noGrad } from '../../autograd/record';
+import { openSplit } from '../../data/image-folder';
 import { DataLoader } from '../../data/loader';
 import { makePipeline } from '../../data/pipelines';
 import type { BNextModel } from '../../models/factory';
 import { type InferenceSource, sourceConfig } from '../../parallel/inference-source';
-import type { IntTensor, Tensor } from '../../tensor/tensor';
+import type { Tensor } from '../../tensor/tensor';
+import type { IntTensor } from '../../tensor/int-tensor';
 
 const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W.safetensors) [--data mnist|DIR] [--size S]
                   [--engine float|xnor] [--workers N]
