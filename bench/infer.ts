@@ -3,7 +3,7 @@
  * threads (src/parallel/inference-pool.ts) over this thread alone, measured in one run:
  *
  *   1. BNext-T at 224x224, batch 8, 1000 classes, the packed XNOR engine: this thread, one worker,
- *      two workers taking one row at a time (the default chunking), and two workers given fixed
+ *      two workers with the default (guided) chunks, with one row at a time, and with fixed
  *      halves (chunks of 4 rows), to show what taking chunks on demand buys when the two vCPUs
  *      run at different speeds;
  *   2. the held-out digits (2,004 images, 24x24), the digits recipe's student (BNext C=16 1:1:0:0,
@@ -88,9 +88,12 @@ async function bnextT(): Promise<void> {
   const expected = here(x).data.slice();
   const one = await startPool(source, 1);
   const two = await startPool(source, 2);
+  const single = await startPool(source, 2, 1);
   const halves = await startPool(source, 2, BNEXT_T_BATCH / 2);
   try {
-    const pools: [string, InferencePool][] = [['1 worker', one.pool], ['2 workers, 1 row at a time', two.pool], [`2 workers, fixed halves (${BNEXT_T_BATCH / 2} rows)`, halves.pool]];
+    const pools: [string, InferencePool][] = [
+      ['1 worker', one.pool], ['2 workers, guided chunks (default)', two.pool], ['2 workers, 1 row at a time', single.pool], [`2 workers, fixed halves (${BNEXT_T_BATCH / 2} rows)`, halves.pool],
+    ];
     for (const [name, pool] of pools) {
       if (!bytesEqual((await pool.run(x)).data, expected)) throw new Error(`bench infer: ${name}: logits differ from this thread's`);
     }
@@ -99,7 +102,7 @@ async function bnextT(): Promise<void> {
     const t = await measureRounds(variants, BNEXT_T_ROUNDS, 1);
     console.log(formatTable(HEADER, rows(variants.map((v) => v.name), t, BNEXT_T_BATCH, true)));
   } finally {
-    await Promise.all([one.pool.close(), two.pool.close(), halves.pool.close()]);
+    await Promise.all([one, two, single, halves].map((p) => p.pool.close()));
   }
 }
 

@@ -33,7 +33,8 @@ describe('parallel/inference-pool', function () {
   // 1000 classes (stride-2 stem), random weights and statistics, fully binary.
   const model = randomModel({ arch: 'bnext', baseWidth: 8, stages: [1, 1, 0, 0], numClasses: 1000 }, 'pool-bnext');
   const rng = new Rng('pool-input');
-  // 5 over 2 workers (not divisible), 1 (fewer rows than workers), 8 (full GEMM tiles), 13 (chunks of 2 rows and one of 1).
+  // 5 over 2 workers (not divisible), 1 (fewer rows than workers), 8 (full GEMM tiles), 13; guided
+  // chunks of 4, 3, 2 and 1 rows for 13 alone, other sizes when all four are queued at once.
   const batches = [5, 1, 8, 13].map((n) => randomInput(rng, [n, 3, 32, 32]));
 
   const sources: { name: string; slow?: boolean; source: () => InferenceSource; expected: (x: Tensor) => Tensor }[] = [
