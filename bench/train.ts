@@ -146,7 +146,7 @@ def step():
     optimizer.zero_grad(set_to_none=True)
     loss = criterion(model(x), y)
     t1 = time.perf_counter()
-    backward(loss)
+    loss.backward()
     t2 = time.perf_counter()
     optimizer.step()
     t3 = time.perf_counter()
