@@ -76,9 +76,9 @@ describe('cli: --workers on forward, eval and predict', function () {
   it('refuses a bad --workers, and --workers with --train or --dump-activations, before starting any worker', async () => {
     const f = [...RGB, '--weights', files.rgb.weights, '--input', input, '--out', join(dir, 'y.npy')];
     for (const [command, argv, message] of [
-      [forward, [...f, '--workers', '0'], 'forward: --workers must be at least 1, got 0'],
-      [evalCommand, ['--engine', 'xnor', '--weights', files.gray.bnx, '--workers', 'two'], "eval: --workers must be an integer, got 'two'"],
-      [predict, ['--engine', 'xnor', '--weights', files.rgb.bnx, '--workers', '-1', IMAGES[0]], 'predict: --workers must be at least 1, got -1'],
+      [forward, [...f, '--workers', '0'], "forward: --workers must be an integer from 1 to 256, got '0'"],
+      [evalCommand, ['--engine', 'xnor', '--weights', files.gray.bnx, '--workers', 'two'], "eval: --workers must be an integer from 1 to 256, got 'two'"],
+      [predict, ['--engine', 'xnor', '--weights', files.rgb.bnx, '--workers', '-1', IMAGES[0]], "predict: --workers must be an integer from 1 to 256, got '-1'"],
       [forward, [...f, '--workers', '2', '--dump-activations', join(dir, 'a.safetensors')], 'forward: --workers runs evaluation only (no --train or --dump-activations)'],
     ] as const) {
       const err = await refusal(command, [...argv]);

@@ -84,8 +84,8 @@ describe('parallel/inference-pool', function () {
 
   it('refuses bad options and sources by name before starting any worker', async () => {
     const src: InferenceSource = { engine: 'xnor', model };
-    expect((await failure(InferencePool.start(src, { workers: 0 }))).message).to.equal('InferencePool: workers must be a positive integer, got 0');
-    expect((await failure(InferencePool.start(src, { workers: 2, chunkRows: 1.5 }))).message).to.equal('InferencePool: chunkRows must be a positive integer, got 1.5');
+    expect((await failure(InferencePool.start(src, { workers: 0 }))).message).to.equal('InferencePool: workers must be an integer from 1 to 256, got 0');
+    expect((await failure(InferencePool.start(src, { workers: 2, chunkRows: 1.5 }))).message).to.equal('InferencePool: chunkRows must be an integer from 1 to 65536, got 1.5');
     const odd = { workers: 2, threads: 4 } as unknown as { workers: number };
     expect((await failure(InferencePool.start(src, odd))).message).to.equal("InferencePool: unknown option 'threads' (valid: workers, chunkRows)");
     // Temperature 1: the binary convolutions are not sign(w) yet, so there is nothing to pack.

@@ -21,6 +21,7 @@ import { type InferenceSource, localClassifier } from '../parallel/inference-sou
 import { InferencePool } from '../parallel/inference-pool';
 import { intOption, type ParsedArgs, requireOption, UsageError } from './args';
 import { archOptionsFrom } from './arch-options';
+import { WORKERS } from '../tensor/arguments';
 
 /** Builds the architecture and loads a state_dict into it strictly. */
 export function loadModel(config: ModelConfig, weightsPath: string): BNextModel {
@@ -119,9 +120,7 @@ export function requireBNext(config: AnyModelConfig, command: string): ModelConf
 
 /** The --workers option: worker threads for inference, 1 (the default) for this thread alone. */
 export function workersOption(args: ParsedArgs, command: string): number {
-  const workers = intOption(args, 'workers', 1, command);
-  if (workers < 1) throw new UsageError(`${command}: --workers must be at least 1, got ${workers}`);
-  return workers;
+  return intOption(args, 'workers', 1, command, WORKERS);
 }
 
 /** Logits of batches on this thread or on worker threads; close it when done. */

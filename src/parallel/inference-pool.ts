@@ -21,6 +21,7 @@
  */
 import { Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
+import { BATCH_SIZE, checkNumber, WORKERS } from '../tensor/arguments';
 import type { AnyModelConfig } from '../models/zoo';
 import type { InferenceInit, InferRequest, LogitsReply } from './protocol';
 import { inferenceInit, type InferenceSource, sourceConfig } from './inference-source';
@@ -61,9 +62,8 @@ function checkOptions(options: InferencePoolOptions): void {
   for (const name of Object.keys(options)) {
     if (!OPTION_NAMES.includes(name)) throw new Error(`InferencePool: unknown option '${name}' (valid: ${OPTION_NAMES.join(', ')})`);
   }
-  if (!Number.isInteger(options.workers) || options.workers < 1) throw new Error(`InferencePool: workers must be a positive integer, got ${options.workers}`);
-  const c = options.chunkRows;
-  if (c !== undefined && (!Number.isInteger(c) || c < 1)) throw new Error(`InferencePool: chunkRows must be a positive integer, got ${c}`);
+  checkNumber(options.workers, 'InferencePool: workers', WORKERS);
+  if (options.chunkRows !== undefined) checkNumber(options.chunkRows, 'InferencePool: chunkRows', BATCH_SIZE);
 }
 
 export class InferencePool {

@@ -13,7 +13,7 @@ import { withoutInit } from '../../nn/init';
 import { loadWeights } from '../../nn/serialize';
 import { digitsDatasets } from '../../train/recipe';
 import { evaluateBatches } from '../../train/evaluate';
-import { addBatch, emptyMetrics, type EpochMetrics, summarize } from '../../train/metrics';
+import { addBatch, emptyMetrics, type EpochMetrics, NonFiniteLogitsError, summarize } from '../../train/metrics';
 import { crossEntropy } from '../../nn/losses';
 import { noGrad } from '../../autograd/record';
 import { openSplit } from '../../data/image-folder';
@@ -23,6 +23,7 @@ import type { BNextModel } from '../../models/factory';
 import { type InferenceSource, sourceConfig } from '../../parallel/inference-source';
 import type { Tensor } from '../../tensor/tensor';
 import type { IntTensor } from '../../tensor/int-tensor';
+import { BATCH_SIZE, IMAGE_SIDE } from '../../tensor/arguments';
 
 const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W.safetensors) [--data mnist|DIR] [--size S]
                   [--engine float|xnor] [--workers N]
@@ -76,7 +77,7 @@ async function evaluateFolder(runner: BatchRunner, root: string, size: number, b
   const scoreOldest = async (): Promise<void> => {
     const { logits, labels } = ahead.shift()!;
     const l = await logits;
-    addBatch(m, l, labels, noGrad(() => crossEntropy(l, labels)).item());
+    addBatch(m, l, labels, noGrad(() => crossEntropy(l, labels)).item(), `${root}/val`);
   };
   for await (const batch of loader.epoch(0)) {
     const logits = runner.run(batch.images);
@@ -95,16 +96,23 @@ export const evalCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'data', 'size', 'batch-size', 'engine', 'workers'], [...ARCH_FLAGS], 'eval');
+    const batchSize = intOption(args, 'batch-size', 64, 'eval', BATCH_SIZE);
+    const size = intOption(args, 'size', 224, 'eval', IMAGE_SIDE);
     const workers = workersOption(args, 'eval');
     const { config, engine, source } = sourceFromArgs(args, 'eval');
-    const batchSize = intOption(args, 'batch-size', 64, 'eval');
     const data = args.options.get('data') ?? 'mnist';
     if (data === 'mnist' && config.inChannels !== 1) throw new UsageError(`eval: the digits are grayscale; the model has ${config.inChannels} input channels`);
-    const size = intOption(args, 'size', 224, 'eval');
-    const m = await withRunner(source, workers, (runner) => (data === 'mnist'
-      // Every batch at once: each worker takes the next chunk of rows as it comes free.
-      ? evaluateBatches((xs) => Promise.all(xs.map((x) => runner.run(x))), digitsDatasets().test, batchSize)
-      : evaluateFolder(runner, data, size, batchSize)));
+    let m: EpochMetrics;
+    try {
+      m = await withRunner(source, workers, (runner) => (data === 'mnist'
+        // Every batch at once: each worker takes the next chunk of rows as it comes free.
+        ? evaluateBatches((xs) => Promise.all(xs.map((x) => runner.run(x))), digitsDatasets().test, batchSize)
+        : evaluateFolder(runner, data, size, batchSize)));
+    } catch (e) {
+      // NaN or infinite logits: the model has no accuracy, and the weights are the likely cause.
+      if (e instanceof NonFiniteLogitsError) throw new Error(`eval: ${args.options.get('run') ?? args.options.get('weights')}: ${e.message}`, { cause: e });
+      throw e;
+    }
     console.log(`${describeConfig(config)} on ${data}: top-1 ${m.top1.toFixed(2)}%, top-5 ${m.top5.toFixed(2)}%, loss ${m.loss.toFixed(4)} (${engine} engine)`);
     return 0;
   },
