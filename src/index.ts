@@ -57,7 +57,7 @@ export { toTensor, toIntTensor, fromTensor, fromIntTensor, type StoredArray, typ
 
 // The packed XNOR engine, .bnx bytes, post-training quantization (Table 7).
 export { packModel, type PackedModel, type PackedTrace, type PackModelOptions } from './engine/packed-model';
-export { bnxContentsOf, packedModelFromBnx, packedModelFromContents, packedModelFromStateDict, type BnxContentsOptions } from './engine/load';
+export { bnxContentsOf, bnxContentsOfStateDict, packedModelFromBnx, packedModelFromContents, packedModelFromStateDict, type BnxContentsOptions } from './engine/load';
 export { BNX_VERSION, BNX_VERSIONS, isBnx, parseBnx, serializeBnx, type BnxContents } from './engine/bnx';
 export { parseQuantization, PRESETS as QUANTIZATION_PRESETS, type BitWidths, type QuantizationScheme } from './quantize/scheme';
 

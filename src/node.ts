@@ -1,8 +1,9 @@
 /**
  * bnext/node: the core (src/index.ts, re-exported here in full) plus what needs Node: reading
  * and writing files (state_dicts, .npy, .bnx, images, class names), ImageNet-style folders and
- * their loader, the embedded digits, the trainer with its checkpoints and logs, the default
- * recipe, and the conformance kit for other backends. docs/api.md shows each part with an example.
+ * their loader, the embedded digits, parallel inference on worker threads, the trainer with its
+ * checkpoints and logs, the default recipe, and the conformance kit for other backends.
+ * docs/api.md shows each part with an example.
  *
  *     import { createModel, loadWeights, loadPackedModel } from 'bnext/node';
  *     const model = createModel('bnext-t', { init: false });
@@ -24,6 +25,11 @@ export { ImageFolder, IMG_EXTENSIONS, openSplit, type ImageFolderOptions, type S
 export { DataLoader, type Batch, type LoaderOptions } from './data/loader';
 export { digitBatch, loadMnist, MNIST_CLASSES, MNIST_SIZE, type DigitSet, type MnistSplit } from './data/mnist';
 export { DigitDataset } from './train/dataset';
+
+// Parallel inference on worker threads (docs/parallel.md): the packed engine or the float
+// forward of one model, a batch's rows spread over N workers, logits bit-identical to one thread.
+export { InferencePool, type InferencePoolOptions } from './parallel/inference-pool';
+export type { InferenceSource } from './parallel/inference-source';
 
 // Training: the trainer (checkpoints, resume, log, workers), run folders, curves, the recipe.
 export { train, type Distillation, type StepReport, type TrainOptions, type TrainResult } from './train/trainer';

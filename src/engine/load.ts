@@ -98,12 +98,11 @@ export function packedModelFromBnx(bytes: Uint8Array, source = '.bnx bytes'): Pa
 }
 
 /**
- * The packed engine of a state_dict whose binary convolutions are fully binary, for the
- * architecture `config` (a state_dict does not record it). Checked as a strict load is (every
- * missing, unexpected and mismatched key named; `source` starts the message); the binary
- * weights are packed straight from the dict's arrays, and only the float rest is copied.
+ * A skeleton of `config` holding a state_dict's float tensors, and its binary weights packed
+ * straight from the dict's arrays (no float copy of them is made). Checked as a strict load is:
+ * every missing, unexpected and mismatched key named, `source` first.
  */
-export function packedModelFromStateDict(config: ModelConfig, dict: ReadonlyMap<string, StateValue>, source = 'state_dict'): PackedModel {
+function packedStateDict(config: ModelConfig, dict: ReadonlyMap<string, StateValue>, source: string): { model: BNextModel; packed: Map<string, PackedWeights> } {
   const model = withoutInit(() => buildModel(config));
   const own = model.stateDict();
   const { incoming } = matchStateDict(own, dict, true, source);
@@ -120,5 +119,23 @@ export function packedModelFromStateDict(config: ModelConfig, dict: ReadonlyMap<
     const w = incoming.get(`${path}.weight`) as Tensor;
     packed.set(`${path}.weight`, packWeights(w.data, w.shape));
   }
+  return { model, packed };
+}
+
+/**
+ * The packed engine of a state_dict whose binary convolutions are fully binary, for the
+ * architecture `config` (a state_dict does not record it). Checked as a strict load is; the
+ * binary weights are packed straight from the dict's arrays, and only the float rest is copied.
+ */
+export function packedModelFromStateDict(config: ModelConfig, dict: ReadonlyMap<string, StateValue>, source = 'state_dict'): PackedModel {
+  const { model, packed } = packedStateDict(config, dict, source);
   return packModel(model, { packedWeights: packed, copyParameters: false });
+}
+
+/** The .bnx contents of such a state_dict (what `bnext pack` would write from it), checked alike. */
+export function bnxContentsOfStateDict(config: ModelConfig, dict: ReadonlyMap<string, StateValue>, source = 'state_dict'): BnxContents {
+  const { model, packed } = packedStateDict(config, dict, source);
+  const floats = new Map<string, Tensor>();
+  for (const [key, value] of model.stateDict()) if (value instanceof Tensor && !packed.has(key)) floats.set(key, value);
+  return { config, floats, binary: packed, quantized: new Map() };
 }
