@@ -6,10 +6,12 @@
 import type { Command } from '../command';
 import { intOption, type ParsedArgs, parseArgs, requireOption, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
-import { type Engine, engineOption, packedEngineFromArgs, requireBNext, requireStateDict } from '../model-io';
+import {
+  type Engine, engineOption, loadWeightsInto, packedEngineFromArgs, requireBNext, requireStateDict, stateDictKeyUsage, WEIGHTS_VALUED,
+  weightsOptionsFrom,
+} from '../model-io';
 import { loadRun, resolveAnyConfig, buildAnyModel, describeConfig, type AnyModelConfig } from '../../models/zoo';
 import { withoutInit } from '../../nn/init';
-import { loadWeights } from '../../nn/serialize';
 import { digitsDatasets } from '../../train/recipe';
 import { evaluate, floatClassifier, type Classifier } from '../../train/evaluate';
 import { addBatch, emptyMetrics, type EpochMetrics, summarize } from '../../train/metrics';
@@ -21,14 +23,16 @@ import { makePipeline } from '../../data/pipelines';
 import { packModel } from '../../engine/index';
 import type { BNextModel } from '../../models/factory';
 
-const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W.safetensors) [--data mnist|DIR] [--size S]
+const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W) [--data mnist|DIR] [--size S]
                   [--engine float|xnor]
        bnext eval --engine xnor --weights M.bnx [--data mnist|DIR] [--size S]
 
 ${ARCH_USAGE}
   --run DIR         a run folder of ours (config.json + model.safetensors)
-  --weights W       state_dict (safetensors) for --arch, or with --engine xnor a .bnx file from
-                    bnext pack (its architecture is in the file: options are optional, must match)
+  --weights W       state_dict for --arch: safetensors or a torch.save file (.pth/.pth.tar/.pt), or
+                    with --engine xnor a .bnx file from bnext pack (its architecture is in the
+                    file: options are optional, must match)
+${stateDictKeyUsage(20)}
   --data D          mnist (default: the 2,004 held-out digits) or an ImageFolder root (its val/ split)
   --size S          evaluation crop for image folders (default 224)
   --batch-size B    (default 64)
@@ -57,7 +61,7 @@ export function classifierFromArgs(args: ParsedArgs, command: string): { config:
   requireStateDict(weights, command);
   const config = resolveAnyConfig(archOptionsFrom(args, command));
   const model = withoutInit(() => buildAnyModel(config));
-  loadWeights(model, weights);
+  loadWeightsInto(model, weights, weightsOptionsFrom(args));
   return { config, engine, classify: floatClassifier(model) };
 }
 
@@ -76,7 +80,7 @@ export const evalCommand: Command = {
   summary: 'top-1/top-5/loss of a model on the held-out digits or an ImageFolder split',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'data', 'size', 'batch-size', 'engine'], [...ARCH_FLAGS], 'eval');
+    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'data', 'size', 'batch-size', 'engine', ...WEIGHTS_VALUED], [...ARCH_FLAGS], 'eval');
     const { config, engine, classify } = classifierFromArgs(args, 'eval');
     const batchSize = intOption(args, 'batch-size', 64, 'eval');
     const data = args.options.get('data') ?? 'mnist';

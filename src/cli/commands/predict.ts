@@ -5,6 +5,7 @@
 import type { Command } from '../command';
 import { intOption, parseArgs, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED } from '../arch-options';
+import { stateDictKeyUsage, WEIGHTS_VALUED } from '../model-io';
 import { classifierFromArgs } from './evaluate';
 import { evalPipeline } from '../../data/pipelines';
 import { readClassNames } from '../../data/class_names';
@@ -12,14 +13,16 @@ import { Tensor } from '../../tensor/tensor';
 import { softmax } from '../../tensor/ops/activation';
 import { noGrad } from '../../autograd/graph';
 
-const USAGE = `usage: bnext predict (--run DIR | --arch A [options] --weights W.safetensors) [--engine float|xnor]
+const USAGE = `usage: bnext predict (--run DIR | --arch A [options] --weights W) [--engine float|xnor]
                      [--classes-file F] [--size S] image...
        bnext predict --engine xnor --weights M.bnx [--classes-file F] [--size S] image...
 
 ${ARCH_USAGE}
   --run DIR          a run folder of ours (config.json + model.safetensors)
-  --weights W        state_dict (safetensors) for --arch, or with --engine xnor a .bnx file from
-                     bnext pack (its architecture is in the file: options are optional, must match)
+  --weights W        state_dict for --arch: safetensors or a torch.save file (.pth/.pth.tar/.pt), or
+                     with --engine xnor a .bnx file from bnext pack (its architecture is in the
+                     file: options are optional, must match)
+${stateDictKeyUsage(21)}
   --classes-file F   class names: one per line, "n01440764 tench" lines, or a JSON list/map
   --size S           input size (default 224): resize to floor(S / 0.95), center crop S
   --engine E         float (default) or xnor (the packed XNOR-popcount engine)`;
@@ -29,7 +32,7 @@ export const predict: Command = {
   summary: 'top-5 classes with probabilities for JPEG/PNG images',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'classes-file', 'size', 'engine'], [...ARCH_FLAGS], 'predict');
+    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'classes-file', 'size', 'engine', ...WEIGHTS_VALUED], [...ARCH_FLAGS], 'predict');
     if (args.positionals.length === 0) throw new UsageError('predict: give at least one image');
     const { config, classify } = classifierFromArgs(args, 'predict');
     if (config.inChannels !== 3) throw new UsageError(`predict: images are RGB; the model has ${config.inChannels} input channels`);
