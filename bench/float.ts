@@ -9,7 +9,8 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { conv2dForward, conv2dForwardReference, conv2dGeometry } from '../src/tensor/kernels/conv2d';
+import { conv2dForward, conv2dForwardReference } from '../src/tensor/kernels/conv2d';
+import { conv2dGeometry } from '../src/tensor/kernels/conv2d-geometry';
 import { sgemm, sgemmReference } from '../src/tensor/kernels/gemm';
 import { loadavg } from 'node:os';
 import { Rng } from '../src/tensor/random';

@@ -21,7 +21,7 @@ import { AdamW } from '../src/optim/adamw';
 import { bnextParamGroups } from '../src/optim/param-groups';
 import { clipGradNorm } from '../src/optim/clip';
 import { setTemperature } from '../src/optim/temperature';
-import { noGrad } from '../src/autograd/graph';
+import { noGrad } from '../src/autograd/record';
 import { gapSensitiveLoss } from '../src/distill/ensemble';
 import { ModuleTeacher, type Teacher } from '../src/distill/teacher';
 import { manualSeed, Rng } from '../src/tensor/random';

@@ -35,10 +35,11 @@ import { AdamW } from '../src/optim/adamw';
 import { bnextParamGroups } from '../src/optim/param-groups';
 import { randn } from '../src/tensor/create';
 import { manualSeed, Rng } from '../src/tensor/random';
-import { IntTensor } from '../src/tensor/tensor';
-import { conv2dForward, conv2dGeometry } from '../src/tensor/kernels/conv2d';
+import { IntTensor } from '../src/tensor/int-tensor';
+import { conv2dForward } from '../src/tensor/kernels/conv2d';
+import { conv2dGeometry } from '../src/tensor/kernels/conv2d-geometry';
 import { add } from '../src/tensor/ops/elementwise';
-import { noGrad } from '../src/autograd/graph';
+import { noGrad } from '../src/autograd/record';
 import { releaseArray } from '../src/autograd/buffer-pool';
 import { formatTable, median, type BenchModule } from './harness';
 
@@ -84,7 +85,7 @@ function ourStep(): () => StepTime {
     optimizer.zeroGrad(true);
     const loss = crossEntropy(model.call(x), y);
     const t1 = performance.now();
-    loss.backward();
+    backward(loss);
     const t2 = performance.now();
     optimizer.step();
     const t3 = performance.now();
@@ -131,7 +132,7 @@ def step():
     optimizer.zero_grad(set_to_none=True)
     loss = criterion(model(x), y)
     t1 = time.perf_counter()
-    loss.backward()
+    backward(loss)
     t2 = time.perf_counter()
     optimizer.step()
     t3 = time.perf_counter()
@@ -163,6 +164,7 @@ print('ready torch ' + torch.__version__, flush=True)
 for line in sys.stdin:
     print(json.dumps(step() if line.strip() == 'step' else kernels()), flush=True)
 `;
+import { backward } from '../src/autograd/graph';
 
 /** Milliseconds per call of the comparison kernels. */
 interface KernelTime {

@@ -5,7 +5,7 @@
  * adaptive filters): identical pixels, tolerance 0.
  *
  * JPEG: jpeg-js decodes the planes (its own IDCT), and we finish as libjpeg does (fancy chroma
- * upsampling, fixed-point colour; jpeg_color.ts). Measured on the 40x30 fixtures: grayscale max 1
+ * upsampling, fixed-point colour; jpeg-color.ts). Measured on the 40x30 fixtures: grayscale max 1
  * (mean 0.08); baseline 4:4:4, 4:2:2, 4:2:0 (also at an odd size) and progressive 4:2:0 max 3
  * (mean under 0.2). On 500x375 photo-like JPEGs (4:2:0, 4:2:2, 4:4:4, progressive, quality 75
  * and 90, odd sizes), also max 3, mean 0.16. With jpeg-js's own chroma replication and colour

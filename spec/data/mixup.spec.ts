@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { sampleBeta, sampleGamma } from '../../src/data/distributions';
 import { cutmixBox, cutmixBoxMinMax, Mixup, mixTargets } from '../../src/data/mixup';
 import { Rng } from '../../src/tensor/random';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 
 /** A batch of n single-channel h x w images, image i filled with value i + 1. */
 function constantBatch(n: number, h: number, w: number): Tensor {

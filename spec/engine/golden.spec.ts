@@ -15,7 +15,7 @@ import type { StateDict } from '../../src/nn/module';
 import { buildModel, resolveConfig } from '../../src/models/factory';
 import { archOptionsOf, MODEL_FIXTURES, modelCases } from '../helpers/model-cases';
 import { withoutInit } from '../../src/nn/init';
-import { noGrad } from '../../src/autograd/graph';
+import { noGrad } from '../../src/autograd/record';
 import { packModel } from '../../src/engine/packed-model';
 import { argmaxRows, relativeError } from './helpers';
 

@@ -12,7 +12,7 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { noGrad } from '../../src/autograd/graph';
+import { noGrad } from '../../src/autograd/record';
 import { Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import { Conv2d } from '../../src/nn/layers/conv2d';

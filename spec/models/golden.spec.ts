@@ -24,9 +24,11 @@ import { buildModel, resolveConfig } from '../../src/models/factory';
 import { archOptionsOf, MODEL_FIXTURES, type ModelCase, modelCases, relativeError } from '../helpers/model-cases';
 import { withoutInit } from '../../src/nn/init';
 import { crossEntropy } from '../../src/nn/losses';
-import { noGrad } from '../../src/autograd/graph';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { noGrad } from '../../src/autograd/record';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { formatShape } from '../../src/tensor/shape';
+import { backward } from '../../src/autograd/graph';
 
 const DIR = MODEL_FIXTURES;
 const cases = modelCases;
@@ -93,7 +95,7 @@ describe('models: golden cases from the official PyTorch code', function () {
         logits = model.call(x);
         const loss = crossEntropy(logits, toIntTensor(get('target'), 'target'));
         expectClose(c.name, 'loss', loss, toTensor(get('loss'), 'loss'), c.tolerance.loss);
-        loss.backward();
+        backward(loss);
         const params = new Map(model.namedParameters());
         for (const [name, ref] of grads) {
           const p = params.get(name);

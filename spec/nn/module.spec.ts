@@ -9,7 +9,8 @@ import { Linear } from '../../src/nn/layers/linear';
 import { PReLU } from '../../src/nn/layers/prelu';
 import { Sequential } from '../../src/nn/layers/sequential';
 import { readStateDict, writeStateDict } from '../../src/nn/serialize';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { Rng, manualSeed } from '../../src/tensor/random';
 import { randn } from '../../src/tensor/create';
 

@@ -8,7 +8,8 @@ import { buildModel, resolveConfig } from '../../src/models/factory';
 import { buildAnyModel, resolveAnyConfig } from '../../src/models/zoo';
 import { withoutInit } from '../../src/nn/init';
 import { Module, type StateDict } from '../../src/nn/module';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { manualSeed, Rng } from '../../src/tensor/random';
 import { setTemperature } from '../../src/optim/temperature';
 import { gapSensitiveLoss, type EnsembleForm } from '../../src/distill/ensemble';
@@ -18,6 +19,7 @@ import { subset } from '../helpers/training';
 import { AdamW } from '../../src/optim/adamw';
 import { bnextParamGroups } from '../../src/optim/param-groups';
 import { crossEntropy } from '../../src/nn/losses';
+import { backward } from '../../src/autograd/graph';
 
 const STUDENT = resolveConfig({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10, inChannels: 1 });
 
@@ -73,7 +75,7 @@ describe('parallel/data-parallel', function () {
       const is = indices.slice(start, end);
       const logits = r.call(xs);
       const loss = gapSensitiveLoss(logits, teachers.map((t) => t.logits({ images: xs, indices: is })), form).loss;
-      loss.backward();
+      backward(loss);
       return { model: r, logits, loss: loss.item() };
     });
   }
@@ -145,7 +147,7 @@ describe('parallel/data-parallel', function () {
         for (const o of optimizers) o.zeroGrad(true);
         await group.computeGradients({ x, y, indices }, [], 'script');
         here.train();
-        crossEntropy(here.call(x), y).backward();
+        backward(crossEntropy(here.call(x), y));
         for (const o of optimizers) o.step();
         for (const [key, v] of here.stateDict()) expect(bytes(student.stateDict().get(key)!.data).equals(bytes(v.data)), `step ${k}, ${key}`).to.equal(true);
       }

@@ -11,7 +11,7 @@
  * sum is not always exactly b (e.g. 1 - 0.1 rounds, and adding 0.1 back may land one ulp off),
  * so we evaluate the same expression with float32 rounding to compute the very same numbers.
  */
-import { record } from '../autograd/graph';
+import { record } from '../autograd/record';
 import { Tensor } from '../tensor/tensor';
 import { signOf } from '../tensor/kernels/elementwise';
 import { uninitializedArray } from '../autograd/buffer-pool';

@@ -14,8 +14,8 @@
  * measures both). Anything else (a soft weight during progressive binarization, an input that
  * is not binarized, a convolution too thin for packing to pay) takes the float path.
  */
-import { record } from '../autograd/graph';
-import type { Conv2dAttrs } from '../autograd/node';
+import { record } from '../autograd/record';
+import type { Conv2dAttrs } from '../autograd/op-attrs';
 import { conv2d, type Conv2dOptions } from '../tensor/ops/conv';
 import { Tensor } from '../tensor/tensor';
 import { packActivations, packWeights } from './pack';

@@ -20,13 +20,15 @@
  */
 import { formatShape } from '../tensor/shape';
 import { popcount32 } from './popcount';
-import { CHANNEL_BLOCK } from './xnor-kernel';
 
 /** Channels per packed word. */
 export const BITS = 32;
 
-/** Output channels the kernel computes at once; packed weights are padded to a multiple. */
-export const OUT_CHANNEL_BLOCK = CHANNEL_BLOCK;
+/**
+ * Packed weights hold their output channels in blocks of this many, the last padded with rows of
+ * zero words: the XNOR kernel's register block reads one block at a time (xnor-kernel.ts).
+ */
+export const OUT_CHANNEL_BLOCK = 8;
 
 export function wordsPerPixel(channels: number): number {
   return Math.ceil(channels / BITS);

@@ -23,13 +23,14 @@
  * and a the true input sign (0 at zero inputs). They are rare in real data (a value exactly
  * 0), so that pass usually does not run.
  *
- * The optional epilogue applies, per output channel, an evaluation-mode BatchNorm and a PReLU
- * with exactly the float ops' arithmetic (tensor/ops/normalization.ts, activation.ts), so fusing
- * them into the store changes no bit of their result.
+ * The optional epilogue (channel-epilogue.ts) applies, per output channel, an evaluation-mode
+ * BatchNorm and a PReLU with exactly the float ops' arithmetic (tensor/ops/normalization.ts,
+ * activation.ts), so fusing them into the store changes no bit of their result.
  */
 import type { PackedActivations, PackedWeights } from './pack';
-import { packedSign } from './pack';
-import { CHANNEL_BLOCK, type KernelTables, PIXEL_BLOCK, xnorKernel } from './xnor-kernel';
+import { OUT_CHANNEL_BLOCK, packedSign } from './pack';
+import type { ChannelEpilogue } from './channel-epilogue';
+import { type KernelTables, PIXEL_BLOCK, xnorKernel } from './xnor-kernel';
 
 export interface XnorGeometry {
   n: number;
@@ -42,44 +43,6 @@ export interface XnorGeometry {
   pad: number;
   outHeight: number;
   outWidth: number;
-}
-
-/**
- * Per output channel c: y = float32((v - center[c]) · scale[c] + shift[c]), then the PReLU
- * y > 0 ? y : slope · y, computed as y · gain[2c + (y > 0)] with gain[2c] = slope and
- * gain[2c + 1] = 1: the same product, without a branch that random signs would mispredict.
- * With center 0, scale 1, shift 0 and slope 1 the output is v itself.
- */
-export interface ChannelEpilogue {
-  center: Float64Array;
-  scale: Float64Array;
-  shift: Float64Array;
-  gain: Float64Array;
-}
-
-export function identityEpilogue(channels: number): ChannelEpilogue {
-  return {
-    center: new Float64Array(channels),
-    scale: new Float64Array(channels).fill(1),
-    shift: new Float64Array(channels),
-    gain: new Float64Array(2 * channels).fill(1),
-  };
-}
-
-/**
- * BatchNorm in evaluation mode, then PReLU (or none), computed as the float ops compute them:
- * scale = float32(1 / sqrt(var + eps)) · weight unrounded, then (v - mean)·scale + bias.
- */
-export function batchNormEpilogue(mean: Float32Array, variance: Float32Array, weight: Float32Array, bias: Float32Array, eps: number, preluWeight: Float32Array | null): ChannelEpilogue {
-  const c = mean.length;
-  const e = identityEpilogue(c);
-  for (let i = 0; i < c; i++) {
-    e.center[i] = mean[i];
-    e.scale[i] = Math.fround(1 / Math.sqrt(variance[i] + eps)) * weight[i];
-    e.shift[i] = bias[i];
-    e.gain[2 * i] = preluWeight ? preluWeight[i] : 1;
-  }
-  return e;
 }
 
 /** Checks that packed input and weights fit together and gives the output size. */
@@ -102,7 +65,7 @@ export function xnorGeometry(input: PackedActivations, weights: PackedWeights, s
 
 /** Per-pixel tables, grown on demand and reused from call to call. */
 const tables: KernelTables = {
-  start: new Int32Array(0), outAt: new Int32Array(0), classAt: new Int32Array(0), base: new Int32Array(0), sums: new Int32Array(PIXEL_BLOCK * CHANNEL_BLOCK),
+  start: new Int32Array(0), outAt: new Int32Array(0), classAt: new Int32Array(0), base: new Int32Array(0), sums: new Int32Array(PIXEL_BLOCK * OUT_CHANNEL_BLOCK),
 };
 
 function growTables(pixels: number): void {
@@ -158,7 +121,7 @@ function runBlocked(input: PackedActivations, weights: PackedWeights, g: XnorGeo
       }
     }
   }
-  if (coutPad % CHANNEL_BLOCK !== 0) throw new Error(`xnorConv2d: packed weights have ${coutPad} output channel rows, not a multiple of the kernel's block of ${CHANNEL_BLOCK}`);
+  if (coutPad % OUT_CHANNEL_BLOCK !== 0) throw new Error(`xnorConv2d: packed weights have ${coutPad} output channel rows, not a multiple of the kernel's block of ${OUT_CHANNEL_BLOCK}`);
   xnorKernel(input.words, weights.words, tables, { pixels, k, wordsPerPixel: wpp, rowStride: wp * wpp, coutPad, cout: g.outChannels, plane }, out, e);
 }
 

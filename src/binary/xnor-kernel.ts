@@ -38,12 +38,11 @@
  * a last, partial block repeats its last pixel, and its repeats are not stored.
  */
 import { POPCOUNT16 } from './popcount';
-import type { ChannelEpilogue } from './xnor-conv';
+import type { ChannelEpilogue } from './channel-epilogue';
+import { OUT_CHANNEL_BLOCK } from './pack';
 
-/** Output pixels per register block. */
+/** Output pixels per register block; its output channels are the packed weights' block, OUT_CHANNEL_BLOCK. */
 export const PIXEL_BLOCK = 4;
-/** Output channels per register block; packed weights are padded to a multiple (pack.ts). */
-export const CHANNEL_BLOCK = 8;
 
 /** The table as a constant of this module, for TurboFan to embed (see above). */
 const POPCOUNT: Uint8Array = POPCOUNT16;
@@ -58,7 +57,7 @@ export interface KernelTables {
   classAt: Int32Array;
   /** base[class · paddedOutChannels + co] = k²·C minus the class's border taps' ±1 sums. */
   base: Int32Array;
-  /** The PIXEL_BLOCK · CHANNEL_BLOCK sums of a partial block, on their way to `storePartial`. */
+  /** The PIXEL_BLOCK · OUT_CHANNEL_BLOCK sums of a partial block, on their way to `storePartial`. */
   sums: Int32Array;
 }
 
@@ -68,7 +67,7 @@ export interface KernelGeometry {
   wordsPerPixel: number;
   /** Words per padded input row. */
   rowStride: number;
-  /** Output channels rounded up to CHANNEL_BLOCK (rows of zero weight words). */
+  /** Output channels rounded up to OUT_CHANNEL_BLOCK (rows of zero weight words). */
   coutPad: number;
   cout: number;
   /** outH · outW. */
@@ -399,13 +398,13 @@ export function xnorKernel(a: Int32Array, wt: Int32Array, t: KernelTables, g: Ke
 
 /** The store of a block at the end of the pixels or channels: skips repeats and padding channels. */
 function storePartial(t: KernelTables, g: KernelGeometry, e: ChannelEpilogue | null, p0: number, co: number, out: Float32Array): void {
-  const channels = Math.min(CHANNEL_BLOCK, g.cout - co);
+  const channels = Math.min(OUT_CHANNEL_BLOCK, g.cout - co);
   const count = Math.min(PIXEL_BLOCK, g.pixels - p0);
   for (let i = 0; i < count; i++) {
     const o = t.outAt[p0 + i] + co * g.plane;
     const bt = t.classAt[p0 + i] + co;
     for (let c = 0; c < channels; c++) {
-      const v = t.base[bt + c] - 2 * t.sums[CHANNEL_BLOCK * i + c];
+      const v = t.base[bt + c] - 2 * t.sums[OUT_CHANNEL_BLOCK * i + c];
       if (e === null) {
         out[o + c * g.plane] = v;
         continue;

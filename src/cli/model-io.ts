@@ -8,7 +8,8 @@
 import { existsSync } from 'node:fs';
 import { readNpy } from '../io/npy';
 import { toIntTensor, toTensor } from '../io/stored';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { formatShape } from '../tensor/shape';
 import { withoutInit } from '../nn/init';
 import { loadWeights, type WeightsLoadReport } from '../nn/serialize';

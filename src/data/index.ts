@@ -20,8 +20,8 @@ export {
 } from './randaugment';
 export { cutmixBox, Mixup, mixTargets, type MixedBatch, type MixupMode, type MixupOptions } from './mixup';
 export { RandomSampler, RepeatAugSampler, SequentialSampler, type Sampler } from './sampler';
-export { ImageFolder, openSplit, IMG_EXTENSIONS, type Sample, type Split } from './image_folder';
-export { parseClassNames, readClassNames, type ClassNames } from './class_names';
+export { ImageFolder, openSplit, IMG_EXTENSIONS, type Sample, type Split } from './image-folder';
+export { parseClassNames, readClassNames, type ClassNames } from './class-names';
 export { DataLoader, type Batch, type LoaderOptions } from './loader';
 export {
   CIFAR_STATS, EVAL_CROP_PCT, evalPipeline, IMAGENET_STATS, imagenetEvalImage, makePipeline, PIPELINE_NAMES, runPipeline,

@@ -8,13 +8,13 @@
  *
  * jpeg-js's own last stage (chroma replication, float colour conversion with truncation) lands
  * far from PIL's pixels at colour edges, so for the usual layouts (4:4:4, 4:2:2, 4:4:0, 4:2:0) we
- * take its raw YCbCr planes and finish as libjpeg does (jpeg_color.ts). What remains is the IDCT:
+ * take its raw YCbCr planes and finish as libjpeg does (jpeg-color.ts). What remains is the IDCT:
  * jpeg-js's differs from libjpeg's by a level or two; spec/data/decode.spec.ts states the measured
  * maximum.
  */
 import { decode as decodeJpegFile } from 'jpeg-js';
 import { createImage, type RgbImage } from './image';
-import { upsamplePlane, yccToRgbInPlace } from './jpeg_color';
+import { upsamplePlane, yccToRgbInPlace } from './jpeg-color';
 
 export function hasJpegSignature(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;

@@ -15,11 +15,12 @@
  */
 import { readFile } from 'node:fs/promises';
 import { decodeImage } from './decode';
-import type { ImageFolder, Sample } from './image_folder';
+import type { ImageFolder, Sample } from './image-folder';
 import { runPipeline, type ImagePipeline } from './pipelines';
 import { RandomSampler, SequentialSampler, type Sampler } from './sampler';
 import { Rng } from '../tensor/random';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 
 export interface Batch {
   /** [B, 3, size, size], normalised. */

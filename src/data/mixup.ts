@@ -16,7 +16,8 @@
  * image). Images are mixed in float32 as torch does. The batch size must be even, as in timm.
  */
 import { sampleBeta } from './distributions';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import type { Rng } from '../tensor/random';
 
 export type MixupMode = 'batch' | 'pair' | 'elem';

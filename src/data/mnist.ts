@@ -7,7 +7,8 @@
  * 7,996 training and 2,004 test digits, every class in both, and no randomness at all.
  */
 import { createRequire } from 'node:module';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 
 export const MNIST_SIZE = 28;
 export const MNIST_CLASSES = 10;

@@ -20,7 +20,7 @@ import { affineTransform, rotate, type AffineFilter } from './affine';
 import { enhanceBrightness, enhanceColor, enhanceContrast, enhanceSharpness } from './enhance';
 import type { Rgb } from './geometry';
 import type { RgbImage } from './image';
-import { autocontrast, equalize, invert, posterize, solarize, solarizeAdd } from './point_ops';
+import { autocontrast, equalize, invert, posterize, solarize, solarizeAdd } from './point-ops';
 import type { Rng } from '../tensor/random';
 
 export type RandAugmentOp =

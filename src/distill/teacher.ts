@@ -17,7 +17,7 @@ import { readNpy } from '../io/npy';
 import { toTensor } from '../io/stored';
 import { Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
-import { noGrad } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import type { Module } from '../nn/module';
 
 /** What a teacher sees of a batch: the images, and each sample's row in the training set. */

@@ -38,7 +38,7 @@
 import type { Module } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
-import { noGrad } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { conv2d } from '../tensor/ops/conv';
 import { batchNorm } from '../tensor/ops/normalization';
 import { maxPool2d } from '../tensor/ops/pool';
@@ -57,7 +57,8 @@ import { type BinaryUnit, ElmAttention, FeedForwardUnit, type SqueezeAndExpand }
 import type { BNextModel } from '../models/factory';
 import type { ModelConfig } from '../models/config';
 import { type PackedActivations, type PackedWeights, packActivations } from '../binary/pack';
-import { batchNormEpilogue, type ChannelEpilogue, xnorConv2d } from '../binary/xnor-conv';
+import { batchNormEpilogue, type ChannelEpilogue } from '../binary/channel-epilogue';
+import { xnorConv2d } from '../binary/xnor-conv';
 import { binaryConvs, packBinaryWeights } from './binary-weights';
 import { type ChannelNorm, channelNorm, finishUnit, mixMean, type OutputSlot, pool2x2, preluInto, preluMean } from './fused';
 import type { ActivationQuantization } from '../quantize/plan';

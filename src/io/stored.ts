@@ -7,7 +7,8 @@
  * stay as raw bits (`Uint16Array`) until `toTensor` decodes them exactly. Data is little-endian
  * and row-major (C order), as both formats require.
  */
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { formatShape, sizeOf } from '../tensor/shape';
 import { decodeBF16, decodeF16 } from './half';
 

@@ -10,7 +10,7 @@
 import type { Module } from '../nn/module';
 import { withActivationHook } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
-import { noGrad } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { Conv2d } from '../nn/layers/conv2d';
 import { Linear } from '../nn/layers/linear';
 import { BinaryConv2d } from '../binary/layers';

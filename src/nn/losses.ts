@@ -3,7 +3,8 @@
  * targets, optional label smoothing), the distillation "distribution loss" of the official
  * training script (spec: Training recipe), and mean squared error.
  */
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
 import { add, mul, neg, sub } from '../tensor/ops/elementwise';
 import { mean, sum } from '../tensor/ops/reduce';

@@ -4,7 +4,8 @@
  * (`feature.3.Attention.norm1.running_mean`) so weights move both ways between bnext and
  * PyTorch checkpoints (spec: "state_dict names").
  */
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
 
 /** A state_dict value: float tensors, and int64 counters such as `num_batches_tracked`. */

@@ -6,7 +6,7 @@
 import { writeSafetensors } from '../io/safetensors';
 import { type ReadWeightsOptions, readWeightsFile, type WeightsFile, type WeightsSource, weightsSourceOf } from '../io/weights-file';
 import { fromIntTensor, fromTensor, type StoredArray, toIntTensor, toTensor } from '../io/stored';
-import { IntTensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import type { LoadReport, Module, StateDict, StateValue } from './module';
 
 const FLOAT_DTYPES = new Set(['F32', 'F16', 'BF16', 'F64']);

@@ -29,7 +29,8 @@
  * too (`predict`), batch by batch as each worker comes free.
  */
 import type { Worker } from 'node:worker_threads';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import type { Module } from '../nn/module';
 import type { Teacher } from '../distill/teacher';
 import type { EnsembleForm } from '../distill/ensemble';

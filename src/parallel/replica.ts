@@ -7,8 +7,10 @@
  * under PyTorch's DistributedDataParallel.
  * For the held-out evaluation it also runs the student in evaluation mode on a batch it is sent.
  */
-import { noGrad } from '../autograd/graph';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { backward } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { crossEntropy } from '../nn/losses';
 import type { Module } from '../nn/module';
 import { withoutInit } from '../nn/init';
@@ -55,7 +57,7 @@ export class Replica {
     const loss = teachers.length > 0
       ? gapSensitiveLoss(logits, teachers.map((t) => t.logits({ images: x, indices: r.indices })), r.form).loss
       : crossEntropy(logits, y);
-    loss.backward();
+    backward(loss);
     const { grads, present } = this.state.packGradients();
     const buffers = r.returnState ? this.state.packBuffers() : null;
     return {

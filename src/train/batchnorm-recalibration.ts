@@ -13,7 +13,7 @@
 import type { Module } from '../nn/module';
 import type { Tensor } from '../tensor/tensor';
 import { BatchNorm2d } from '../nn/layers/batchnorm';
-import { noGrad } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { Rng } from '../tensor/random';
 import type { Dataset } from './dataset';
 

@@ -1,7 +1,8 @@
 /** Evaluation over a whole data set in batches: mean cross-entropy, top-1 and top-5 (percent). */
 import type { Module } from '../nn/module';
-import type { IntTensor, Tensor } from '../tensor/tensor';
-import { noGrad } from '../autograd/graph';
+import type { Tensor } from '../tensor/tensor';
+import type { IntTensor } from '../tensor/int-tensor';
+import { noGrad } from '../autograd/record';
 import { crossEntropy } from '../nn/losses';
 import type { Dataset } from './dataset';
 import { addBatch, emptyMetrics, type EpochMetrics, type RunningMetrics, summarize } from './metrics';

@@ -1,5 +1,6 @@
 /** Accuracy bookkeeping: top-k hits of a batch, and running sums over an epoch. */
-import type { IntTensor, Tensor } from '../tensor/tensor';
+import type { Tensor } from '../tensor/tensor';
+import type { IntTensor } from '../tensor/int-tensor';
 
 /** How many rows of logits [N, C] have their target among the k largest logits. */
 export function topKHits(logits: Tensor, target: IntTensor, k: number): number {

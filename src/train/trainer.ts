@@ -11,7 +11,8 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../nn/module';
 import { crossEntropy } from '../nn/losses';
-import { noGrad } from '../autograd/graph';
+import { backward } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { Rng } from '../tensor/random';
 import { AdamW } from '../optim/adamw';
 import { bnextParamGroups } from '../optim/param-groups';
@@ -161,7 +162,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           const loss = teachers.length > 0
             ? gapSensitiveLoss(logits, teachers.map((t) => t.logits({ images: x, indices })), o.distillation!.form).loss
             : crossEntropy(logits, y);
-          loss.backward();
+          backward(loss);
           shards = [{ logits, y, loss: loss.item() }];
           // Without workers nothing else awaits, and a SIGINT (Ctrl-C) is only delivered to
           // `onSignal` when the event loop gets a turn: give it one per batch.

@@ -2,7 +2,7 @@
 import { Tensor } from '../../tensor/tensor';
 import { splitAround } from '../../tensor/ops/activation';
 import { channelPlanes } from '../../tensor/shape';
-import type { GradientRule } from '../node';
+import type { GradientRule } from '../gradient-rule';
 import { uninitializedArray } from '../buffer-pool';
 
 /**

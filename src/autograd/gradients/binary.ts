@@ -3,7 +3,7 @@
  * The activation's gradient is that of clamp(x, -c, c); the weight's passes unchanged to the
  * latent weight (spec: "Binary conv").
  */
-import type { GradientRule } from '../node';
+import type { GradientRule } from '../gradient-rule';
 import { passInRange } from './mask';
 
 export const signSTEGrad: GradientRule<'SignSTE'> = (dy, { inputs: [x], attrs: { clip } }) => [passInRange(dy, x, -clip, clip, true)];

@@ -3,7 +3,7 @@ import { Tensor } from '../../tensor/tensor';
 import { stridesOf } from '../../tensor/shape';
 import { narrow, permute, reshape } from '../../tensor/ops/layout';
 import { sumToShape } from '../../tensor/ops/elementwise';
-import type { GradientRule } from '../node';
+import type { GradientRule } from '../gradient-rule';
 
 export const reshapeGrad: GradientRule<'Reshape'> = (dy, { inputs: [x] }) => [reshape(dy, x.shape)];
 

@@ -17,7 +17,8 @@ import {
 import { writeNpy } from '../../io/npy';
 import { writeSafetensors } from '../../io/safetensors';
 import { fromTensor, type StoredArray } from '../../io/stored';
-import { noGrad } from '../../autograd/graph';
+import { backward } from '../../autograd/graph';
+import { noGrad } from '../../autograd/record';
 import { withActivationHook, type Module } from '../../nn/module';
 import { BatchNorm2d } from '../../nn/layers/batchnorm';
 import { crossEntropy } from '../../nn/losses';
@@ -88,7 +89,7 @@ export const forward: Command = {
       model.train();
       logits = run();
       const loss = crossEntropy(logits, target);
-      loss.backward();
+      backward(loss);
       console.log(`loss ${loss.item()}`);
       const gradsPath = args.options.get('grads');
       if (gradsPath) {

@@ -8,10 +8,10 @@ import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED } from '../arch-options';
 import { stateDictKeyUsage, WEIGHTS_VALUED } from '../model-io';
 import { classifierFromArgs } from './evaluate';
 import { evalPipeline } from '../../data/pipelines';
-import { readClassNames } from '../../data/class_names';
+import { readClassNames } from '../../data/class-names';
 import { Tensor } from '../../tensor/tensor';
 import { softmax } from '../../tensor/ops/activation';
-import { noGrad } from '../../autograd/graph';
+import { noGrad } from '../../autograd/record';
 
 const USAGE = `usage: bnext predict (--run DIR | --arch A [options] --weights W) [--engine float|xnor]
                      [--classes-file F] [--size S] image...

@@ -5,7 +5,8 @@
  * last `resetRunningStats()` (factor 1 / num_batches_tracked), what BatchNorm recalibration uses.
  */
 import { Module } from '../module';
-import { IntTensor, Tensor } from '../../tensor/tensor';
+import { Tensor } from '../../tensor/tensor';
+import { IntTensor } from '../../tensor/int-tensor';
 import { batchNorm } from '../../tensor/ops/normalization';
 import { formatShape } from '../../tensor/shape';
 

@@ -88,7 +88,7 @@ export function sgemm(M: number, N: number, K: number, A: MatrixRef, B: MatrixRe
  * with row stride ldc, every tile stored whole, so the caller pads C, like the panels, to
  * multiples of 8 (rows and columns of padding hold whatever the padded panels give).
  *
- * Winograd's transforms (winograd.ts) write their outputs straight into this layout, saving a
+ * Winograd's transforms (winograd/) write their outputs straight into this layout, saving a
  * packing pass, and keep all intermediates in double: nothing is rounded to float32 between the
  * transforms and the GEMM. Depth is still taken KC at a time, so that the two panels the
  * micro-kernel streams stay in L1; a depth step of a panel is 8 consecutive values, so a depth

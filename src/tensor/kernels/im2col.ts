@@ -18,7 +18,7 @@
  * BNext's late stages have 4x4 and 2x2 maps, so a row segment here is often 2-4 values: the
  * padding is zeroed with plain loops, not `fill`, whose call costs more than such a write.
  */
-import type { Conv2dGeometry } from './conv2d';
+import type { Conv2dGeometry } from './conv2d-geometry';
 
 export function im2col(
   x: Float32Array, xOffset: number, g: Conv2dGeometry, channels: number, oy0: number, oy1: number,

@@ -1,5 +1,5 @@
 /** PReLU with a per-channel weight, softmax and log-softmax along a dimension. */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { channelPlanes, formatShape, normalizeDim, stridesOf } from '../shape';
 import { Tensor } from '../tensor';
 import { uninitializedArray } from '../../autograd/buffer-pool';

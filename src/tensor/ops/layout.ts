@@ -2,9 +2,10 @@
  * Layout ops. Reshape shares storage; permute, narrow, concat and expand copy into a new
  * contiguous tensor, so every kernel downstream sees plain row-major data.
  */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { broadcastIndex, broadcastShapes, formatShape, normalizeDim, type Shape, shapesEqual, sizeOf, stridesOf } from '../shape';
-import { IntTensor, Tensor } from '../tensor';
+import { Tensor } from '../tensor';
+import { IntTensor } from '../int-tensor';
 
 /** A view with a new shape (one dimension may be -1, inferred). Shares storage. */
 export function reshape(x: Tensor, shape: Shape): Tensor {

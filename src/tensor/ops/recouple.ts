@@ -12,7 +12,7 @@
  * recouple.spec.ts checks this against the composition). The gradient rule is in
  * autograd/gradients/recouple.ts.
  */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { formatShape, shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
 

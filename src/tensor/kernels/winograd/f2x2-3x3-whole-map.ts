@@ -11,12 +11,12 @@
  *   Bᵀ = | 0  0  1  0 |      G = | 0 -1  1 |      Aᵀ = | 1  1  0 |
  *        | 0  1  0  0 |          | 1 -1  0 |           | 1  0  1 |
  *
- * It is exact only because the patch border is zero, so the driver (winograd.ts) uses it only
+ * It is exact only because the patch border is zero, so the driver (conv3x3.ts) uses it only
  * when the input and output maps are both 2x2 with padding 1, the gradient for the input
  * included (dY is 2x2, padded by 2 - 1). As in the other tilings, every value is float64 until
  * the output is rounded to float32 once.
  */
-import type { WinogradTiling } from './winograd';
+import type { WinogradTiling } from './tiling';
 
 function inputTransform(
   padded: Float32Array, count: number, channels: number, ph: number, pw: number, _tilesH: number, _tilesW: number,
@@ -120,7 +120,7 @@ function filterGradientTransform(du: Float64Array, duStride: number, ldu: number
   }
 }
 
-export const MAP2x2: WinogradTiling = {
+export const F2x2_WHOLE_MAP: WinogradTiling = {
   name: '2x2 map, padding 1', m: 2, alpha: 3, step: 2, patch: 4,
   inputTransform, outputTransform, outputGradientTransform, filterTransform, filterGradientTransform,
 };

@@ -26,14 +26,14 @@
  *
  * The gradient for the input cannot be a convolution with the rotated filter here (that would
  * be a transposed, upsampling one), so this tiling also has the adjoint of its input transform,
- * B dV Bᵀ, whose 9x9 patches the driver (winograd.ts) adds back where they were read.
+ * B dV Bᵀ, whose 9x9 patches the driver (conv3x3.ts) adds back where they were read.
  *
  * Every value is float64 until the last transform rounds to float32. Each 2-D transform is the
  * 1-D one down the columns into `stage`, then along the rows of that; the 1-D transforms take
  * their inputs as arguments and write at (offset, offset + stride, ...), so each is one plain
  * function V8 inlines.
  */
-import type { StridedWinogradTiling } from './winograd';
+import type { StridedWinogradTiling } from './tiling';
 
 const stage = new Float64Array(81);
 
@@ -301,7 +301,7 @@ function filterGradientTransform(du: Float64Array, duStride: number, ldu: number
   }
 }
 
-export const S4x4: StridedWinogradTiling = {
+export const F4x4_STRIDE2: StridedWinogradTiling = {
   name: 'stride 2, 4x4 outputs', m: 4, alpha: 9, step: 8, patch: 9,
   inputTransform, inputGradientTransform, outputTransform, outputGradientTransform, filterTransform, filterGradientTransform,
 };

@@ -19,9 +19,9 @@
  *
  * Each transform is separable: a 1-D transform down the columns of the patch, into `stage`,
  * then the same 1-D transform along the rows of that. The layouts of the transformed values
- * (offset tables, strides) are the driver's (winograd.ts); see WinogradTiling there.
+ * (offset tables, strides) are the driver's (conv3x3.ts); see WinogradTiling (tiling.ts).
  */
-import type { WinogradTiling } from './winograd';
+import type { WinogradTiling } from './tiling';
 
 /** The 6x6 (or 6x4, 6x3) intermediate of a separable transform. */
 const stage = new Float64Array(36);

@@ -9,11 +9,11 @@
  *        | 0  1  0 -1 |          | 0    0    1  |
  *
  * On maps of 2x2 it needs 16 multiplications per channel pair where F(4x4, 3x3) needs 36 (its
- * tile would be mostly padding), so the driver (winograd.ts) uses it there. As in
- * winograd-f4.ts, every value is float64 until the output is rounded to float32 once.
+ * tile would be mostly padding), so the driver (conv3x3.ts) uses it there. As in
+ * f4x4-3x3.ts, every value is float64 until the output is rounded to float32 once.
  * Each transform is written out in full: 16 values fit in locals.
  */
-import type { WinogradTiling } from './winograd';
+import type { WinogradTiling } from './tiling';
 
 function inputTransform(
   padded: Float32Array, count: number, channels: number, ph: number, pw: number, tilesH: number, tilesW: number,

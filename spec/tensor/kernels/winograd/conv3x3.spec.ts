@@ -1,10 +1,9 @@
 import { expect } from 'chai';
-import { Rng } from '../../../src/tensor/random';
-import {
-  conv2dBackwardFilterReference, conv2dBackwardInputReference, conv2dForwardReference, conv2dGeometry,
-} from '../../../src/tensor/kernels/conv2d';
-import { stridedTilingFor, tilingFor, winogradApplies, winogradBackwardFilter, winogradBackwardInput, winogradForward } from '../../../src/tensor/kernels/winograd';
-import { expectClose, randomArray } from './helpers';
+import { Rng } from '../../../../src/tensor/random';
+import { conv2dBackwardFilterReference, conv2dBackwardInputReference, conv2dForwardReference } from '../../../../src/tensor/kernels/conv2d';
+import { conv2dGeometry } from '../../../../src/tensor/kernels/conv2d-geometry';
+import { stridedTilingFor, tilingFor, winogradApplies, winogradBackwardFilter, winogradBackwardInput, winogradForward } from '../../../../src/tensor/kernels/winograd/conv3x3';
+import { expectClose, randomArray } from '../helpers';
 
 interface Case { n: number; cIn: number; cOut: number; h: number; w: number; pad: number; stride?: number; bias?: boolean; ternary?: boolean }
 

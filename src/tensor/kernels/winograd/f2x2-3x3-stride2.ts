@@ -1,7 +1,7 @@
 /**
  * 3x3 convolutions with stride 2 on small maps by minimal filtering: each 2x2 block of outputs
  * from the 5x5 input patch under it in 25 products per channel pair, against 36 for the direct
- * sum (1.44x fewer). The smaller sibling of winograd-s4.ts (same construction, see there), for
+ * sum (1.44x fewer). The smaller sibling of f4x4-3x3-stride2.ts (same construction, see there), for
  * outputs too small for 4x4 tiles, such as BNext's last downsampling (4x4 to 2x2).
  *
  * Along one axis, y_o = w0·d_2o + w1·d_2o+1 + w2·d_2o+2 over the patch d_0 .. d_4: the middle tap
@@ -17,7 +17,7 @@
  * Tiles step by 4 in the input. All 25 values of a tile fit in locals, so each transform is
  * written out in full. Every value is float64 until the last transform rounds to float32.
  */
-import type { StridedWinogradTiling } from './winograd';
+import type { StridedWinogradTiling } from './tiling';
 
 function inputTransform(
   padded: Float32Array, count: number, channels: number, ph: number, pw: number, tilesH: number, tilesW: number,
@@ -202,7 +202,7 @@ function filterGradientTransform(du: Float64Array, duStride: number, ldu: number
   }
 }
 
-export const S2x2: StridedWinogradTiling = {
+export const F2x2_STRIDE2: StridedWinogradTiling = {
   name: 'stride 2, 2x2 outputs', m: 2, alpha: 5, step: 4, patch: 5,
   inputTransform, inputGradientTransform, outputTransform, outputGradientTransform, filterTransform, filterGradientTransform,
 };

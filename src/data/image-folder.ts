@@ -9,12 +9,12 @@
  * - a class folder without such a file is an error (torchvision raises too), naming it.
  *
  * The listing accepts every extension torchvision does; the decoder reads PNG and JPEG and names
- * any other format when it meets one. A class map (class_names.ts, with folder ids) replaces the
+ * any other format when it meets one. A class map (class-names.ts, with folder ids) replaces the
  * sorted order by the map's order, as timm's `class_map` does, and supplies display names.
  */
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import type { ClassNames } from './class_names';
+import type { ClassNames } from './class-names';
 
 /** torchvision's IMG_EXTENSIONS. */
 export const IMG_EXTENSIONS: readonly string[] = ['.jpg', '.jpeg', '.png', '.ppm', '.bmp', '.pgm', '.tif', '.tiff', '.webp'];

@@ -12,9 +12,9 @@
  *   - filter: the adjoint of the forward formula, dU[ξ] = dM[ξ] · V[ξ]ᵀ with dM = A dY Aᵀ per
  *     tile, then dg = Gᵀ dU G.
  *
- * Three tilings (one file each): F(4x4, 3x3) (winograd-f4.ts, 36 products per 16 outputs),
- * F(2x2, 3x3) (winograd-f2.ts, 16 per 4) and, for a whole 2x2 map with padding 1, a 3x3-point
- * form that uses the zero border (winograd-map2.ts, 9 per 4). `tilingFor` takes the 2x2-map
+ * Three tilings (one file each): F(4x4, 3x3) (f4x4-3x3.ts, 36 products per 16 outputs),
+ * F(2x2, 3x3) (f2x2-3x3.ts, 16 per 4) and, for a whole 2x2 map with padding 1, a 3x3-point
+ * form that uses the zero border (f2x2-3x3-whole-map.ts, 9 per 4). `tilingFor` takes the 2x2-map
  * form where it applies, else whichever of the others needs fewer products: F(4x4) from 3x3
  * maps up, F(2x2) on smaller ones, where a 6x6 tile would be mostly padding. BNext's 3x3 units
  * run on 32x32 down to 2x2 maps.
@@ -31,7 +31,7 @@
  * padded row or column of an operand only reaches a padded row or column of the product, which
  * nothing reads.
  *
- * Stride 2 (winograd-s4.ts, winograd-s2.ts): the same machinery with tilings for 4x4 blocks of
+ * Stride 2 (f4x4-3x3-stride2.ts, f2x2-3x3-stride2.ts): the same machinery with tilings for 4x4 blocks of
  * strided outputs (9x9 input patches stepping by 8, 81 products per channel pair instead of 144)
  * and 2x2 blocks (5x5 patches, 25 instead of 36). Their input gradient is the adjoint of the
  * forward instead, dV[ξ] = U[ξ]ᵀ · dM[ξ], whose patches B dV Bᵀ are added back where the forward
@@ -39,70 +39,17 @@
  * faster than F(2x2, 3x3) with float32 intermediates on stride 1 (1.66x on the 2x2 map), and
  * 1.3-1.5x faster than im2col + GEMM on stride 2.
  *
- * BNext spends most of its training time in 3x3 convolutions, hence this file; conv2d.ts sends
+ * BNext spends most of its training time in 3x3 convolutions, hence this file; ../conv2d.ts sends
  * a convolution here when `winogradApplies` says so and uses im2col + GEMM otherwise.
  */
-import { gemmPacked, MR, NR } from './gemm';
-import type { Conv2dGeometry } from './conv2d';
-import { F2x2 } from './winograd-f2';
-import { F4x4 } from './winograd-f4';
-import { MAP2x2 } from './winograd-map2';
-import { S2x2 } from './winograd-s2';
-import { S4x4 } from './winograd-s4';
-
-/**
- * The five transforms of one tiling F(m x m, 3x3). Value ξ (0 <= ξ < α², row-major in the α x α
- * tile) of item (i, j) is read or written at ξ·stride + iOffset[i] + jOffset[j].
- */
-export interface WinogradTiling {
-  readonly name: string;
-  /** Outputs per tile side. */
-  readonly m: number;
-  /** Side of a transformed tile. */
-  readonly alpha: number;
-  /** Input rows (and columns) from one tile to the next: m, or 2m for stride 2. */
-  readonly step: number;
-  /** Side of the input patch a tile reads. */
-  readonly patch: number;
-  /**
-   * V = Bᵀ d B for every tile of `count` images of `channels` zero-padded planes (ph x pw each,
-   * tile (ty, tx) at row step·ty, column step·tx): channel c, tile t (numbered image by image,
-   * row-major) at v[ξ·vStride + cOff[c] + tOff[t]].
-   */
-  inputTransform(
-    padded: Float32Array, count: number, channels: number, ph: number, pw: number, tilesH: number, tilesW: number,
-    v: Float64Array, vStride: number, cOff: Int32Array, tOff: Int32Array,
-  ): void;
-  /**
-   * dst[n0 + i, r] = Aᵀ M A (+ bias[r]) for every tile, M's value ξ of row r, tile t at
-   * m[ξ·mStride + r·ldm + t]; outputs past dstH x dstW are dropped.
-   */
-  outputTransform(
-    m: Float64Array, mStride: number, ldm: number, rows: number, n0: number, count: number, tilesH: number, tilesW: number,
-    dstH: number, dstW: number, bias: Float32Array | null, dst: Float32Array,
-  ): void;
-  /** dM = A dY Aᵀ for every tile of dY's images n0 .. n0+count-1 (zero past the map), at dm[ξ·dmStride + rOff[r] + tOff[t]]. */
-  outputGradientTransform(
-    dy: Float32Array, n0: number, count: number, rows: number, outH: number, outW: number, tilesH: number, tilesW: number,
-    dm: Float64Array, dmStride: number, rOff: Int32Array, tOff: Int32Array,
-  ): void;
-  /** U = G g Gᵀ for every filter g = w[co, ci] (rotated by 180 degrees with `flip`), at u[ξ·uStride + coOff[co] + ciOff[ci]]. */
-  filterTransform(w: Float32Array, cOut: number, cIn: number, flip: boolean, u: Float64Array, uStride: number, coOff: Int32Array, ciOff: Int32Array): void;
-  /** dw[co, ci] = Gᵀ dU G, dU's value ξ of (co, ci) at du[ξ·duStride + co·ldu + ci]. */
-  filterGradientTransform(du: Float64Array, duStride: number, ldu: number, cOut: number, cIn: number, dw: Float32Array): void;
-}
-
-/** A tiling whose input gradient is taken by the adjoint of its input transform (stride 2). */
-export interface StridedWinogradTiling extends WinogradTiling {
-  /**
-   * Adds B dV Bᵀ of every tile into the zero-padded gradient planes (ph x pw, laid out as
-   * inputTransform reads them), dV's value ξ of channel c, tile t at dv[ξ·dvStride + c·ldv + t].
-   */
-  inputGradientTransform(
-    dv: Float64Array, dvStride: number, ldv: number, channels: number, count: number, tilesH: number, tilesW: number,
-    padded: Float64Array, ph: number, pw: number,
-  ): void;
-}
+import { gemmPacked, MR, NR } from '../gemm';
+import type { Conv2dGeometry } from '../conv2d-geometry';
+import type { StridedWinogradTiling, WinogradTiling } from './tiling';
+import { F2x2 } from './f2x2-3x3';
+import { F4x4 } from './f4x4-3x3';
+import { F2x2_WHOLE_MAP } from './f2x2-3x3-whole-map';
+import { F2x2_STRIDE2 } from './f2x2-3x3-stride2';
+import { F4x4_STRIDE2 } from './f4x4-3x3-stride2';
 
 /**
  * Most values one scratch buffer holds at once (2 MB of float64); larger batches go in chunks
@@ -150,13 +97,13 @@ function roundUp(n: number, to: number): number {
  * form where it applies (9 products per channel pair), else F(4x4) unless F(2x2) needs fewer.
  */
 export function tilingFor(outH: number, outW: number, inH: number, inW: number, padH: number, padW: number): WinogradTiling {
-  if (outH === 2 && outW === 2 && inH === 2 && inW === 2 && padH === 1 && padW === 1) return MAP2x2;
+  if (outH === 2 && outW === 2 && inH === 2 && inW === 2 && padH === 1 && padW === 1) return F2x2_WHOLE_MAP;
   return products(F4x4, outH, outW) < products(F2x2, outH, outW) ? F4x4 : F2x2;
 }
 
 /** The stride-2 tiling with fewer products for an outH x outW output: 4x4 tiles unless 2x2 ones need fewer. */
 export function stridedTilingFor(outH: number, outW: number): StridedWinogradTiling {
-  return products(S4x4, outH, outW) < products(S2x2, outH, outW) ? S4x4 : S2x2;
+  return products(F4x4_STRIDE2, outH, outW) < products(F2x2_STRIDE2, outH, outW) ? F4x4_STRIDE2 : F2x2_STRIDE2;
 }
 
 /** Products per channel pair of a tiling over an outH x outW output. */

@@ -1,9 +1,10 @@
 /**
- * The record autograd keeps of one operation: which op, its inputs, its output and the
- * attributes its backward rule needs. `OpAttrs` lists every differentiable op by name; the
- * gradient registry (`gradients/index.ts`) must hold a rule for each, which the compiler checks.
+ * Every differentiable op by name, with the attributes its graph node records for the backward
+ * rule (`GraphNode` in tensor/tensor.ts). The gradient registry (`gradients/index.ts`) must hold
+ * a rule for each, which the compiler checks.
  */
-import type { BoolTensor, IntTensor, Tensor } from '../tensor/tensor';
+import type { BoolTensor } from '../tensor/bool-tensor';
+import type { IntTensor } from '../tensor/int-tensor';
 
 export interface ReduceAttrs {
   /** Reduced dimensions, normalised and sorted. */
@@ -80,20 +81,3 @@ export interface OpAttrs {
 }
 
 export type OpName = keyof OpAttrs;
-
-export interface GraphNode<K extends OpName = OpName> {
-  op: K;
-  inputs: Tensor[];
-  output: Tensor;
-  attrs: OpAttrs[K];
-}
-
-/**
- * Gradient of each input (null where none flows) from the upstream gradient `dy`. A rule returns
- * new arrays, or `dy`'s storage itself (dy, or a tensor on its array) where the gradient passes
- * through, and keeps no reference to either: backward adds later contributions into the new
- * arrays in place and recycles dead ones (graph.ts: isFresh, buffer-pool.ts).
- */
-export type GradientRule<K extends OpName> = (dy: Tensor, node: GraphNode<K>) => (Tensor | null)[];
-
-export type GradientRegistry = { [K in OpName]: GradientRule<K> };

@@ -6,9 +6,9 @@ import { expect } from 'chai';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { parseClassNames, readClassNames } from '../../src/data/class_names';
+import { parseClassNames, readClassNames } from '../../src/data/class-names';
 import { createImage } from '../../src/data/image';
-import { compareCodePoints, ImageFolder, openSplit } from '../../src/data/image_folder';
+import { compareCodePoints, ImageFolder, openSplit } from '../../src/data/image-folder';
 import { DataLoader, type Batch } from '../../src/data/loader';
 import { makePipeline } from '../../src/data/pipelines';
 import { encodePng } from '../../src/data/png';
@@ -26,7 +26,7 @@ async function collect(gen: AsyncGenerator<Batch>): Promise<Batch[]> {
   return out;
 }
 
-describe('data/image_folder, class names, samplers, loader', () => {
+describe('data/image-folder, class names, samplers, loader', () => {
   let root = '';
   before(() => {
     root = mkdtempSync(join(tmpdir(), 'bnext-folder-'));
