@@ -10,7 +10,7 @@ import { readZipDirectory, zipEntryData } from '../../../src/io/torch/zip';
 import { TorchStorage, TorchTensor } from '../../../src/io/torch/allow-list';
 import { materializeTensor, StorageViews } from '../../../src/io/torch/tensor-view';
 import { expectedTensors, expectSameTensors, torchFixtureBytes } from './helpers';
-import { zipArchive } from './zip-bytes';
+import { zipArchive } from '../../../fuzz/zip-writer';
 
 const VIEWS = 'views.pth';
 

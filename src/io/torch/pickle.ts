@@ -164,13 +164,17 @@ class Machine {
   private opStart = 0;
   private op = 0;
 
-  constructor(private readonly bytes: Uint8Array, start: number, private readonly host: PickleHost, private readonly source: string) {
+  constructor(
+    private readonly bytes: Uint8Array, start: number, private readonly host: PickleHost, private readonly source: string,
+    /** Names the pickle in messages: 'pickle', or the zip entry holding it. */
+    private readonly label: string,
+  ) {
     this.pos = start;
     this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   }
 
   private fail(problem: string): TorchFileError {
-    return new TorchFileError(this.source, `pickle: ${problem} (opcode ${opcodeName(this.op)} at byte ${this.opStart})`);
+    return new TorchFileError(this.source, `${this.label}: ${problem} (opcode ${opcodeName(this.op)} at byte ${this.opStart})`);
   }
 
   /** Checks that `n` more bytes are present and returns the offset where they start. */
@@ -287,7 +291,7 @@ class Machine {
       this.opStart = this.pos;
       if (this.pos >= this.bytes.length) {
         this.op = 0;
-        throw new TorchFileError(this.source, `pickle: ends at byte ${this.pos} without a STOP opcode (the file is truncated)`);
+        throw new TorchFileError(this.source, `${this.label}: ends at byte ${this.pos} without a STOP opcode (the file is truncated)`);
       }
       const op = this.bytes[this.pos++];
       this.op = op;
@@ -384,7 +388,7 @@ class Machine {
         default:
           throw new UnsafePickleError(
             this.source, 'opcode', opcodeName(op),
-            `pickle: opcode ${opcodeName(op)} at byte ${this.opStart} is not one a weights-only load accepts (state_dicts and checkpoints use only the subset in docs/torch-checkpoints.md)`,
+            `${this.label}: opcode ${opcodeName(op)} at byte ${this.opStart} is not one a weights-only load accepts (state_dicts and checkpoints use only the subset in docs/torch-checkpoints.md)`,
           );
       }
     }
@@ -397,9 +401,9 @@ class Machine {
 }
 
 /**
- * Runs one pickle from `start` to its STOP opcode. `source` names the file in errors; `host`
- * decides what GLOBAL, REDUCE, BUILD and BINPERSID may do.
+ * Runs one pickle from `start` to its STOP opcode. `source` names the file in errors and `label`
+ * the pickle in it; `host` decides what GLOBAL, REDUCE, BUILD and BINPERSID may do.
  */
-export function unpickle(bytes: Uint8Array, host: PickleHost, source: string, start = 0): UnpickleResult {
-  return new Machine(bytes, start, host, source).run();
+export function unpickle(bytes: Uint8Array, host: PickleHost, source: string, start = 0, label = 'pickle'): UnpickleResult {
+  return new Machine(bytes, start, host, source, label).run();
 }

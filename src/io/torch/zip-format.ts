@@ -59,7 +59,7 @@ export function readZipFormat(bytes: Uint8Array, source: string): PickleValue {
     return storage;
   };
   const pickle = zipEntryData(bytes, entries.get(`${folder}${PICKLE_NAME}`)!, source);
-  const { value, end } = unpickle(pickle, torchPickleHost(source, loadStorage), `${source} (${folder}${PICKLE_NAME})`);
+  const { value, end } = unpickle(pickle, torchPickleHost(source, loadStorage), source, 0, `${folder}${PICKLE_NAME}`);
   if (end !== pickle.length) throw new TorchFileError(source, `${folder}${PICKLE_NAME} has ${pickle.length - end} bytes after the pickle's STOP`);
   return value;
 }

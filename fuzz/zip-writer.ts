@@ -1,9 +1,9 @@
 /**
- * Writing small stored zip archives for the specs (PKWARE APPNOTE.TXT 4.3: local headers, the
- * central directory, the end records; with `zip64`, every size and offset deferred to ZIP64 extra
- * fields and a ZIP64 end record, as writers do for archives beyond 4 GiB).
+ * Writing small stored zip archives, for the specs and the fuzzer (PKWARE APPNOTE.TXT 4.3: local
+ * headers, the central directory, the end records; with `zip64`, every size and offset deferred to
+ * ZIP64 extra fields and a ZIP64 end record, as writers do for archives beyond 4 GiB).
  */
-import { crc32 } from '../../../src/engine/crc32';
+import { crc32 } from '../src/engine/crc32';
 
 export interface ZipInput {
   name: string;
