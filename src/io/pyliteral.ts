@@ -1,13 +1,27 @@
 /**
  * A parser for the small subset of Python literal syntax that `.npy` headers use: dicts, tuples,
  * lists, strings, integers, True/False/None. numpy writes the header with `repr` and reads it with
- * `ast.literal_eval`; this is the safe equivalent (nothing is evaluated).
+ * `ast.literal_eval`; this is the safe equivalent (nothing is evaluated). Tuples are kept apart
+ * from lists because numpy's reader requires the shape to be a tuple.
+ *
+ * Nesting is limited (headers nest two levels), so no header can exhaust the call stack.
  */
 
-export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
+/** A Python tuple; lists are arrays. */
+export class PyTuple {
+  constructor(readonly items: PyValue[]) {}
+}
+
+export type PyValue = string | number | boolean | null | PyValue[] | PyTuple | { [key: string]: PyValue };
+
+/** Deeper nesting is refused: numpy headers nest two levels (a dict holding a tuple). */
+const MAX_DEPTH = 32;
+/** Characters of the text shown on each side of an error's position. */
+const CONTEXT = 24;
 
 class PyLiteralParser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   parseAll(): PyValue {
@@ -18,7 +32,10 @@ class PyLiteralParser {
   }
 
   private fail(problem: string): never {
-    throw new Error(`${problem} at character ${this.pos} of ${JSON.stringify(this.text)}`);
+    const from = Math.max(0, this.pos - CONTEXT);
+    const to = Math.min(this.text.length, this.pos + CONTEXT);
+    const excerpt = `${from > 0 ? '...' : ''}${this.text.slice(from, to)}${to < this.text.length ? '...' : ''}`;
+    throw new Error(`${problem} at character ${this.pos} of ${JSON.stringify(excerpt)}`);
   }
 
   private skipSpace(): void {
@@ -38,9 +55,13 @@ class PyLiteralParser {
   private value(): PyValue {
     this.skipSpace();
     const c = this.text[this.pos];
-    if (c === '{') return this.dict();
-    if (c === '(') return this.sequence(')');
-    if (c === '[') return this.sequence(']');
+    if (c === '{' || c === '(' || c === '[') {
+      if (this.depth >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH} levels`);
+      this.depth++;
+      const v = c === '{' ? this.dict() : c === '(' ? new PyTuple(this.sequence(')')) : this.sequence(']');
+      this.depth--;
+      return v;
+    }
     if (c === "'" || c === '"') return this.string();
     if (c === '-' || (c >= '0' && c <= '9')) return this.integer();
     for (const [word, v] of [['True', true], ['False', false], ['None', null]] as const) {
