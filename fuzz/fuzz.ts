@@ -12,23 +12,26 @@ import { spawnTypeScriptWorker } from '../src/parallel/spawn';
 import type { Worker } from 'node:worker_threads';
 import { GENERIC_MUTATORS } from './mutate';
 import { DEFECTS, type FromWorker, type Job, type JobResult, type Outcome, OUTCOMES, type WorkerInit } from './protocol';
-import type { ParserName } from './target';
-import { TARGETS } from './targets';
+import type { FuzzTarget } from './target';
 
 export interface FuzzOptions {
   count: number;
   seed: string;
   /** A decode slower than this is a hang (default 2000 ms). */
   timeoutMs?: number;
+  /** How long past the time limit to wait for an answer before ending the worker (default 8000 ms). */
+  killGraceMs?: number;
   /** Keep unverified inputs with their decoded results (for fuzz/reference.py). */
   keepUnverified?: boolean;
   /** Only these input indices (to reproduce a finding). */
   indices?: readonly number[];
   onProgress?: (done: number) => void;
+  /** The module whose `TARGETS` holds the parser (default: fuzz/targets.ts, the real parsers). */
+  targetModule?: URL;
 }
 
 export interface Finding {
-  parser: ParserName;
+  parser: string;
   index: number;
   seedFile: string;
   mutations: string[];
@@ -38,7 +41,7 @@ export interface Finding {
 }
 
 export interface FuzzReport {
-  parser: ParserName;
+  parser: string;
   count: number;
   counts: Record<Outcome, number>;
   /** Rejections whose message carries a library's runtime error text. */
@@ -53,13 +56,12 @@ export interface FuzzReport {
 
 /** Worker heap limit: a decode that needs more has allocated more than any input justifies. */
 const WORKER_HEAP_MB = 1024;
-/** How long past the time limit the main thread waits before it terminates a worker. */
+/** How long past the time limit the main thread waits, by default, before it ends a worker. */
 const KILL_GRACE_MS = 8000;
 
 /** Input `index`: which seed, which mutations, the bytes. */
-export function makeInput(parser: ParserName, seed: string, index: number, seeds: readonly { name: string; bytes: Uint8Array }[]): { seedIndex: number; mutations: string[]; bytes: Uint8Array } {
-  const target = TARGETS[parser];
-  const rng = new Rng(`${seed}:${parser}:${index}`);
+export function makeInput(target: FuzzTarget, seed: string, index: number, seeds: readonly { name: string; bytes: Uint8Array }[]): { seedIndex: number; mutations: string[]; bytes: Uint8Array } {
+  const rng = new Rng(`${seed}:${target.name}:${index}`);
   const seedIndex = rng.int(seeds.length);
   let bytes = seeds[seedIndex].bytes;
   const all = seeds.map((s) => s.bytes);
@@ -68,9 +70,14 @@ export function makeInput(parser: ParserName, seed: string, index: number, seeds
   for (let k = 0; k < n; k++) {
     const aware = rng.uniform() < 0.6;
     const mutate = aware ? target.mutators[rng.int(target.mutators.length)] : GENERIC_MUTATORS[rng.int(GENERIC_MUTATORS.length)];
-    const m = mutate(bytes, rng, all);
-    bytes = m.bytes;
-    mutations.push(m.what);
+    try {
+      const m = mutate(bytes, rng, all);
+      bytes = m.bytes;
+      mutations.push(m.what);
+    } catch {
+      // A format-aware mutation may not understand an already mutated file; the next one runs.
+      mutations.push(`${mutate.name} did not apply`);
+    }
   }
   return { seedIndex, mutations, bytes };
 }
@@ -82,7 +89,7 @@ class WorkerSession {
   private pending: { resolve: (r: JobResult | null) => void; timer: NodeJS.Timeout } | null = null;
   private lastExit = '';
 
-  constructor(private readonly init: WorkerInit) {}
+  constructor(private readonly init: WorkerInit, private readonly killGraceMs: number) {}
 
   private start(): Promise<void> {
     const worker = spawnTypeScriptWorker(new URL('./worker.ts', import.meta.url), this.init, { maxOldGenerationSizeMb: WORKER_HEAP_MB });
@@ -123,7 +130,7 @@ class WorkerSession {
       const timer = setTimeout(() => {
         this.lastExit = 'killed: no answer';
         void this.worker?.terminate();
-      }, this.init.timeoutMs + KILL_GRACE_MS);
+      }, this.init.timeoutMs + this.killGraceMs);
       this.pending = { resolve, timer };
       this.worker!.postMessage(job);
     });
@@ -136,10 +143,23 @@ class WorkerSession {
   }
 }
 
-export async function fuzzParser(parser: ParserName, options: FuzzOptions): Promise<FuzzReport> {
+/** The real parsers' targets. */
+export const PARSER_TARGETS = new URL('./targets.ts', import.meta.url);
+
+export async function loadTarget(parser: string, module: URL = PARSER_TARGETS): Promise<FuzzTarget> {
+  const { TARGETS } = (await import(module.href)) as { TARGETS: Record<string, FuzzTarget> };
+  const target = TARGETS[parser];
+  if (!target) throw new Error(`fuzz: no target '${parser}' in ${module.href}`);
+  return target;
+}
+
+export async function fuzzParser(parser: string, options: FuzzOptions): Promise<FuzzReport> {
   const timeoutMs = options.timeoutMs ?? 2000;
-  const seeds = TARGETS[parser].seeds();
-  const session = new WorkerSession({ parser, timeoutMs, wantOutputs: options.keepUnverified ?? false });
+  const targetModule = options.targetModule ?? PARSER_TARGETS;
+  const target = await loadTarget(parser, targetModule);
+  const seeds = target.seeds();
+  const init: WorkerInit = { targetModule: targetModule.href, parser, timeoutMs, wantOutputs: options.keepUnverified ?? false };
+  const session = new WorkerSession(init, options.killGraceMs ?? KILL_GRACE_MS);
   const counts = Object.fromEntries(OUTCOMES.map((o) => [o, 0])) as Record<Outcome, number>;
   const report: FuzzReport = {
     parser, count: 0, counts, internalMessages: 0, findings: [], unverified: [], rejections: new Map(), slowestMs: 0, largestAllocation: 0,
@@ -147,7 +167,7 @@ export async function fuzzParser(parser: ParserName, options: FuzzOptions): Prom
   const indices = options.indices ?? Array.from({ length: options.count }, (_, i) => i);
   try {
     for (const index of indices) {
-      const input = makeInput(parser, options.seed, index, seeds);
+      const input = makeInput(target, options.seed, index, seeds);
       const { result, exit } = await session.run({ index, seedIndex: input.seedIndex, bytes: input.bytes });
       const outcome: Outcome = result?.outcome ?? (/OUT_OF_MEMORY/.test(exit) ? 'allocation' : 'hang');
       const detail = result?.detail ?? (exit || 'the worker ended');

@@ -6,9 +6,8 @@ import { decodeImage } from '../src/data/decode';
 import { serializeNpy } from '../src/io/npy';
 import { serializeSafetensors } from '../src/io/safetensors';
 import { parseTorchStateDict } from '../src/io/torch/checkpoint';
-import type { ParserName } from './target';
 
-export function outputFile(parser: ParserName, bytes: Uint8Array, source: string): Uint8Array | undefined {
+export function outputFile(parser: string, bytes: Uint8Array, source: string): Uint8Array | undefined {
   if (parser === 'png' || parser === 'jpeg') {
     const img = decodeImage(bytes, source);
     return serializeNpy({ dtype: 'U8', shape: [img.height, img.width, 3], data: img.data });

@@ -1,5 +1,4 @@
 /** Messages between the fuzzer and its worker thread. */
-import type { ParserName } from './target';
 
 /** What one input gave. Defects: crash, hang, allocation, wrong. */
 export type Outcome = 'same' | 'verified' | 'unverified' | 'rejected' | 'crash' | 'hang' | 'allocation' | 'wrong';
@@ -7,7 +6,9 @@ export const OUTCOMES: readonly Outcome[] = ['same', 'verified', 'unverified', '
 export const DEFECTS: readonly Outcome[] = ['crash', 'hang', 'allocation', 'wrong'];
 
 export interface WorkerInit {
-  parser: ParserName;
+  /** The module (file URL) whose `TARGETS` holds the target, and the target's name in it. */
+  targetModule: string;
+  parser: string;
   /** Per-input time limit (ms); a slower decode is a hang. */
   timeoutMs: number;
   /** Send back the decoded result of unverified inputs (for fuzz/reference.py). */

@@ -13,7 +13,7 @@ export const PARSERS = ['safetensors', 'npy', 'bnx', 'png', 'jpeg', 'pth'] as co
 export type ParserName = (typeof PARSERS)[number];
 
 export interface FuzzTarget {
-  name: ParserName;
+  name: string;
   /** Valid (and a few deliberately invalid) files to mutate, each with a name for reports. */
   seeds(): { name: string; bytes: Uint8Array }[];
   /** Decodes as bnext decodes users' files; the digest of the result. */

@@ -6,11 +6,12 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { install, measureAllocations } from './alloc-tracker';
 import type { FromWorker, Job, JobResult, WorkerInit } from './protocol';
+import type { FuzzTarget } from './target';
 
 install();
 const init = workerData as WorkerInit;
 // Imported after `install`, so that the parsers' allocations go through the tracker.
-const { TARGETS } = await import('./targets');
+const { TARGETS } = (await import(init.targetModule)) as { TARGETS: Record<string, FuzzTarget> };
 const { ReferenceRejects } = await import('./target');
 const { outputFile } = await import('./outputs');
 const target = TARGETS[init.parser];

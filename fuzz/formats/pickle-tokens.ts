@@ -63,7 +63,7 @@ export function mutatePickle(bytes: Uint8Array, rng: Rng, start = 0): Mutated {
   const tokens = tokenize(bytes, start);
   if (tokens.length === 0) return { bytes, what: 'no opcodes: unchanged' };
   const t = tokens[rng.int(tokens.length)];
-  const end = t.at + 1 + t.length;
+  const end = Math.min(bytes.length, t.at + 1 + t.length);
   let replacement: number[];
   let what: string;
   const choice = rng.int(6);
