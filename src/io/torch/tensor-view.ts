@@ -9,7 +9,7 @@
  * budget derived from the file's length, so no file can make the reader allocate more than a
  * fixed multiple of its own size.
  */
-import { DTYPE_SIZE, type StoredArray, type StoredData, type StoredDType } from '../stored';
+import { DTYPE_SIZE, type StoredArray, type StoredData, type StoredDType, viewOf } from '../stored';
 import { TorchFileError } from './errors';
 import type { TorchStorage, TorchTensor } from './allow-list';
 
@@ -32,19 +32,6 @@ function charge(budget: CopyBudget, bytes: number, what: string, source: string)
   budget.remaining -= bytes;
 }
 
-function typedArray(dtype: StoredDType, buffer: ArrayBufferLike, byteOffset: number, length: number): StoredData[StoredDType] {
-  switch (dtype) {
-    case 'F32': return new Float32Array(buffer, byteOffset, length);
-    case 'F16': case 'BF16': return new Uint16Array(buffer, byteOffset, length);
-    case 'F64': return new Float64Array(buffer, byteOffset, length);
-    case 'I64': return new BigInt64Array(buffer, byteOffset, length);
-    case 'I32': return new Int32Array(buffer, byteOffset, length);
-    case 'I16': return new Int16Array(buffer, byteOffset, length);
-    case 'I8': return new Int8Array(buffer, byteOffset, length);
-    case 'U8': case 'BOOL': return new Uint8Array(buffer, byteOffset, length);
-  }
-}
-
 /** Aligned typed views of storages, made once per storage (a copy when the bytes are misaligned). */
 export class StorageViews {
   private readonly views = new Map<TorchStorage, StoredData[StoredDType]>();
@@ -57,10 +44,10 @@ export class StorageViews {
       const bytes = storage.data(this.source);
       const size = DTYPE_SIZE[storage.dtype];
       if ((bytes.byteOffset % size) === 0) {
-        view = typedArray(storage.dtype, bytes.buffer, bytes.byteOffset, storage.numel);
+        view = viewOf(storage.dtype, bytes.buffer, bytes.byteOffset, storage.numel);
       } else {
         charge(this.budget, bytes.length, `${storage.describe()} (misaligned in the file)`, this.source);
-        view = typedArray(storage.dtype, new Uint8Array(bytes).buffer, 0, storage.numel);
+        view = viewOf(storage.dtype, new Uint8Array(bytes).buffer, 0, storage.numel);
       }
       this.views.set(storage, view);
     }
@@ -106,13 +93,13 @@ export function materializeTensor(tensor: TorchTensor, views: StorageViews, budg
   const { dtype, shape, stride, offset } = tensor;
   const numel = shape.reduce((a, b) => a * b, 1);
   const dims = [...shape];
-  if (numel === 0) return { dtype, shape: dims, data: typedArray(dtype, new ArrayBuffer(0), 0, 0) } as StoredArray;
+  if (numel === 0) return { dtype, shape: dims, data: viewOf(dtype, new ArrayBuffer(0), 0, 0) } as StoredArray;
   const storage = views.of(tensor.storage);
   if (isRowMajor(shape, stride)) {
     return { dtype, shape: dims, data: storage.subarray(offset, offset + numel) } as StoredArray;
   }
   charge(budget, numel * DTYPE_SIZE[dtype], `${what} (a strided view)`, source);
-  const data = typedArray(dtype, new ArrayBuffer(numel * DTYPE_SIZE[dtype]), 0, numel);
+  const data = viewOf(dtype, new ArrayBuffer(numel * DTYPE_SIZE[dtype]), 0, numel);
   gather(storage, data, offset, shape, stride);
   return { dtype, shape: dims, data } as StoredArray;
 }
