@@ -60,6 +60,16 @@ describe('io/torch: the zip format', () => {
     expect(() => parseTorchStateDict(grown, VIEWS)).to.throw(TorchFileError, /defers its sizes to a ZIP64 extra field it does not have/);
   });
 
+  it('refuses an archive without its version record, and bytes between the directory and its end record', () => {
+    const bytes = torchFixtureBytes(VIEWS);
+    const entries = [...readZipDirectory(bytes, VIEWS).values()];
+    const without = zipArchive(entries.filter((e) => !e.name.endsWith('/version')).map((e) => ({ name: e.name, data: zipEntryData(bytes, e, VIEWS) })));
+    expect(() => parseTorchStateDict(without, VIEWS)).to.throw(TorchFileError, /zip: no views\/version record/);
+    const end = bytes.length - 22;
+    const padded = new Uint8Array([...bytes.subarray(0, end), 0, 0, 0, 0, ...bytes.subarray(end)]);
+    expect(() => parseTorchStateDict(padded, VIEWS)).to.throw(TorchFileError, /zip: the central directory \[\d+, \d+\) does not end where the end records begin \(byte \d+\)/);
+  });
+
   it('refuses a zip that torch.save did not write, and a file that is neither format', () => {
     const other = zipArchive([{ name: 'notes.txt', data: new TextEncoder().encode('hello') }]);
     expect(() => parseTorchFile(other, 'notes.zip')).to.throw(TorchFileError, /notes\.zip: zip: no <folder>\/data\.pkl entry/);

@@ -119,6 +119,17 @@ describe('io/torch: the restricted unpickler', () => {
     expect(claim([[0x8b, 0xff, 0xff, 0xff, 0xff]])).to.throw(TorchFileError, /negative LONG4 length -1/);
   });
 
+  it('keeps protocol 4 frames whole: no argument across a frame end, no frame inside another', () => {
+    const frame = (n: number): number[] => [0x95, n, 0, 0, 0, 0, 0, 0, 0];
+    expect(run(frame(2), op.none)).to.equal(null); // the frame holds NONE and STOP
+    expect(() => run(frame(3), ...op.unicode('abc'))).to.throw(TorchFileError, /argument runs past the end of its frame at byte 14/);
+    expect(() => run(frame(11), frame(1), op.none)).to.throw(TorchFileError, /a new frame begins before the end of the current one at byte 22/);
+  });
+
+  it('refuses memo indices no pickler of that length could write (CPython would allocate for them)', () => {
+    expect(() => run(op.none, [0x72, 0x01, 0x01, 0x00, 0x80])).to.throw(TorchFileError, /memo index 2147483905 is beyond what a \d+-byte pickle can number/);
+  });
+
   it('reports malformed programs: an unknown memo index, stack underflow, a missing STOP, extra values', () => {
     expect(() => run(op.get(3))).to.throw(TorchFileError, /memo index 3 was never stored/);
     expect(() => run(op.none, op.tuple2)).to.throw(TorchFileError, /stack underflow \(opcode TUPLE2/);

@@ -163,6 +163,8 @@ class Machine {
   private readonly memo = new Map<number, PickleValue>();
   private opStart = 0;
   private op = 0;
+  /** The end of the current protocol-4 frame, or -1 outside frames. */
+  private frameEnd = -1;
 
   constructor(
     private readonly bytes: Uint8Array, start: number, private readonly host: PickleHost, private readonly source: string,
@@ -177,10 +179,16 @@ class Machine {
     return new TorchFileError(this.source, `${this.label}: ${problem} (opcode ${opcodeName(this.op)} at byte ${this.opStart})`);
   }
 
-  /** Checks that `n` more bytes are present and returns the offset where they start. */
+  /**
+   * Checks that `n` more bytes are present, and inside the current frame (an opcode's argument
+   * may not cross a frame's end), and returns the offset where they start.
+   */
   private take(n: number, what: string): number {
     if (n > this.bytes.length - this.pos) {
       throw this.fail(`${what} needs ${n} bytes, only ${this.bytes.length - this.pos} remain`);
+    }
+    if (this.frameEnd >= 0 && this.pos + n > this.frameEnd) {
+      throw this.fail(`${what} runs past the end of its frame at byte ${this.frameEnd}`);
     }
     const at = this.pos;
     this.pos += n;
@@ -255,6 +263,12 @@ class Machine {
     return this.stack.splice(mark);
   }
 
+  private memoPut(index: number): void {
+    // A pickler numbers memo entries from 0, one per BINPUT or MEMOIZE: never past the pickle's length.
+    if (index > this.bytes.length) throw this.fail(`memo index ${index} is beyond what a ${this.bytes.length}-byte pickle can number`);
+    this.memo.set(index, this.top());
+  }
+
   private memoGet(index: number): PickleValue {
     const v = this.memo.get(index);
     if (v === undefined) throw this.fail(`memo index ${index} was never stored`);
@@ -293,6 +307,7 @@ class Machine {
         this.op = 0;
         throw new TorchFileError(this.source, `${this.label}: ends at byte ${this.pos} without a STOP opcode (the file is truncated)`);
       }
+      if (this.pos === this.frameEnd) this.frameEnd = -1;
       const op = this.bytes[this.pos++];
       this.op = op;
       switch (op) {
@@ -301,8 +316,14 @@ class Machine {
           if (protocol > MAX_PROTOCOL) throw this.fail(`pickle protocol ${protocol} is not supported (at most ${MAX_PROTOCOL})`);
           break;
         }
-        // FRAME (protocol 4) only announces how many bytes of opcodes follow; they are read as usual.
-        case OP.FRAME: this.u64('frame'); break;
+        // FRAME (protocol 4) announces how many bytes of whole opcodes follow.
+        case OP.FRAME: {
+          if (this.frameEnd >= 0 && this.pos < this.frameEnd) throw this.fail(`a new frame begins before the end of the current one at byte ${this.frameEnd}`);
+          this.frameEnd = -1;
+          const n = this.u64('frame');
+          this.frameEnd = this.pos + n;
+          break;
+        }
         case OP.STOP: {
           if (this.marks.length > 0) throw this.fail(`${this.marks.length} MARK(s) left open at STOP`);
           if (this.stack.length !== 1) throw this.fail(`STOP with ${this.stack.length} values on the stack, expected 1`);
@@ -354,9 +375,9 @@ class Machine {
         }
         case OP.SETITEM: { const v = this.pop(); const k = this.pop(); this.setItems(this.dictTarget(), [k, v]); break; }
         case OP.SETITEMS: { const items = this.popMark(); this.setItems(this.dictTarget(), items); break; }
-        case OP.BINPUT: this.memo.set(this.u8(), this.top()); break;
-        case OP.LONG_BINPUT: this.memo.set(this.u32(), this.top()); break;
-        case OP.MEMOIZE: this.memo.set(this.memo.size, this.top()); break;
+        case OP.BINPUT: this.memoPut(this.u8()); break;
+        case OP.LONG_BINPUT: this.memoPut(this.u32()); break;
+        case OP.MEMOIZE: this.memoPut(this.memo.size); break;
         case OP.BINGET: this.push(this.memoGet(this.u8())); break;
         case OP.LONG_BINGET: this.push(this.memoGet(this.u32())); break;
         case OP.GLOBAL: {

@@ -24,6 +24,14 @@ function archiveFolder(entries: Map<string, ZipEntry>, source: string): string {
   return folders[0].slice(0, -PICKLE_NAME.length);
 }
 
+/** The format version record every torch.save archive has (PyTorch refuses an archive without one). */
+function checkVersion(bytes: Uint8Array, entries: Map<string, ZipEntry>, folder: string, source: string): void {
+  const entry = entries.get(`${folder}version`);
+  if (!entry) throw new TorchFileError(source, `zip: no ${folder}version record (torch.save writes one)`);
+  const text = new TextDecoder().decode(zipEntryData(bytes, entry, source)).trim();
+  if (!/^\d{1,4}$/.test(text)) throw new TorchFileError(source, `zip: ${folder}version holds ${JSON.stringify(text.slice(0, 20))}, not a format version number`);
+}
+
 /** Refuses big-endian archives (torch >= 2.1 records the writer's byte order). */
 function checkByteOrder(bytes: Uint8Array, entries: Map<string, ZipEntry>, folder: string, source: string): void {
   const entry = entries.get(`${folder}byteorder`);
@@ -36,6 +44,7 @@ function checkByteOrder(bytes: Uint8Array, entries: Map<string, ZipEntry>, folde
 export function readZipFormat(bytes: Uint8Array, source: string): PickleValue {
   const entries = readZipDirectory(bytes, source);
   const folder = archiveFolder(entries, source);
+  checkVersion(bytes, entries, folder, source);
   checkByteOrder(bytes, entries, folder, source);
   const storages = new Map<string, TorchStorage>();
   const loadStorage = (id: StorageId): TorchStorage => {

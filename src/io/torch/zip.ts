@@ -86,6 +86,13 @@ interface Directory {
   count: number;
 }
 
+/** The ZIP64 end record's offset, when a ZIP64 locator stands just before the end record. */
+function zip64Record(fields: FieldReader, end: number): number | null {
+  const locator = end - ZIP64_LOCATOR_SIZE;
+  if (locator < 0 || fields.u32(locator, 'zip64 locator') !== ZIP64_LOCATOR_SIGNATURE) return null;
+  return fields.u64(locator + 8, 'zip64 end record offset');
+}
+
 /** Finds the end of central directory record, searching back over a possible comment. */
 function findEnd(bytes: Uint8Array, fields: FieldReader, source: string): number {
   const last = bytes.length - END_SIZE;
@@ -103,23 +110,28 @@ function readDirectory(bytes: Uint8Array, fields: FieldReader, source: string): 
     throw new TorchFileError(source, 'zip: multi-disk archives are not supported');
   }
   let count = fields.u16(end + 10, 'entry count');
+  const onDisk = fields.u16(end + 8, 'entries on this disk');
+  if (onDisk !== count) throw new TorchFileError(source, `zip: the end record counts ${onDisk} entries on this disk but ${count} in all`);
   let size = fields.u32(end + 12, 'central directory size');
   let offset = fields.u32(end + 16, 'central directory offset');
-  if (count === U16_MAX || size === U32_MAX || offset === U32_MAX) {
-    const locator = end - ZIP64_LOCATOR_SIZE;
-    if (locator < 0 || fields.u32(locator, 'zip64 locator') !== ZIP64_LOCATOR_SIGNATURE) {
-      throw new TorchFileError(source, 'zip: the end record defers to a ZIP64 record, but there is no ZIP64 locator before it');
-    }
-    const record = fields.u64(locator + 8, 'zip64 end record offset');
-    if (record + ZIP64_END_SIZE > locator || fields.u32(record, 'zip64 end record') !== ZIP64_END_SIGNATURE) {
+  // The directory ends where the ZIP64 end record (when there is one) or the end record begins.
+  let directoryEnd = end;
+  const record = zip64Record(fields, end);
+  if (record !== null) {
+    if (record + ZIP64_END_SIZE > end - ZIP64_LOCATOR_SIZE || fields.u32(record, 'zip64 end record') !== ZIP64_END_SIGNATURE) {
       throw new TorchFileError(source, `zip: no ZIP64 end of central directory record at byte ${record}`);
     }
-    count = fields.u64(record + 32, 'zip64 entry count');
-    size = fields.u64(record + 40, 'zip64 central directory size');
-    offset = fields.u64(record + 48, 'zip64 central directory offset');
+    directoryEnd = record;
+    if (count === U16_MAX || size === U32_MAX || offset === U32_MAX) {
+      count = fields.u64(record + 32, 'zip64 entry count');
+      size = fields.u64(record + 40, 'zip64 central directory size');
+      offset = fields.u64(record + 48, 'zip64 central directory offset');
+    }
+  } else if (count === U16_MAX || size === U32_MAX || offset === U32_MAX) {
+    throw new TorchFileError(source, 'zip: the end record defers to a ZIP64 record, but there is no ZIP64 locator before it');
   }
-  if (offset + size > end) {
-    throw new TorchFileError(source, `zip: the central directory [${offset}, ${offset + size}) runs past its end record at byte ${end}`);
+  if (offset + size !== directoryEnd) {
+    throw new TorchFileError(source, `zip: the central directory [${offset}, ${offset + size}) does not end where the end records begin (byte ${directoryEnd})`);
   }
   if (count * CENTRAL_HEADER_SIZE > size) {
     throw new TorchFileError(source, `zip: ${count} entries cannot fit in a central directory of ${size} bytes`);
