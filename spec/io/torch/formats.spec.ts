@@ -65,9 +65,13 @@ describe('io/torch: the zip format', () => {
     const entries = [...readZipDirectory(bytes, VIEWS).values()];
     const without = zipArchive(entries.filter((e) => !e.name.endsWith('/version')).map((e) => ({ name: e.name, data: zipEntryData(bytes, e, VIEWS) })));
     expect(() => parseTorchStateDict(without, VIEWS)).to.throw(TorchFileError, /zip: no views\/version record/);
-    const end = bytes.length - 22;
-    const padded = new Uint8Array([...bytes.subarray(0, end), 0, 0, 0, 0, ...bytes.subarray(end)]);
-    expect(() => parseTorchStateDict(padded, VIEWS)).to.throw(TorchFileError, /zip: the central directory \[\d+, \d+\) does not end where the end records begin \(byte \d+\)/);
+    // torch's writer puts a ZIP64 end record (56 bytes) and its locator (20) before the end record (22).
+    const record = bytes.length - 22 - 20 - 56;
+    const gap = new Uint8Array([...bytes.subarray(0, record), 0, 0, 0, 0, ...bytes.subarray(record)]);
+    expect(() => parseTorchStateDict(gap, VIEWS)).to.throw(TorchFileError, /zip: no ZIP64 end of central directory record at byte \d+/);
+    const locator = bytes.length - 22 - 20;
+    const stretched = new Uint8Array([...bytes.subarray(0, locator), 0, 0, 0, 0, ...bytes.subarray(locator)]);
+    expect(() => parseTorchStateDict(stretched, VIEWS)).to.throw(TorchFileError, /zip: the ZIP64 end record at byte \d+ does not end at its locator/);
   });
 
   it('refuses a zip that torch.save did not write, and a file that is neither format', () => {

@@ -10,9 +10,9 @@
  */
 import { DTYPE_SIZE, type StoredDType } from '../stored';
 import { TorchFileError, UnsafePickleError } from './errors';
-import { PickleDict, PickleGlobal, PickleHostObject, type PickleHost, PickleTuple, type PickleValue, describeValue, pythonTypeOf } from './pickle';
+import { PickleDict, PickleHostObject, type PickleHost, PickleTuple, type PickleValue, describeValue, pythonTypeOf } from './pickle';
 
-/** The typed storage classes by their name in the `torch` (or, before torch 1.10, `torch.cuda`) module. */
+/** The typed storage classes by name, in `torch` (and `torch.cuda`, where older torch versions saved CUDA tensors' storages). */
 const STORAGE_DTYPE: Readonly<Record<string, StoredDType>> = {
   FloatStorage: 'F32', HalfStorage: 'F16', BFloat16Storage: 'BF16', DoubleStorage: 'F64', LongStorage: 'I64',
   IntStorage: 'I32', ShortStorage: 'I16', CharStorage: 'I8', ByteStorage: 'U8', BoolStorage: 'BOOL',
@@ -260,7 +260,7 @@ export function torchPickleHost(source: string, loadStorage: (id: StorageId) => 
     },
     call(callable, args) {
       if (callable instanceof AllowedFunction) return callAllowed(callable.qualifiedName, args, source);
-      const name = callable instanceof PickleGlobal ? callable.qualifiedName : pythonTypeOf(callable);
+      const name = pythonTypeOf(callable);
       throw new UnsafePickleError(source, 'call', name, `pickle: refused a call of ${name}: a weights-only load calls only ${CALLABLES.join(', ')}`);
     },
     build(target, state) {

@@ -37,18 +37,9 @@ export class PickleDict {
   constructor(readonly ordered: boolean) {}
 }
 
-/** A name the host resolved for GLOBAL or STACK_GLOBAL, e.g. `collections.OrderedDict`. */
-export class PickleGlobal {
-  constructor(readonly module: string, readonly name: string) {}
-
-  get qualifiedName(): string {
-    return `${this.module}.${this.name}`;
-  }
-}
-
 /**
- * An object a host creates (a tensor, a storage); the machine only moves it around. `describe`
- * names it in messages.
+ * An object a host creates (an allow-listed global, a storage, a tensor); the machine only moves
+ * it around. `describe` names it in messages.
  */
 export abstract class PickleHostObject {
   abstract describe(): string;
@@ -60,7 +51,7 @@ export abstract class PickleHostObject {
  */
 export type PickleValue =
   | null | boolean | number | bigint | string | Uint8Array
-  | PickleValue[] | PickleFloat | PickleTuple | PickleDict | PickleGlobal | PickleHostObject;
+  | PickleValue[] | PickleFloat | PickleTuple | PickleDict | PickleHostObject;
 
 /** The allow-list: what GLOBAL may import and what REDUCE, BUILD and BINPERSID may do. */
 export interface PickleHost {
@@ -123,7 +114,6 @@ export function pythonTypeOf(v: PickleValue): string {
   if (Array.isArray(v)) return 'list';
   if (v instanceof PickleTuple) return 'tuple';
   if (v instanceof PickleDict) return v.ordered ? 'OrderedDict' : 'dict';
-  if (v instanceof PickleGlobal) return v.qualifiedName;
   return v.describe();
 }
 
@@ -238,7 +228,7 @@ class Machine {
     const end = this.bytes.indexOf(0x0a, this.pos);
     if (end < 0) throw this.fail(`${what} has no terminating newline`);
     const s = this.text(end - this.pos, what);
-    this.pos = end + 1;
+    this.take(1, what);
     return s;
   }
 

@@ -118,15 +118,24 @@ function readDirectory(bytes: Uint8Array, fields: FieldReader, source: string): 
   let directoryEnd = end;
   const record = zip64Record(fields, end);
   if (record !== null) {
-    if (record + ZIP64_END_SIZE > end - ZIP64_LOCATOR_SIZE || fields.u32(record, 'zip64 end record') !== ZIP64_END_SIGNATURE) {
+    // torch.save's writer (miniz) always adds a ZIP64 end record; it must fill the space up to the
+    // locator and agree with the end record wherever that one does not defer to it.
+    const locator = end - ZIP64_LOCATOR_SIZE;
+    if (record + ZIP64_END_SIZE > locator || fields.u32(record, 'zip64 end record') !== ZIP64_END_SIGNATURE) {
       throw new TorchFileError(source, `zip: no ZIP64 end of central directory record at byte ${record}`);
     }
-    directoryEnd = record;
-    if (count === U16_MAX || size === U32_MAX || offset === U32_MAX) {
-      count = fields.u64(record + 32, 'zip64 entry count');
-      size = fields.u64(record + 40, 'zip64 central directory size');
-      offset = fields.u64(record + 48, 'zip64 central directory offset');
+    if (record + 12 + fields.u64(record + 4, 'zip64 end record size') !== locator) {
+      throw new TorchFileError(source, `zip: the ZIP64 end record at byte ${record} does not end at its locator (byte ${locator})`);
     }
+    const wide = {
+      onDisk: fields.u64(record + 24, 'zip64 entries on this disk'), count: fields.u64(record + 32, 'zip64 entry count'),
+      size: fields.u64(record + 40, 'zip64 central directory size'), offset: fields.u64(record + 48, 'zip64 central directory offset'),
+    };
+    const disagrees = wide.onDisk !== wide.count || (count !== U16_MAX && count !== wide.count) ||
+      (size !== U32_MAX && size !== wide.size) || (offset !== U32_MAX && offset !== wide.offset);
+    if (disagrees) throw new TorchFileError(source, 'zip: the ZIP64 end record and the end record describe different directories');
+    ({ count, size, offset } = wide);
+    directoryEnd = record;
   } else if (count === U16_MAX || size === U32_MAX || offset === U32_MAX) {
     throw new TorchFileError(source, 'zip: the end record defers to a ZIP64 record, but there is no ZIP64 locator before it');
   }
