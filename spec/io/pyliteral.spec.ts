@@ -12,6 +12,8 @@ describe('io/pyliteral', () => {
     expect(parsePyLiteral('(7,)')).to.deep.equal(new PyTuple([7]));
     expect(parsePyLiteral('[("a", \'<f4\'), None, -3, True]')).to.deep.equal([new PyTuple(['a', '<f4']), null, -3, true]);
     expect(parsePyLiteral("'it\\'s'")).to.equal("it's");
+    // As Python: an unknown escape keeps its backslash (numpy then refuses the mangled key).
+    expect(parsePyLiteral("'fortran_ord\\er'")).to.equal('fortran_ord\\er');
   });
 
   it('treats __proto__ as an ordinary key', () => {

@@ -77,7 +77,11 @@ class PyLiteralParser {
     const quote = this.text[this.pos++];
     let out = '';
     while (this.pos < this.text.length && this.text[this.pos] !== quote) {
-      if (this.text[this.pos] === '\\') this.pos++; // only \\, \' and \" occur in dtype names
+      // \\, \' and \" stand for the character. Other escapes keep their backslash, as Python keeps
+      // it for escapes it does not know (those it knows, \n and the like, are in no valid header):
+      // a key mangled by a backslash stays mangled, and is refused as numpy refuses it.
+      const next = this.text[this.pos + 1];
+      if (this.text[this.pos] === '\\' && (next === '\\' || next === "'" || next === '"')) this.pos++;
       out += this.text[this.pos++];
     }
     if (this.pos >= this.text.length) this.fail('unterminated string');
