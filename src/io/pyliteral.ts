@@ -10,6 +10,11 @@
 /** A Python tuple; lists are arrays. */
 export class PyTuple {
   constructor(readonly items: PyValue[]) {}
+
+  /** In messages (JSON.stringify) a tuple reads as its items. */
+  toJSON(): PyValue[] {
+    return this.items;
+  }
 }
 
 export type PyValue = string | number | boolean | null | PyValue[] | PyTuple | { [key: string]: PyValue };
