@@ -132,6 +132,18 @@ describe('data/decode', () => {
       expect(() => decodePng(bytes, 'x.png')).to.throw('x.png: corrupt PNG (a palette image without a PLTE chunk)');
     });
 
+    it('a PNG breaking the chunk rules PIL reads by: a bit depth its colour type lacks, two PLTE chunks, PLTE after IDAT', () => {
+      const rgb1 = editedPng('decode/pil_rgb.png', (chunks) => { chunks[0].data[8] = 1; });
+      expect(() => decodePng(rgb1, 'x.png')).to.throw('x.png: corrupt PNG (bit depth 1 is not allowed for colour type 2; allowed: 8, 16)');
+      const twice = editedPng('decode/pal4.png', (chunks) => chunks.splice(1, 0, { type: 'PLTE', data: new Uint8Array(48) }));
+      expect(() => decodePng(twice, 'x.png')).to.throw('x.png: corrupt PNG (2 PLTE chunks, one allowed)');
+      const late = editedPng('decode/pal4.png', (chunks) => {
+        const plte = chunks.splice(chunks.findIndex((c) => c.type === 'PLTE'), 1)[0];
+        chunks.splice(chunks.findIndex((c) => c.type === 'IEND'), 0, plte);
+      });
+      expect(() => decodePng(late, 'x.png')).to.throw('x.png: corrupt PNG (the PLTE chunk comes after the image data)');
+    });
+
     it('a grayscale PNG with a stray PLTE chunk decodes as grayscale, as PIL decodes it', () => {
       const plain = decodePng(readFileSync(join(IMAGES, 'decode/gray2.png')), 'x.png');
       const bytes = editedPng('decode/gray2.png', (chunks) => chunks.splice(1, 0, { type: 'PLTE', data: new Uint8Array([255, 0, 0, 0, 255, 0, 0, 0, 255, 9, 9, 9]) }));

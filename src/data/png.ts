@@ -43,17 +43,23 @@ const PALETTE_COLOR_TYPE = 3;
 /** deflate's largest expansion: a 258-byte match coded in two bits (RFC 1951, 3.2.5). */
 const MAX_DEFLATE_RATIO = 1032;
 
+/** The bit depths each colour type allows (PNG spec, 11.2.2 IHDR). */
+const DEPTHS: Readonly<Record<number, readonly number[]>> = { 0: [1, 2, 4, 8, 16], 2: [8, 16], 3: [1, 2, 4, 8], 4: [8, 16], 6: [8, 16] };
+
 interface PngChunks {
   /** The first IHDR's fields, or null without one (fast-png then names the fault). */
   header: { width: number; height: number; depth: number; colorType: number } | null;
   /** The IDAT chunks' data, in order: one zlib stream. */
   idat: Uint8Array[];
+  /** How many PLTE chunks there are, and whether one comes after the image data. */
+  palettes: number;
+  paletteAfterData: boolean;
 }
 
 /** Walks the chunks (length u32 BE, type, data, CRC; PNG spec 5.3) to IEND; a cut one is refused by name. */
 function readChunks(bytes: Uint8Array, source: string): PngChunks {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  const out: PngChunks = { header: null, idat: [] };
+  const out: PngChunks = { header: null, idat: [], palettes: 0, paletteAfterData: false };
   for (let at = 8; at < bytes.length; at += 12 + view.getUint32(at)) {
     if (at + 12 > bytes.length) throw new Error(`${source}: truncated or corrupt PNG (${bytes.length - at} bytes at byte ${at}, too few for a chunk)`);
     const length = view.getUint32(at);
@@ -63,7 +69,10 @@ function readChunks(bytes: Uint8Array, source: string): PngChunks {
     }
     if (type === 'IEND') return out;
     if (type === 'IDAT') out.idat.push(bytes.subarray(at + 8, at + 8 + length));
-    else if (type === 'IHDR' && !out.header && length >= 13) {
+    else if (type === 'PLTE') {
+      out.palettes++;
+      if (out.idat.length > 0) out.paletteAfterData = true;
+    } else if (type === 'IHDR' && !out.header && length >= 13) {
       out.header = { width: view.getUint32(at + 8), height: view.getUint32(at + 12), depth: bytes[at + 16], colorType: bytes[at + 17] };
     }
   }
@@ -77,6 +86,9 @@ function readChunks(bytes: Uint8Array, source: string): PngChunks {
  */
 function checkDataCanHoldImage(chunks: PngChunks, source: string): void {
   const h = chunks.header;
+  if (h && DEPTHS[h.colorType] && !DEPTHS[h.colorType].includes(h.depth)) {
+    throw new Error(`${source}: corrupt PNG (bit depth ${h.depth} is not allowed for colour type ${h.colorType}; allowed: ${DEPTHS[h.colorType].join(', ')})`);
+  }
   const channels = h ? CHANNELS[h.colorType] : undefined;
   if (!h || channels === undefined) return; // fast-png names the fault
   const compressed = chunks.idat.reduce((n, c) => n + c.length, 0);
@@ -150,6 +162,10 @@ export function decodePng(bytes: Uint8Array, source: string): RgbImage {
   // misplaced (grayscale), and PIL ignores it, as fast-png does not.
   const indexed = chunks.header?.colorType === PALETTE_COLOR_TYPE;
   if (indexed && !png.palette) throw new Error(`${source}: corrupt PNG (a palette image without a PLTE chunk)`);
+  // One PLTE, before the image data (PNG spec 5.6): fast-png would take the last one, PIL the first.
+  if (indexed && (chunks.palettes > 1 || chunks.paletteAfterData)) {
+    throw new Error(`${source}: corrupt PNG (${chunks.palettes > 1 ? `${chunks.palettes} PLTE chunks, one allowed` : 'the PLTE chunk comes after the image data'})`);
+  }
   const img = createImage(width, height);
   if (indexed) {
     expandPalette(png, img, source);
