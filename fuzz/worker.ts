@@ -24,7 +24,7 @@ const seedDigests = seeds.map(({ bytes, name }) => {
   }
 });
 
-const INTERNAL = /Cannot read propert|is not a function|is not iterable|Invalid (typed )?array length|out of bounds|outside the bounds|Maximum call stack|Array buffer allocation failed/;
+const INTERNAL = /Cannot (read|set) propert|is not a function|is not iterable|Invalid (typed )?array length|out of bounds|outside the bounds|Maximum call stack|Array buffer allocation failed/;
 const BUILT_IN = [TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError];
 
 function describe(e: unknown): string {
