@@ -49,8 +49,9 @@ export type { AnyModelConfig } from './models/zoo';
 export type { BNextModel } from './models/factory';
 export { modelStats, tableRowOf, type ModelStats, type ModelStatsOptions, type StageStats } from './models/stats';
 
-// state_dicts and arrays as bytes (safetensors, .npy); files of them are bnext/node's.
+// state_dicts and arrays as bytes (safetensors, torch.save, .npy); files of them are bnext/node's.
 export { parseStateDict, serializeStateDict } from './nn/serialize';
+export { parseWeights, type ReadWeightsOptions, type WeightsFile, type WeightsFormat } from './io/weights-file';
 export { parseSafetensors, serializeSafetensors, type SafetensorsFile } from './io/safetensors';
 export { parseNpy, serializeNpy } from './io/npy';
 export { toTensor, toIntTensor, fromTensor, fromIntTensor, type StoredArray, type StoredDType, type ToTensorOptions } from './io/stored';

@@ -13,9 +13,9 @@
 export * from './index';
 
 // Files: whole-file reads, atomic writes (temp file, then rename).
-export { readFileBytes, readNpy, readSafetensors, writeNpy, writeSafetensors } from './io/files';
+export { readFileBytes, readNpy, readSafetensors, readWeightsFile, writeNpy, writeSafetensors } from './io/files';
 export { writeFileAtomic } from './io/atomic';
-export { loadWeights, readStateDict, writeStateDict } from './nn/state-dict-file';
+export { loadWeights, readStateDict, writeStateDict, type LoadWeightsOptions, type WeightsLoadReport } from './nn/state-dict-file';
 export { isBnxFile, loadPackedModel, readBnx, writeBnx, type LoadPackedModelOptions } from './engine/bnx-file';
 export { readClassNames, readImage, readImageAsync, writePng } from './data/files';
 export { loadLogitsTeacher } from './distill/teacher-file';

@@ -105,7 +105,7 @@ describe('cli: forward/eval/predict --engine xnor from a .bnx file', () => {
 
   it('refuses a .bnx with the float engine, for each command, writing nothing', async () => {
     const { bnx } = files.get('bnext')!;
-    const message = /is a \.bnx file \(packed weights for --engine xnor\); the float engine needs a safetensors state_dict/;
+    const message = /is a \.bnx file \(packed weights for --engine xnor\); the float engine needs a state_dict \(safetensors or a torch\.save file\)/;
     const out = join(dir, 'none.npy');
     for (const engine of [[], ['--engine', 'float']]) {
       expect((await refusal(forward, [...BNEXT, ...engine, '--weights', bnx, '--input', input, '--out', out])).message).to.match(/^forward: .*bnext\.bnx /).and.match(message);

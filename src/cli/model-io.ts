@@ -2,7 +2,9 @@
  * Loading models, inputs and targets for the CLI, with errors that name the file; the packed
  * XNOR engine that `forward`, `eval` and `predict --engine xnor` run, from a .bnx file (which
  * carries its architecture) or from a state_dict for the --arch options; and where they run it
- * (--workers: this thread, or a pool of worker threads).
+ * (--workers: this thread, or a pool of worker threads). A state_dict is a safetensors file or a
+ * `torch.save` file (docs/torch-checkpoints.md); `--state-dict-key` names the checkpoint entry
+ * that holds it.
  */
 import { existsSync } from 'node:fs';
 import { readNpy } from '../io/files';
@@ -11,7 +13,11 @@ import { Tensor } from '../tensor/tensor';
 import { IntTensor } from '../tensor/int-tensor';
 import { formatShape } from '../tensor/shape';
 import { withoutInit } from '../nn/init';
-import { loadWeights, readStateDict } from '../nn/state-dict-file';
+import { loadWeights, type WeightsLoadReport } from '../nn/state-dict-file';
+import { stateDictOf } from '../nn/serialize';
+import type { Module } from '../nn/module';
+import { describeCheckpointUse, type ReadWeightsOptions, weightsSourceOf } from '../io/weights-file';
+import { readWeightsFile } from '../io/files';
 import { type ArchOptions, buildModel, type BNextModel } from '../models/factory';
 import type { ModelConfig } from '../models/config';
 import { type AnyModelConfig, describeConfig, resolveAnyConfig } from '../models/zoo';
@@ -23,10 +29,37 @@ import { intOption, type ParsedArgs, requireOption, UsageError } from './args';
 import { archOptionsFrom } from './arch-options';
 import { WORKERS } from '../tensor/arguments';
 
+/** The option every command that reads --weights takes with it. */
+export const WEIGHTS_VALUED = ['state-dict-key'] as const;
+
+/** The usage lines of --state-dict-key, the description starting at `column`. */
+export function stateDictKeyUsage(column: number): string {
+  const name = '--state-dict-key K';
+  const indent = ' '.repeat(column);
+  const head = name.length + 3 <= column ? `  ${name.padEnd(column - 2)}` : `  ${name}\n${indent}`;
+  return `${head}with a torch.save checkpoint dict: the entry holding the state_dict\n${indent}(default: the file itself if it is one, else its 'state_dict')`;
+}
+
+export function weightsOptionsFrom(args: ParsedArgs): ReadWeightsOptions {
+  const stateDictKey = args.options.get('state-dict-key');
+  return stateDictKey === undefined ? {} : { stateDictKey };
+}
+
+/**
+ * Loads a weights file into a model strictly; for a checkpoint dict, says on stderr which entry
+ * was read and which were left.
+ */
+export function loadWeightsInto(model: Module, weightsPath: string, options: ReadWeightsOptions = {}): WeightsLoadReport {
+  const report = loadWeights(model, weightsPath, options);
+  const note = describeCheckpointUse(report.file, weightsPath);
+  if (note) console.error(note);
+  return report;
+}
+
 /** Builds the architecture and loads a state_dict into it strictly. */
-export function loadModel(config: ModelConfig, weightsPath: string): BNextModel {
+export function loadModel(config: ModelConfig, weightsPath: string, options: ReadWeightsOptions = {}): BNextModel {
   const model = withoutInit(() => buildModel(config));
-  loadWeights(model, weightsPath);
+  loadWeightsInto(model, weightsPath, options);
   return model;
 }
 
@@ -63,7 +96,7 @@ export function engineOption(args: ParsedArgs, command: string): Engine {
  */
 export function requireStateDict(path: string, command: string): void {
   if (existsSync(path) && isBnxFile(path)) {
-    throw new UsageError(`${command}: ${path} is a .bnx file (packed weights for --engine xnor); the float engine needs a safetensors state_dict`);
+    throw new UsageError(`${command}: ${path} is a .bnx file (packed weights for --engine xnor); the float engine needs a state_dict (safetensors or a torch.save file)`);
   }
 }
 
@@ -110,7 +143,11 @@ export function packedSourceFromArgs(args: ParsedArgs, command: string): Inferen
     return { engine: 'xnor', contents, name: path };
   }
   const config = requireBNext(resolveAnyConfig(archOptionsFrom(args, command)), command);
-  return { engine: 'xnor', contents: bnxContentsOfStateDict(config, readStateDict(path), path), name: path };
+  // The binary weights are packed from the file's arrays: no float model is loaded for them.
+  const file = readWeightsFile(path, weightsOptionsFrom(args));
+  const note = describeCheckpointUse(weightsSourceOf(file), path);
+  if (note) console.error(note);
+  return { engine: 'xnor', contents: bnxContentsOfStateDict(config, stateDictOf(file, path), path), name: path };
 }
 
 /** The configuration, if the XNOR engine can run it (BNext and BNext-18, not a teacher CNN). */

@@ -29,22 +29,24 @@ export function readBnx(path: string): BnxContents {
  */
 export interface LoadPackedModelOptions {
   /**
-   * The architecture: required for a safetensors state_dict (which does not record it); for a
-   * .bnx file, which does, the file must hold this one.
+   * The architecture: required for a state_dict (which does not record it); for a .bnx file,
+   * which does, the file must hold this one.
    */
   config?: ModelConfig;
+  /** For a torch.save checkpoint dict: the entry holding the state_dict (default `state_dict`). */
+  stateDictKey?: string;
 }
 
 /**
- * The packed engine of a .bnx file, or of a safetensors state_dict whose binary convolutions are
- * fully binary (with `options.config`); the file's first bytes tell which it is.
+ * The packed engine of a .bnx file, or of a state_dict (safetensors or torch.save) whose binary
+ * convolutions are fully binary (with `options.config`); the file's first bytes tell which.
  */
 export function loadPackedModel(path: string, options: LoadPackedModelOptions = {}): PackedModel {
-  const { config } = checkOptionNames('loadPackedModel', options, ['config']);
+  const { config, stateDictKey } = checkOptionNames('loadPackedModel', options, ['config', 'stateDictKey']);
   if (typeof path !== 'string') throw new Error(`loadPackedModel: path must be a string, got ${describeValue(path)}`);
   if (!isBnxFile(path)) {
     if (!config) throw new Error(`loadPackedModel: ${path} is not a .bnx file; for a safetensors state_dict give options.config (the architecture)`);
-    return packedModelFromStateDict(config, readStateDict(path), path);
+    return packedModelFromStateDict(config, readStateDict(path, stateDictKey === undefined ? {} : { stateDictKey }), path);
   }
   const engine = packedModelFromContents(readBnx(path), path);
   if (config && canonical(engine.config) !== canonical(config)) {

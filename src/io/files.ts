@@ -8,6 +8,7 @@ import { writeFileAtomic } from './atomic';
 import { parseNpy, serializeNpy } from './npy';
 import { parseSafetensors, serializeSafetensors, type SafetensorsFile } from './safetensors';
 import type { StoredArray } from './stored';
+import { parseWeights, type ReadWeightsOptions, type WeightsFile } from './weights-file';
 
 /** A file's bytes, as a view of the buffer Node read them into (no copy). */
 export function readFileBytes(path: string): Uint8Array {
@@ -42,4 +43,9 @@ export function readNpy(path: string): StoredArray {
 /** Writes a `.npy` file atomically. */
 export function writeNpy(path: string, arr: StoredArray): void {
   writeFileAtomic(path, serializeNpy(arr));
+}
+
+/** Reads a weights file's state_dict: safetensors, or a torch.save file (weights-file.ts). */
+export function readWeightsFile(path: string, options: ReadWeightsOptions = {}): WeightsFile {
+  return parseWeights(readFileBytes(path), path, options);
 }

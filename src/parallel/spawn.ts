@@ -11,7 +11,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 
 let tsxApi: string | null = null;
 let live = 0;
@@ -40,12 +40,12 @@ export function siblingModule(name: string, base: string): URL {
   return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);
 }
 
-export function spawnTypeScriptWorker(entry: URL, workerData: unknown): Worker {
+export function spawnTypeScriptWorker(entry: URL, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const load = entry.pathname.endsWith('.ts')
     ? `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`
     : `import(${JSON.stringify(entry.href)});`;
   // The parent's flags are tsx's own preflight and loader, which do not work inside a worker.
-  const worker = new Worker(load, { eval: true, execArgv: [], workerData });
+  const worker = new Worker(load, { eval: true, execArgv: [], workerData, resourceLimits });
   live++;
   worker.once('exit', () => live--);
   return worker;

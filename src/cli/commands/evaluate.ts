@@ -7,11 +7,13 @@
 import type { Command } from '../command';
 import { intOption, type ParsedArgs, parseArgs, requireOption, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
-import { type BatchRunner, type Engine, engineOption, packedSourceFromArgs, requireBNext, requireStateDict, withRunner, workersOption } from '../model-io';
+import {
+  type BatchRunner, type Engine, engineOption, loadWeightsInto, packedSourceFromArgs, requireBNext, requireStateDict, stateDictKeyUsage,
+  WEIGHTS_VALUED, weightsOptionsFrom, withRunner, workersOption,
+} from '../model-io';
 import { resolveAnyConfig, buildAnyModel, describeConfig, type AnyModelConfig } from '../../models/zoo';
 import { loadRun } from '../../train/run-folder';
 import { withoutInit } from '../../nn/init';
-import { loadWeights } from '../../nn/state-dict-file';
 import { digitsDatasets } from '../../train/recipe';
 import { evaluateBatches } from '../../train/evaluate';
 import { addBatch, emptyMetrics, type EpochMetrics, NonFiniteLogitsError, summarize } from '../../train/metrics';
@@ -26,14 +28,16 @@ import type { Tensor } from '../../tensor/tensor';
 import type { IntTensor } from '../../tensor/int-tensor';
 import { BATCH_SIZE, IMAGE_SIDE } from '../../tensor/arguments';
 
-const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W.safetensors) [--data mnist|DIR] [--size S]
+const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W) [--data mnist|DIR] [--size S]
                   [--engine float|xnor] [--workers N]
        bnext eval --engine xnor --weights M.bnx [--data mnist|DIR] [--size S] [--workers N]
 
 ${ARCH_USAGE}
   --run DIR         a run folder of ours (config.json + model.safetensors)
-  --weights W       state_dict (safetensors) for --arch, or with --engine xnor a .bnx file from
-                    bnext pack (its architecture is in the file: options are optional, must match)
+  --weights W       state_dict for --arch: safetensors or a torch.save file (.pth/.pth.tar/.pt), or
+                    with --engine xnor a .bnx file from bnext pack (its architecture is in the
+                    file: options are optional, must match)
+${stateDictKeyUsage(20)}
   --data D          mnist (default: the 2,004 held-out digits) or an ImageFolder root (its val/ split)
   --size S          evaluation crop for image folders (default 224)
   --batch-size B    (default 64)
@@ -63,7 +67,7 @@ export function sourceFromArgs(args: ParsedArgs, command: string): { config: Any
   requireStateDict(weights, command);
   const config = resolveAnyConfig(archOptionsFrom(args, command));
   const model = withoutInit(() => buildAnyModel(config));
-  loadWeights(model, weights);
+  loadWeightsInto(model, weights, weightsOptionsFrom(args));
   return { config, engine, source: { engine, model } };
 }
 
@@ -96,7 +100,7 @@ export const evalCommand: Command = {
   summary: 'top-1/top-5/loss of a model on the held-out digits or an ImageFolder split',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'data', 'size', 'batch-size', 'engine', 'workers'], [...ARCH_FLAGS], 'eval');
+    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'data', 'size', 'batch-size', 'engine', 'workers', ...WEIGHTS_VALUED], [...ARCH_FLAGS], 'eval');
     const batchSize = intOption(args, 'batch-size', 64, 'eval', BATCH_SIZE);
     const size = intOption(args, 'size', 224, 'eval', IMAGE_SIDE);
     const workers = workersOption(args, 'eval');

@@ -11,7 +11,10 @@ import type { Command } from '../command';
 import { parseArgs, requireOption, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { resolveConfig } from '../../models/factory';
-import { engineOption, loadModel, packedSourceFromArgs, readInputBatch, readTargets, requireStateDict, withRunner, workersOption } from '../model-io';
+import {
+  engineOption, loadModel, packedSourceFromArgs, readInputBatch, readTargets, requireStateDict, stateDictKeyUsage, WEIGHTS_VALUED,
+  weightsOptionsFrom, withRunner, workersOption,
+} from '../model-io';
 import { sourceConfig } from '../../parallel/inference-source';
 import { writeNpy, writeSafetensors } from '../../io/files';
 import { fromTensor, type StoredArray } from '../../io/stored';
@@ -23,16 +26,19 @@ import type { Tensor } from '../../tensor/tensor';
 import { BatchNorm2d } from '../../nn/layers/batchnorm';
 import { crossEntropy } from '../../nn/losses';
 
-const USAGE = `usage: bnext forward --arch A [options] --weights W.safetensors --input X.npy --out Y.npy
+const USAGE = `usage: bnext forward --arch A [options] --weights W --input X.npy --out Y.npy
                      [--train --target T.npy [--grads G.safetensors] [--stats-out S.safetensors]]
                      [--dump-activations A.safetensors] [--engine float|xnor] [--workers N]
        bnext forward --engine xnor --weights M.bnx --input X.npy --out Y.npy [--workers N]
 
 Evaluation mode by default: writes the logits as float32 .npy.
 ${ARCH_USAGE}
-  --weights W            state_dict (safetensors, PyTorch names; a 'module.' prefix is stripped),
-                         or with --engine xnor a .bnx file from bnext pack (its architecture is
-                         in the file: architecture options are optional and must match it)
+  --weights W            state_dict with PyTorch names (a 'module.' prefix is stripped):
+                         safetensors, or a torch.save file (.pth/.pth.tar/.pt, zip or legacy
+                         format, a state_dict or a checkpoint dict holding one); or with
+                         --engine xnor a .bnx file from bnext pack (its architecture is in the
+                         file: architecture options are optional and must match it)
+${stateDictKeyUsage(25)}
   --input X              float32 (or float64/16) NCHW batch (.npy)
   --out Y                logits [N, classes] (.npy, float32)
   --train                training-mode forward (batch statistics, in-place clamps) and the mean
@@ -57,7 +63,7 @@ export const forward: Command = {
   summary: 'run a model on an .npy batch and write logits (and gradients, activations)',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'input', 'out', 'target', 'grads', 'stats-out', 'dump-activations', 'engine', 'workers'], [...ARCH_FLAGS, 'train'], 'forward');
+    const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'input', 'out', 'target', 'grads', 'stats-out', 'dump-activations', 'engine', 'workers', ...WEIGHTS_VALUED], [...ARCH_FLAGS, 'train'], 'forward');
     const weights = requireOption(args, 'weights', 'forward');
     const inputPath = requireOption(args, 'input', 'forward');
     const outPath = requireOption(args, 'out', 'forward');
@@ -78,7 +84,7 @@ export const forward: Command = {
 
     requireStateDict(weights, 'forward');
     const config = resolveConfig(archOptionsFrom(args, 'forward'));
-    const model = loadModel(config, weights);
+    const model = loadModel(config, weights, weightsOptionsFrom(args));
     const x = readInputBatch(inputPath, config.inChannels);
     if (workers > 1) {
       writeNpy(outPath, fromTensor(await withRunner({ engine: 'float', model }, workers, (r) => r.run(x))));

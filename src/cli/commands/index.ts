@@ -24,6 +24,7 @@ export const commands: readonly CommandEntry[] = [
   { name: 'kc', summary: "Knowledge Complexity of a teacher (paper Eq. 3) or the paper's Table 8", load: async () => (await import('./kc')).kc },
   { name: 'preprocess', summary: 'run an official preprocessing pipeline on images and write the float32 NCHW batch (.npy)', load: async () => (await import('./preprocess')).preprocess },
   { name: 'pack', summary: 'write a fully binary model as a .bnx file for the packed XNOR engine', load: async () => (await import('./pack')).pack },
+  { name: 'convert', summary: 'write a torch.save checkpoint (.pth/.pth.tar/.pt) as safetensors', load: async () => (await import('./convert')).convert },
   { name: 'step', summary: 'run whole training steps (loss, backward, clipping, AdamW) on one batch and write the state after', load: async () => (await import('./step')).step },
   { name: 'export', summary: 'write a model in evaluation mode as a standard ONNX graph (bnext export onnx)', load: async () => (await import('./export-onnx')).exportCommand },
   { name: 'conformance', summary: "export a conformance bundle for other backends, or check a backend's results against one", load: async () => (await import('./conformance')).conformance },

@@ -5,7 +5,7 @@
 import type { Command } from '../command';
 import { intOption, parseArgs, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED } from '../arch-options';
-import { withRunner, workersOption } from '../model-io';
+import { stateDictKeyUsage, WEIGHTS_VALUED, withRunner, workersOption } from '../model-io';
 import { sourceFromArgs } from './evaluate';
 import { evalPipeline } from '../../data/pipelines';
 import { readClassNames, readImage } from '../../data/files';
@@ -14,14 +14,16 @@ import { softmax } from '../../tensor/ops/activation';
 import { noGrad } from '../../autograd/record';
 import { IMAGE_SIDE } from '../../tensor/arguments';
 
-const USAGE = `usage: bnext predict (--run DIR | --arch A [options] --weights W.safetensors) [--engine float|xnor]
+const USAGE = `usage: bnext predict (--run DIR | --arch A [options] --weights W) [--engine float|xnor]
                      [--classes-file F] [--size S] [--workers N] image...
        bnext predict --engine xnor --weights M.bnx [--classes-file F] [--size S] [--workers N] image...
 
 ${ARCH_USAGE}
   --run DIR          a run folder of ours (config.json + model.safetensors)
-  --weights W        state_dict (safetensors) for --arch, or with --engine xnor a .bnx file from
-                     bnext pack (its architecture is in the file: options are optional, must match)
+  --weights W        state_dict for --arch: safetensors or a torch.save file (.pth/.pth.tar/.pt), or
+                     with --engine xnor a .bnx file from bnext pack (its architecture is in the
+                     file: options are optional, must match)
+${stateDictKeyUsage(21)}
   --classes-file F   class names: one per line, "n01440764 tench" lines, or a JSON list/map
   --size S           input size (default 224): resize to floor(S / 0.95), center crop S
   --engine E         float (default) or xnor (the packed XNOR-popcount engine)
@@ -33,7 +35,7 @@ export const predict: Command = {
   summary: 'top-5 classes with probabilities for JPEG/PNG images',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'classes-file', 'size', 'engine', 'workers'], [...ARCH_FLAGS], 'predict');
+    const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'classes-file', 'size', 'engine', 'workers', ...WEIGHTS_VALUED], [...ARCH_FLAGS], 'predict');
     if (args.positionals.length === 0) throw new UsageError('predict: give at least one image');
     const size = intOption(args, 'size', 224, 'predict', IMAGE_SIDE);
     const workers = workersOption(args, 'predict');
