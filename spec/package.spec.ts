@@ -167,10 +167,11 @@ describe('package: the npm tarball installed in an empty folder @slow', function
   it('from plain Node: builds a small BNext, loads its weights, and the float model, the packed engine and its .bnx agree on top-1', () => {
     writeFileSync(join(app, 'smoke.mjs'), SMOKE);
     const out = JSON.parse(ok(run(process.execPath, ['smoke.mjs'], app), 'smoke.mjs').trim()) as {
-      report: { missing: string[]; unexpected: string[]; mismatched: string[] };
+      report: { missing: string[]; unexpected: string[]; mismatched: string[]; file: { format: string } };
       float: number[]; packed: number[]; bnx: number[]; coreIsNodeCore: boolean; bnxBytes: number;
     };
-    expect(out.report).to.deep.equal({ missing: [], unexpected: [], mismatched: [] });
+    const { missing, unexpected, mismatched, file } = out.report;
+    expect({ missing, unexpected, mismatched, format: file.format }).to.deep.equal({ missing: [], unexpected: [], mismatched: [], format: 'safetensors' });
     expect(out.float).to.have.length(6);
     expect(out.packed).to.deep.equal(out.float);
     expect(out.bnx).to.deep.equal(out.float);
