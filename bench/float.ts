@@ -9,9 +9,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { conv2dForward, conv2dForwardReference } from '../src/tensor/kernels/conv2d';
+import { conv2dForward } from '../src/tensor/kernels/conv2d';
+import { conv2dForwardReference } from '../src/tensor/kernels/reference/conv2d';
 import { conv2dGeometry } from '../src/tensor/kernels/conv2d-geometry';
-import { sgemm, sgemmReference } from '../src/tensor/kernels/gemm';
+import { sgemm } from '../src/tensor/kernels/gemm';
+import { sgemmReference } from '../src/tensor/kernels/reference/gemm';
 import { loadavg } from 'node:os';
 import { Rng } from '../src/tensor/random';
 import { formatTable, measureInterleaved, type BenchModule, type Timing, type Variant } from './harness';

@@ -38,8 +38,8 @@
  * a last, partial block repeats its last pixel, and its repeats are not stored.
  */
 import { POPCOUNT16 } from './popcount';
-import type { ChannelEpilogue } from './channel-epilogue';
-import { OUT_CHANNEL_BLOCK } from './pack';
+import { applyChannelEpilogue, type ChannelEpilogue } from './channel-epilogue';
+import { OUT_CHANNEL_BLOCK } from './packed-layout';
 
 /** Output pixels per register block; its output channels are the packed weights' block, OUT_CHANNEL_BLOCK. */
 export const PIXEL_BLOCK = 4;
@@ -405,13 +405,7 @@ function storePartial(t: KernelTables, g: KernelGeometry, e: ChannelEpilogue | n
     const bt = t.classAt[p0 + i] + co;
     for (let c = 0; c < channels; c++) {
       const v = t.base[bt + c] - 2 * t.sums[OUT_CHANNEL_BLOCK * i + c];
-      if (e === null) {
-        out[o + c * g.plane] = v;
-        continue;
-      }
-      const ch = co + c;
-      const y = Math.fround((v - e.center[ch]) * e.scale[ch] + e.shift[ch]);
-      out[o + c * g.plane] = y * e.gain[2 * ch + +(y > 0)];
+      out[o + c * g.plane] = e === null ? v : applyChannelEpilogue(e, co + c, v);
     }
   }
 }

@@ -1,9 +1,11 @@
 /**
  * The `bnext` command line: dispatches to one file per command under `commands/`.
- * User errors print one line and exit with code 1.
+ * User errors print one line and exit with code 1. BNEXT_KERNELS=reference runs the command on
+ * the reference kernels (io/environment.ts).
  */
 import type { Command } from './command';
 import { commands } from './commands/index';
+import { kernelsFromEnvironment } from '../io/environment';
 
 function help(list: readonly Command[]): string {
   const width = Math.max(...list.map((c) => c.name.length));
@@ -18,6 +20,7 @@ function help(list: readonly Command[]): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  kernelsFromEnvironment();
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     console.log(help(commands));

@@ -10,7 +10,8 @@
 import type { Module } from '../nn/module';
 import { BinaryConv2d } from '../binary/layers';
 import { isFullyBinary } from '../binary/binarize';
-import { type PackedWeights, packWeights } from '../binary/pack';
+import { packWeights } from '../binary/pack';
+import type { PackedWeights } from '../binary/packed-layout';
 
 /** The binary convolutions of a model with their dotted module paths, in module order. */
 export function binaryConvs(model: Module): [string, BinaryConv2d][] {

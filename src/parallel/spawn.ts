@@ -11,6 +11,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
+import { environmentWithKernels } from '../io/environment';
 
 let tsxApi: string | null = null;
 let live = 0;
@@ -36,7 +37,8 @@ export function spawnTypeScriptWorker(entry: URL, workerData: unknown): Worker {
     ? `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`
     : `import(${JSON.stringify(entry.href)});`;
   // The parent's flags are tsx's own preflight and loader, which do not work inside a worker.
-  const worker = new Worker(load, { eval: true, execArgv: [], workerData });
+  // BNEXT_KERNELS carries this thread's kernel choice (io/environment.ts), which the entry reads.
+  const worker = new Worker(load, { eval: true, execArgv: [], workerData, env: environmentWithKernels() });
   live++;
   worker.once('exit', () => live--);
   return worker;

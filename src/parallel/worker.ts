@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Replica } from './replica';
+import { kernelsFromEnvironment } from '../io/environment';
 import { errorReply, type PredictReply, type StepReply, type WorkerInit, type WorkerRequest } from './protocol';
 
 const port = parentPort;
@@ -13,6 +14,7 @@ if (!port) throw new Error('src/parallel/worker.ts is a worker thread entry; dat
 
 let replica: Replica | null = null;
 try {
+  kernelsFromEnvironment();
   replica = new Replica(workerData as WorkerInit);
   port.postMessage({ kind: 'ready' });
 } catch (err) {

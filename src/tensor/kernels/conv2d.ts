@@ -19,14 +19,17 @@
  * on a map that is not small goes image by image without im2col: its input plane already is the
  * column matrix. Buffers are module-level scratch, grown on demand.
  *
- * The *Reference functions are the direct loops: the oracle of the specs and the "naive"
- * line of the benchmark.
+ * reference/conv2d.ts holds the direct loops these compute faster: they run instead when the
+ * reference kernels are chosen (kernel-choice.ts), and are the oracle of the specs and the
+ * "naive" line of the benchmark.
  */
 import type { Conv2dGeometry } from './conv2d-geometry';
 import { sgemm } from './gemm';
 import { col2im, im2col } from './im2col';
 import { winogradApplies, winogradBackwardFilter, winogradBackwardInput, winogradForward } from './winograd/conv3x3';
 import { denseApplies, denseBackwardFilter, denseBackwardInput, denseForward } from './conv2d-dense';
+import { usingReferenceKernels } from './kernel-choice';
+import { conv2dBackwardFilterReference, conv2dBackwardInputReference, conv2dForwardReference } from './reference/conv2d';
 
 /** Most floats the column buffer holds at once (4 MB). */
 const COL_BUDGET = 1 << 20;
@@ -91,6 +94,7 @@ function gatherPlanes(t: Float32Array, channels: number, c0: number, rows: numbe
 
 /** out[n, co, oy, ox] = bias[co] + sum over ci, ky, kx of x[n, ci, iy, ix] * w[co, ci, ky, kx]. Overwrites out. */
 export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, out: Float32Array): void {
+  if (usingReferenceKernels()) return conv2dForwardReference(x, w, bias, g, out);
   if (winogradApplies(g)) return winogradForward(x, w, bias, g, out);
   if (denseApplies(g)) return denseForward(x, w, bias, g, out);
   const cInG = g.cIn / g.groups;
@@ -143,6 +147,7 @@ export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Arr
 
 /** dx = gradient of the forward with respect to x, given dy. Overwrites dx. */
 export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
+  if (usingReferenceKernels()) return conv2dBackwardInputReference(dy, w, g, dx);
   if (winogradApplies(g)) return winogradBackwardInput(dy, w, g, dx);
   if (denseApplies(g)) return denseBackwardInput(dy, w, g, dx);
   const cInG = g.cIn / g.groups;
@@ -192,6 +197,7 @@ export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2d
 
 /** dw = gradient of the forward with respect to w, given dy, summed over the batch. Overwrites dw. */
 export function conv2dBackwardFilter(dy: Float32Array, x: Float32Array, g: Conv2dGeometry, dw: Float32Array): void {
+  if (usingReferenceKernels()) return conv2dBackwardFilterReference(dy, x, g, dw);
   if (winogradApplies(g)) return winogradBackwardFilter(dy, x, g, dw);
   if (denseApplies(g)) return denseBackwardFilter(dy, x, g, dw);
   const cInG = g.cIn / g.groups;
@@ -234,93 +240,6 @@ export function conv2dBackwardFilter(dy: Float32Array, x: Float32Array, g: Conv2
         const width = (oy1 - oy0) * g.outW;
         im2col(x, xOff, g, cInG, oy0, oy1, col);
         sgemm(cOutG, depth, width, { data: dy, offset: dyOff + oy0 * g.outW, ld: outPlane, trans: false }, { data: col, offset: 0, ld: width, trans: true }, dw, dwOff, depth, true);
-      }
-    }
-  }
-}
-
-/** Direct loops: out[n, co, oy, ox] = bias[co] + sum over ci, ky, kx of x[...] * w[...] */
-export function conv2dForwardReference(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, out: Float32Array): void {
-  const cInG = g.cIn / g.groups;
-  const cOutG = g.cOut / g.groups;
-  for (let n = 0; n < g.n; n++) {
-    for (let co = 0; co < g.cOut; co++) {
-      const grp = Math.floor(co / cOutG);
-      for (let oy = 0; oy < g.outH; oy++) {
-        for (let ox = 0; ox < g.outW; ox++) {
-          let s = bias ? bias[co] : 0;
-          for (let ci = 0; ci < cInG; ci++) {
-            const c = grp * cInG + ci;
-            for (let ky = 0; ky < g.kh; ky++) {
-              const iy = oy * g.strideH - g.padH + ky * g.dilH;
-              if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.kw; kx++) {
-                const ix = ox * g.strideW - g.padW + kx * g.dilW;
-                if (ix < 0 || ix >= g.w) continue;
-                s += x[((n * g.cIn + c) * g.h + iy) * g.w + ix] * w[((co * cInG + ci) * g.kh + ky) * g.kw + kx];
-              }
-            }
-          }
-          out[((n * g.cOut + co) * g.outH + oy) * g.outW + ox] = s;
-        }
-      }
-    }
-  }
-}
-
-/** Direct loops: dx = gradient of the forward with respect to x, given dy. Overwrites dx. */
-export function conv2dBackwardInputReference(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
-  dx.fill(0);
-  const cInG = g.cIn / g.groups;
-  const cOutG = g.cOut / g.groups;
-  for (let n = 0; n < g.n; n++) {
-    for (let co = 0; co < g.cOut; co++) {
-      const grp = Math.floor(co / cOutG);
-      for (let oy = 0; oy < g.outH; oy++) {
-        for (let ox = 0; ox < g.outW; ox++) {
-          const d = dy[((n * g.cOut + co) * g.outH + oy) * g.outW + ox];
-          for (let ci = 0; ci < cInG; ci++) {
-            const c = grp * cInG + ci;
-            for (let ky = 0; ky < g.kh; ky++) {
-              const iy = oy * g.strideH - g.padH + ky * g.dilH;
-              if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.kw; kx++) {
-                const ix = ox * g.strideW - g.padW + kx * g.dilW;
-                if (ix < 0 || ix >= g.w) continue;
-                dx[((n * g.cIn + c) * g.h + iy) * g.w + ix] += d * w[((co * cInG + ci) * g.kh + ky) * g.kw + kx];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** Direct loops: dw = gradient of the forward with respect to w, given dy. Overwrites dw. */
-export function conv2dBackwardFilterReference(dy: Float32Array, x: Float32Array, g: Conv2dGeometry, dw: Float32Array): void {
-  dw.fill(0);
-  const cInG = g.cIn / g.groups;
-  const cOutG = g.cOut / g.groups;
-  for (let n = 0; n < g.n; n++) {
-    for (let co = 0; co < g.cOut; co++) {
-      const grp = Math.floor(co / cOutG);
-      for (let oy = 0; oy < g.outH; oy++) {
-        for (let ox = 0; ox < g.outW; ox++) {
-          const d = dy[((n * g.cOut + co) * g.outH + oy) * g.outW + ox];
-          for (let ci = 0; ci < cInG; ci++) {
-            const c = grp * cInG + ci;
-            for (let ky = 0; ky < g.kh; ky++) {
-              const iy = oy * g.strideH - g.padH + ky * g.dilH;
-              if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.kw; kx++) {
-                const ix = ox * g.strideW - g.padW + kx * g.dilW;
-                if (ix < 0 || ix >= g.w) continue;
-                dw[((co * cInG + ci) * g.kh + ky) * g.kw + kx] += d * x[((n * g.cIn + c) * g.h + iy) * g.w + ix];
-              }
-            }
-          }
-        }
       }
     }
   }

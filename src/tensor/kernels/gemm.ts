@@ -29,17 +29,12 @@
  * `gemmPacked` runs the same micro-kernel on operands a caller has packed itself, into a
  * float64 C (Winograd's transforms write packed panels directly).
  *
- * `sgemmReference` is the plain triple loop: the oracle of the specs and the "naive" line of
- * the benchmark.
+ * reference/gemm.ts defines the operation (and its operands, `MatrixRef`) by the plain triple
+ * loop, which runs instead when the reference kernels are chosen (kernel-choice.ts) and is the
+ * oracle of the specs and the "naive" line of the benchmark.
  */
-export interface MatrixRef {
-  data: Float32Array;
-  offset: number;
-  /** Row stride in elements. */
-  ld: number;
-  /** Whether the stored matrix is the transpose of the operand. */
-  trans: boolean;
-}
+import { type MatrixRef, sgemmReference } from './reference/gemm';
+import { usingReferenceKernels } from './kernel-choice';
 
 /** Rows of a micro-tile (rows of A per packed panel). */
 export const MR = 8;
@@ -58,6 +53,7 @@ let packedB = new Float64Array(KC * NC);
 const edgeTile = new Float32Array(MR * NR);
 
 export function sgemm(M: number, N: number, K: number, A: MatrixRef, B: MatrixRef, C: Float32Array, cOffset: number, ldc: number, accumulate: boolean): void {
+  if (usingReferenceKernels()) return sgemmReference(M, N, K, A, B, C, cOffset, ldc, accumulate);
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate) for (let i = 0; i < M; i++) C.fill(0, cOffset + i * ldc, cOffset + i * ldc + N);
@@ -343,23 +339,4 @@ function packPanels(src: Float32Array, start: number, sr: number, sk: number, ro
 
 function roundUp(n: number, m: number): number {
   return Math.ceil(n / m) * m;
-}
-
-/** The plain triple loop, accumulating each dot product in double precision. */
-export function sgemmReference(M: number, N: number, K: number, A: MatrixRef, B: MatrixRef, C: Float32Array, cOffset: number, ldc: number, accumulate: boolean): void {
-  const a = A.data;
-  const b = B.data;
-  // Strides of op(A) along i and k, and of op(B) along k and j.
-  const aI = A.trans ? 1 : A.ld;
-  const aK = A.trans ? A.ld : 1;
-  const bK = B.trans ? 1 : B.ld;
-  const bJ = B.trans ? B.ld : 1;
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += a[A.offset + i * aI + k * aK] * b[B.offset + k * bK + j * bJ];
-      const c = cOffset + i * ldc + j;
-      C[c] = accumulate ? C[c] + s : s;
-    }
-  }
 }

@@ -1,38 +1,18 @@
 /**
- * 2-D pooling kernels in NCHW, with PyTorch's conventions: floor output size (ceil_mode off),
- * max pooling pads with -infinity, average pooling counts padded zeros unless told otherwise,
- * and adaptive pooling uses the bins [floor(i*H/out), ceil((i+1)*H/out)).
+ * 2-D pooling kernels in NCHW with PyTorch's conventions (pool2d-geometry.ts): average, max and
+ * adaptive average pooling, forward and backward.
+ *
+ * Average pooling has one fast path, BNext's downsampling shortcut (2x2 windows, stride 2, no
+ * padding), which sums the same four values in the same order as the general loops without
+ * computing window bounds, so it gives the same bits; every other geometry, and every call when
+ * the reference kernels are chosen (kernel-choice.ts), runs the plain loops of
+ * reference/pool2d.ts. Max pooling and adaptive average pooling have no fast variant: their
+ * loops below are already the definition.
  */
-import { formatShape, type Shape } from '../shape';
-
-export interface PoolGeometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  outH: number;
-  outW: number;
-}
-
-export function poolGeometry(shape: Shape, kernel: [number, number], stride: [number, number], padding: [number, number], op: string): PoolGeometry {
-  if (shape.length !== 4) throw new Error(`${op}: input must be 4-D NCHW, got shape ${formatShape(shape)}`);
-  const [n, c, h, w] = shape;
-  const [kh, kw] = kernel;
-  const [sh, sw] = stride;
-  const [ph, pw] = padding;
-  if (kh < 1 || kw < 1 || sh < 1 || sw < 1) throw new Error(`${op}: kernel ${kernel} and stride ${stride} must be positive`);
-  if (2 * ph > kh || 2 * pw > kw) throw new Error(`${op}: padding ${padding} must be at most half the kernel ${kernel}`);
-  const outH = Math.floor((h + 2 * ph - kh) / sh) + 1;
-  const outW = Math.floor((w + 2 * pw - kw) / sw) + 1;
-  if (outH < 1 || outW < 1) throw new Error(`${op}: input ${formatShape(shape)} is smaller than the kernel ${kernel}`);
-  return { n, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW };
-}
+import type { PoolGeometry } from './pool2d-geometry';
+import { adaptiveBins } from './pool2d-geometry';
+import { usingReferenceKernels } from './kernel-choice';
+import { avgPool2dBackwardReference, avgPool2dForwardReference } from './reference/pool2d';
 
 /** 2x2 windows with stride 2 and no padding: BNext's downsampling shortcut, worth its own loops. */
 function isHalving(g: PoolGeometry): boolean {
@@ -40,55 +20,14 @@ function isHalving(g: PoolGeometry): boolean {
 }
 
 export function avgPool2dForward(x: Float32Array, g: PoolGeometry, countIncludePad: boolean, out: Float32Array): void {
-  if (isHalving(g)) return halvingAverage(x, g, out);
-  const planes = g.n * g.c;
-  for (let p = 0; p < planes; p++) {
-    const xBase = p * g.h * g.w;
-    const oBase = p * g.outH * g.outW;
-    for (let oy = 0; oy < g.outH; oy++) {
-      const y0 = oy * g.sh - g.ph;
-      const y1 = Math.min(y0 + g.kh, g.h + g.ph);
-      for (let ox = 0; ox < g.outW; ox++) {
-        const x0 = ox * g.sw - g.pw;
-        const x1 = Math.min(x0 + g.kw, g.w + g.pw);
-        const padded = (y1 - y0) * (x1 - x0);
-        let s = 0;
-        let count = 0;
-        for (let y = Math.max(y0, 0); y < Math.min(y1, g.h); y++) {
-          for (let xx = Math.max(x0, 0); xx < Math.min(x1, g.w); xx++) {
-            s += x[xBase + y * g.w + xx];
-            count++;
-          }
-        }
-        out[oBase + oy * g.outW + ox] = s / (countIncludePad ? padded : count);
-      }
-    }
-  }
+  if (isHalving(g) && !usingReferenceKernels()) halvingAverage(x, g, out);
+  else avgPool2dForwardReference(x, g, countIncludePad, out);
 }
 
+/** Overwrites dx. */
 export function avgPool2dBackward(dy: Float32Array, g: PoolGeometry, countIncludePad: boolean, dx: Float32Array): void {
-  dx.fill(0);
-  if (isHalving(g)) return halvingAverageBackward(dy, g, dx);
-  const planes = g.n * g.c;
-  for (let p = 0; p < planes; p++) {
-    const xBase = p * g.h * g.w;
-    const oBase = p * g.outH * g.outW;
-    for (let oy = 0; oy < g.outH; oy++) {
-      const y0 = oy * g.sh - g.ph;
-      const y1 = Math.min(y0 + g.kh, g.h + g.ph);
-      for (let ox = 0; ox < g.outW; ox++) {
-        const x0 = ox * g.sw - g.pw;
-        const x1 = Math.min(x0 + g.kw, g.w + g.pw);
-        const ya = Math.max(y0, 0);
-        const yb = Math.min(y1, g.h);
-        const xa = Math.max(x0, 0);
-        const xb = Math.min(x1, g.w);
-        const divisor = countIncludePad ? (y1 - y0) * (x1 - x0) : (yb - ya) * (xb - xa);
-        const d = dy[oBase + oy * g.outW + ox] / divisor;
-        for (let y = ya; y < yb; y++) for (let xx = xa; xx < xb; xx++) dx[xBase + y * g.w + xx] += d;
-      }
-    }
-  }
+  if (isHalving(g) && !usingReferenceKernels()) halvingAverageBackward(dy, g, dx);
+  else avgPool2dBackwardReference(dy, g, countIncludePad, dx);
 }
 
 /** avgPool2dForward for 2x2 windows, stride 2: the same sums in the same order, without the window bounds. */
@@ -106,6 +45,8 @@ function halvingAverage(x: Float32Array, g: PoolGeometry, out: Float32Array): vo
 
 /** avgPool2dBackward for 2x2 windows, stride 2: each input gets a quarter of its one window's gradient. */
 function halvingAverageBackward(dy: Float32Array, g: PoolGeometry, dx: Float32Array): void {
+  // An odd last row or column lies in no window.
+  if (g.h % 2 === 1 || g.w % 2 === 1) dx.fill(0, 0, g.n * g.c * g.h * g.w);
   const planes = g.n * g.c;
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -151,10 +92,6 @@ export function maxPool2dForward(x: Float32Array, g: PoolGeometry, out: Float32A
       }
     }
   }
-}
-
-export function adaptiveBins(inSize: number, outSize: number, i: number): [number, number] {
-  return [Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)];
 }
 
 /** The bins [start, end) of every output index, computed once per call rather than per plane. */
