@@ -18,6 +18,7 @@ import { record } from '../autograd/record';
 import type { Conv2dAttrs } from '../autograd/op-attrs';
 import { conv2d, type Conv2dOptions } from '../tensor/ops/conv';
 import { Tensor } from '../tensor/tensor';
+import { ScopedSetting } from '../tensor/scoped-setting';
 import { packActivations, packWeights } from './pack';
 import { xnorConv2d } from './xnor-conv';
 
@@ -31,17 +32,11 @@ const SIGN_SLACK = 2 ** -20;
  */
 const MIN_PACKED_DEPTH = 32;
 
-let packedEnabled = true;
+const packedEnabled = new ScopedSetting(true);
 
 /** Runs `fn` with every binary convolution on the float path (for measurements and tests). */
 export function withFloatBinaryConvs<T>(fn: () => T): T {
-  const previous = packedEnabled;
-  packedEnabled = false;
-  try {
-    return fn();
-  } finally {
-    packedEnabled = previous;
-  }
+  return packedEnabled.during(false, fn);
 }
 
 /** Whether every value is 0 or within SIGN_SLACK of ±1. */
@@ -63,7 +58,7 @@ export interface BinaryConvOptions {
 export function binaryConv2d(x: Tensor, w: Tensor, options: BinaryConvOptions): Tensor {
   const floatOptions: Conv2dOptions = { stride: options.stride, padding: options.padding };
   const k = w.shape[2];
-  const packable = packedEnabled && x.ndim === 4 && w.ndim === 4 && w.shape[3] === k && k % 2 === 1
+  const packable = packedEnabled.value && x.ndim === 4 && w.ndim === 4 && w.shape[3] === k && k % 2 === 1
     && options.padding === k >> 1 && x.shape[1] === w.shape[1] && w.shape[1] * k * k >= MIN_PACKED_DEPTH
     && isSignValued(w.data) && isSignValued(x.data);
   if (!packable) return conv2d(x, w, null, floatOptions);

@@ -3,9 +3,8 @@
  * packed-layout.ts (docs/conventions.md, "Packed signs"). NaN has no sign at all: packing
  * refuses it.
  *
- * Activations are packed by the fast loop below, which must give the words and zero list of
- * reference/pack.ts bit for bit (and hands over to it when the reference kernels are chosen,
- * kernel-choice.ts). Weights are packed by the reference loop itself: once per model.
+ * The loops below must give the words and zero lists of reference/pack.ts bit for bit, and hand
+ * over to it when the reference kernels are chosen (kernel-choice.ts).
  */
 import { formatShape } from '../tensor/shape';
 import { usingReferenceKernels } from '../tensor/kernels/kernel-choice';
@@ -121,7 +120,24 @@ export function packWeights(w: Float32Array, shape: readonly number[]): PackedWe
   if (shape.length !== 4 || shape[2] !== shape[3]) throw new Error(`packWeights: expected a [Cout, Cin, k, k] weight, got ${formatShape(shape)}`);
   const [cout, cin, k] = shape;
   if (w.length !== cout * cin * k * k) throw new Error(`packWeights: shape ${formatShape(shape)} needs ${cout * cin * k * k} values, got ${w.length}`);
-  return packWeightsReference(w, shape);
+  if (usingReferenceKernels()) return packWeightsReference(w, shape);
+  const wpp = wordsPerPixel(cin);
+  const taps = k * k;
+  const words = new Int32Array(Math.ceil(cout / OUT_CHANNEL_BLOCK) * OUT_CHANNEL_BLOCK * taps * wpp);
+  const zeros: number[] = [];
+  // The source in its own order, each value's bit set in its (output channel, tap) word row.
+  for (let co = 0, i = 0; co < cout; co++) {
+    for (let ci = 0; ci < cin; ci++) {
+      const bit = 1 << (ci & 31);
+      for (let t = 0, at = co * taps * wpp + (ci >>> 5); t < taps; t++, i++, at += wpp) {
+        const v = w[i];
+        if (v < 0) words[at] |= bit;
+        else if (v === 0) zeros.push(i);
+        else if (v !== v) throw noSignError('packWeights', `index ${i} of weight ${formatShape(shape)}`);
+      }
+    }
+  }
+  return withKernelTables(words, cout, cin, k, zeros.length > 0 ? Int32Array.from(zeros) : NO_ZEROS);
 }
 
 /**

@@ -11,7 +11,7 @@ export { crop, pad, hflip, type Rgb } from './geometry';
 export { affineTransform, rotate, type AffineFilter, type AffineMatrix } from './affine';
 export {
   centerCrop, randomCropWithPadding, randomHorizontalFlip, randomResizedCrop, randomResizedCropParams, resizedCrop,
-  resizeShortSide, roundHalfEven, toNormalizedCHW, IMAGENET_RRC,
+  resizeShortSide, toNormalizedCHW, IMAGENET_RRC,
   type CropBox, type NormalizeStats, type RandomResizedCropOptions,
 } from './transforms';
 export {

@@ -19,12 +19,7 @@ import { crop, hflip, pad, type Rgb } from './geometry';
 import type { RgbImage } from './image';
 import { resize, type ResampleFilter } from './resample';
 import type { Rng } from '../tensor/random';
-
-/** Python 3's `round` for a float: halfway cases go to the even neighbour. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+import { roundHalfEven } from '../tensor/rounding';
 
 /** Resize so the short side is `size`, keeping the aspect ratio as torchvision does. */
 export function resizeShortSide(img: RgbImage, size: number, filter: ResampleFilter): RgbImage {

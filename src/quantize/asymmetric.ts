@@ -18,6 +18,7 @@
  * computed at run time from the batch itself, so no calibration is needed and a sample's result
  * does not depend on the others in its batch.
  */
+import { roundHalfEven } from '../tensor/rounding';
 
 /** float32(1e-8), added to every range. */
 export const SPAN_EPSILON = Math.fround(1e-8);
@@ -31,12 +32,6 @@ export interface Range {
 /** 2^n - 1, the largest code of n bits. */
 export function levelsOf(bits: number): number {
   return 2 ** bits - 1;
-}
-
-/** torch.round: to the nearest integer, ties to the even one (Math.round sends ties up). */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**

@@ -44,6 +44,16 @@ export function checkShape(shape: Shape, what: string): void {
   }
 }
 
+/**
+ * The shape of a tensor class's storage (Tensor, IntTensor, BoolTensor): checked, checked
+ * against the data's length, and frozen.
+ */
+export function storageShape(shape: Shape, length: number, what: string): readonly number[] {
+  checkShape(shape, what);
+  if (length !== sizeOf(shape)) throw new Error(`${what}: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${length}`);
+  return Object.freeze([...shape]);
+}
+
 /** The broadcast shape of two shapes, or an error naming the op and both shapes. */
 export function broadcastShapes(a: Shape, b: Shape, op: string): number[] {
   const n = Math.max(a.length, b.length);
@@ -97,7 +107,9 @@ export function broadcastIndex(shape: Shape, outShape: Shape): Int32Array {
  * How to walk a broadcast output with plain strided loops instead of an index map: the output
  * dimensions coalesced as far as every operand allows, and each operand's stride (in elements,
  * 0 where it is broadcast) along each of them. Kernels run the last dimension as their inner loop
- * and an odometer over the others.
+ * and an odometer over the others. Each walk (here, in tensor/kernels/elementwise.ts and in
+ * permute) writes its odometer out with its one to three offsets in locals, where a shared one
+ * would keep them in an array read on every row; the repeat is the price of speed.
  *
  * Coalescing drops output dimensions of size 1 and merges neighbours that every operand walks
  * contiguously (or not at all), so BNext's [N, C, H, W] op [1, C, 1, 1] becomes three loops

@@ -10,7 +10,6 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Module } from '../nn/module';
-import { crossEntropy } from '../nn/losses';
 import { backward } from '../autograd/graph';
 import { noGrad } from '../autograd/record';
 import { Rng } from '../tensor/random';
@@ -19,7 +18,8 @@ import { bnextParamGroups } from '../optim/param-groups';
 import { clipGradNorm } from '../optim/clip';
 import { bnextSchedule, CosineLRScheduler, perStepSchedule } from '../optim/lr-schedule';
 import { setTemperature, type TemperatureSchedule } from '../optim/temperature';
-import { gapSensitiveLoss, type EnsembleForm } from '../distill/ensemble';
+import type { EnsembleForm } from '../distill/ensemble';
+import { studentLoss } from '../distill/student-loss';
 import { teachersForEpoch } from '../distill/boosting';
 import type { Teacher } from '../distill/teacher';
 import { writeStateDict } from '../nn/serialize';
@@ -159,9 +159,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           shards = await group.computeGradients({ x, y, indices }, teachers, o.distillation ? o.distillation.form : 'script');
         } else {
           const logits = o.model.call(x);
-          const loss = teachers.length > 0
-            ? gapSensitiveLoss(logits, teachers.map((t) => t.logits({ images: x, indices })), o.distillation!.form).loss
-            : crossEntropy(logits, y);
+          const loss = studentLoss(logits, y, teachers, { images: x, indices }, o.distillation ? o.distillation.form : 'script');
           backward(loss);
           shards = [{ logits, y, loss: loss.item() }];
           // Without workers nothing else awaits, and a SIGINT (Ctrl-C) is only delivered to

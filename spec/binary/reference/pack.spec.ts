@@ -1,12 +1,13 @@
 /**
- * Packing: the fast loop of pack.ts (eight pixels a step) gives the words and the zero list of
- * the one-value-at-a-time loop of reference/pack.ts, bit for bit, on the kernel grid's
- * activations (channels 1-130, odd sizes, batch 1 and 3, a learnable shift or none, exact zeros,
- * borders 0 and 1); the reference itself sets the bits the layout defines.
+ * Packing: the fast loops of pack.ts (activations eight pixels a step, weights a word row at a
+ * time) give the words, zero lists and border tables of the one-value-at-a-time loops of
+ * reference/pack.ts, bit for bit, on the kernel grid (channels 1-130, kernels 1 and 3, odd sizes,
+ * batch 1 and 3, a learnable shift or none, exact zeros, borders 0 and 1); the reference itself
+ * sets the bits the layout defines.
  */
 import { expect } from 'chai';
 import { Rng } from '../../../src/tensor/random';
-import { packActivations } from '../../../src/binary/pack';
+import { packActivations, packWeights } from '../../../src/binary/pack';
 import { packActivationsReference, packWeightsReference } from '../../../src/binary/reference/pack';
 import { withKernels } from '../../../src/tensor/kernels/kernel-choice';
 import { describeGridCase, expectSameBits, gridValues, kernelGrid } from '../../helpers/kernel-grid';
@@ -37,7 +38,21 @@ describe('reference/pack', () => {
     expect([...p.tapSums.subarray(0, 2)]).to.deep.equal([0, 0]);
   });
 
-  it('the fast packing gives its words and zero list on the grid, bit for bit', () => {
+  it('the fast weight packing gives its words, zero list and tables on the grid, bit for bit', () => {
+    const rng = new Rng('pack-weights-grid');
+    for (const c of kernelGrid()) {
+      const shape = [c.cOut, c.cIn, c.k, c.k];
+      const w = gridValues(rng, c.cOut * c.cIn * c.k * c.k, c.zeros);
+      const want = packWeightsReference(w, shape);
+      const got = withKernels('fast', () => packWeights(w, shape));
+      const what = describeGridCase(c);
+      expectSameBits(got.words, want.words, `${what}: words`);
+      expectSameBits(got.zeros, want.zeros, `${what}: zeros`);
+      expectSameBits(got.borderBase, want.borderBase, `${what}: border table`);
+    }
+  });
+
+  it('the fast activation packing gives its words and zero list on the grid, bit for bit', () => {
     const rng = new Rng('pack-grid');
     for (const c of kernelGrid()) {
       const pad = c.k >> 1;

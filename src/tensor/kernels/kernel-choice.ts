@@ -13,42 +13,42 @@
  * (cli/kernel-environment.ts); a worker thread gets its parent's choice with its start data.
  */
 
+import { ScopedSetting } from '../scoped-setting';
+
 export type KernelChoice = 'fast' | 'reference';
 
 export const KERNEL_CHOICES: readonly KernelChoice[] = ['fast', 'reference'];
 
-let current: KernelChoice = 'fast';
+const current = new ScopedSetting<KernelChoice>('fast');
 
 /** Whether `value` names a kernel set. */
 export function isKernelChoice(value: unknown): value is KernelChoice {
   return value === 'fast' || value === 'reference';
 }
 
+function checked(choice: unknown, op: string): KernelChoice {
+  if (!isKernelChoice(choice)) throw new Error(`${op}: '${String(choice)}' is not a kernel set; use ${KERNEL_CHOICES.map((c) => `'${c}'`).join(' or ')}`);
+  return choice;
+}
+
 /** Selects the kernels every later call runs on. */
 export function setKernels(choice: KernelChoice): void {
-  if (!isKernelChoice(choice)) throw new Error(`setKernels: '${String(choice)}' is not a kernel set; use ${KERNEL_CHOICES.map((c) => `'${c}'`).join(' or ')}`);
-  current = choice;
+  current.value = checked(choice, 'setKernels');
 }
 
 /** The kernels calls run on now. */
 export function kernelChoice(): KernelChoice {
-  return current;
+  return current.value;
 }
 
 /** Whether the kernels dispatch to their references (read by each fast kernel's entry point). */
 export function usingReferenceKernels(): boolean {
-  return current === 'reference';
+  return current.value === 'reference';
 }
 
 /** Runs `fn` on the given kernels, then restores the previous choice. */
 export function withKernels<T>(choice: KernelChoice, fn: () => T): T {
-  const previous = current;
-  setKernels(choice);
-  try {
-    return fn();
-  } finally {
-    current = previous;
-  }
+  return current.during(checked(choice, 'withKernels'), fn);
 }
 
 /**
@@ -57,6 +57,5 @@ export function withKernels<T>(choice: KernelChoice, fn: () => T): T {
  */
 export function parseKernelChoice(text: string | undefined, source: string): KernelChoice {
   if (text === undefined || text === '') return 'fast';
-  if (isKernelChoice(text)) return text;
-  throw new Error(`${source}: '${text}' is not a kernel set; use ${KERNEL_CHOICES.map((c) => `'${c}'`).join(' or ')}`);
+  return checked(text, source);
 }

@@ -30,7 +30,11 @@ export function avgPool2dBackward(dy: Float32Array, g: PoolGeometry, countInclud
   else avgPool2dBackwardReference(dy, g, countIncludePad, dx);
 }
 
-/** avgPool2dForward for 2x2 windows, stride 2: the same sums in the same order, without the window bounds. */
+/**
+ * avgPool2dForward for 2x2 windows, stride 2: the same sums in the same order, without the window
+ * bounds. It and its backward below walk the same planes and rows, each with its own arithmetic
+ * inline (a shared walk would call it per output): the repeat is the price of speed.
+ */
 function halvingAverage(x: Float32Array, g: PoolGeometry, out: Float32Array): void {
   const planes = g.n * g.c;
   let o = 0;
@@ -101,36 +105,36 @@ function adaptiveBinTable(inSize: number, outSize: number): Int32Array {
   return table;
 }
 
-export function adaptiveAvgPool2dForward(x: Float32Array, n: number, c: number, h: number, w: number, outH: number, outW: number, out: Float32Array): void {
+/**
+ * Calls visit for every output of adaptive pooling over n·c planes of h x w: its flat index, the
+ * flat index of its plane's first input, and its bin, rows [y0, y1) by columns [x0, x1).
+ */
+function forEachAdaptiveBin(
+  n: number, c: number, h: number, w: number, outH: number, outW: number,
+  visit: (o: number, plane: number, y0: number, y1: number, x0: number, x1: number) => void,
+): void {
   const rows = adaptiveBinTable(h, outH);
   const cols = adaptiveBinTable(w, outW);
   for (let p = 0; p < n * c; p++) {
-    const xBase = p * h * w;
     for (let oy = 0; oy < outH; oy++) {
-      const y0 = rows[2 * oy], y1 = rows[2 * oy + 1];
-      for (let ox = 0; ox < outW; ox++) {
-        const x0 = cols[2 * ox], x1 = cols[2 * ox + 1];
-        let s = 0;
-        for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) s += x[xBase + y * w + xx];
-        out[(p * outH + oy) * outW + ox] = s / ((y1 - y0) * (x1 - x0));
-      }
+      for (let ox = 0; ox < outW; ox++) visit((p * outH + oy) * outW + ox, p * h * w, rows[2 * oy], rows[2 * oy + 1], cols[2 * ox], cols[2 * ox + 1]);
     }
   }
 }
 
+export function adaptiveAvgPool2dForward(x: Float32Array, n: number, c: number, h: number, w: number, outH: number, outW: number, out: Float32Array): void {
+  forEachAdaptiveBin(n, c, h, w, outH, outW, (o, plane, y0, y1, x0, x1) => {
+    let s = 0;
+    for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) s += x[plane + y * w + xx];
+    out[o] = s / ((y1 - y0) * (x1 - x0));
+  });
+}
+
+/** Overwrites dx. */
 export function adaptiveAvgPool2dBackward(dy: Float32Array, n: number, c: number, h: number, w: number, outH: number, outW: number, dx: Float32Array): void {
   dx.fill(0);
-  const rows = adaptiveBinTable(h, outH);
-  const cols = adaptiveBinTable(w, outW);
-  for (let p = 0; p < n * c; p++) {
-    const xBase = p * h * w;
-    for (let oy = 0; oy < outH; oy++) {
-      const y0 = rows[2 * oy], y1 = rows[2 * oy + 1];
-      for (let ox = 0; ox < outW; ox++) {
-        const x0 = cols[2 * ox], x1 = cols[2 * ox + 1];
-        const d = dy[(p * outH + oy) * outW + ox] / ((y1 - y0) * (x1 - x0));
-        for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) dx[xBase + y * w + xx] += d;
-      }
-    }
-  }
+  forEachAdaptiveBin(n, c, h, w, outH, outW, (o, plane, y0, y1, x0, x1) => {
+    const d = dy[o] / ((y1 - y0) * (x1 - x0));
+    for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) dx[plane + y * w + xx] += d;
+  });
 }

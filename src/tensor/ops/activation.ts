@@ -34,34 +34,37 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   return record('PRelu', [x, weight], new Tensor(out, x.shape), {});
 }
 
-/** Views a shape as [outer, size, inner] around `dim`. */
-export function splitAround(shape: readonly number[], dim: number): { outer: number; size: number; inner: number } {
+/**
+ * Calls visit for every line of a tensor along `dim`: the offset of the line's first element,
+ * the step between its elements, and its length (the softmax ops and their gradients).
+ */
+export function forEachLine(shape: readonly number[], dim: number, visit: (base: number, step: number, size: number) => void): void {
+  // The shape as [outer, size, inner] around dim.
   const size = shape[dim];
   const inner = stridesOf(shape)[dim];
   const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1);
-  return { outer, size, inner };
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) visit(o * size * inner + i, inner, size);
+  }
 }
 
 function softmaxInto(x: Tensor, dim: number, logarithm: boolean): Float32Array {
-  const { outer, size, inner } = splitAround(x.shape, dim);
   const out = new Float32Array(x.size);
   const d = x.data;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * size * inner + i;
-      // Subtract the maximum so exp never overflows.
-      let m = -Infinity;
-      for (let j = 0; j < size; j++) m = Math.max(m, d[base + j * inner]);
-      let s = 0;
-      for (let j = 0; j < size; j++) s += Math.exp(d[base + j * inner] - m);
-      if (logarithm) {
-        const lse = m + Math.log(s);
-        for (let j = 0; j < size; j++) out[base + j * inner] = d[base + j * inner] - lse;
-      } else {
-        for (let j = 0; j < size; j++) out[base + j * inner] = Math.exp(d[base + j * inner] - m) / s;
-      }
+  forEachLine(x.shape, dim, (base, step, size) => {
+    const end = base + size * step;
+    // Subtract the maximum so exp never overflows.
+    let m = -Infinity;
+    for (let k = base; k < end; k += step) m = Math.max(m, d[k]);
+    let s = 0;
+    for (let k = base; k < end; k += step) s += Math.exp(d[k] - m);
+    if (logarithm) {
+      const lse = m + Math.log(s);
+      for (let k = base; k < end; k += step) out[k] = d[k] - lse;
+    } else {
+      for (let k = base; k < end; k += step) out[k] = Math.exp(d[k] - m) / s;
     }
-  }
+  });
   return out;
 }
 

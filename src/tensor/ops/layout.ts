@@ -119,6 +119,25 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   return record('Expand', [x], new Tensor(out, shape), {});
 }
 
+/**
+ * For each element k of `index`, the flat offset in x that gather reads: k's own coordinates,
+ * with the one along `dim` replaced by index[k]. The gradient adds back along the same offsets.
+ */
+export function gatherSources(xShape: readonly number[], dim: number, index: IntTensor): Int32Array {
+  const xStrides = stridesOf(xShape);
+  const iStrides = stridesOf(index.shape);
+  const source = new Int32Array(index.data.length);
+  for (let k = 0; k < source.length; k++) {
+    let rem = k;
+    for (let a = 0; a < index.shape.length; a++) {
+      const c = Math.floor(rem / iStrides[a]);
+      rem -= c * iStrides[a];
+      source[k] += (a === dim ? index.data[k] : c) * xStrides[a];
+    }
+  }
+  return source;
+}
+
 /** out[i][j] = x[i][index[i][j]] along `dim` (torch.gather); index has x's rank. */
 export function gather(x: Tensor, dim: number, index: IntTensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'gather');
@@ -126,25 +145,10 @@ export function gather(x: Tensor, dim: number, index: IntTensor): Tensor {
     throw new Error(`gather: index shape ${formatShape(index.shape)} does not fit input ${formatShape(x.shape)} along dim ${d}`);
   }
   const size = x.shape[d];
-  const xStrides = stridesOf(x.shape);
-  const iStrides = stridesOf(index.shape);
+  for (const j of index.data) if (j < 0 || j >= size) throw new Error(`gather: index ${j} is out of range for dimension ${d} of size ${size}`);
+  const source = gatherSources(x.shape, d, index);
   const out = new Float32Array(index.data.length);
-  for (let k = 0; k < out.length; k++) {
-    let rem = k;
-    let src = 0;
-    for (let a = 0; a < index.shape.length; a++) {
-      const c = Math.floor(rem / iStrides[a]);
-      rem -= c * iStrides[a];
-      if (a === d) {
-        const j = index.data[k];
-        if (j < 0 || j >= size) throw new Error(`gather: index ${j} is out of range for dimension ${d} of size ${size}`);
-        src += j * xStrides[a];
-      } else {
-        src += c * xStrides[a];
-      }
-    }
-    out[k] = x.data[src];
-  }
+  for (let k = 0; k < out.length; k++) out[k] = x.data[source[k]];
   return record('Gather', [x], new Tensor(out, index.shape), { dim: d, index });
 }
 
