@@ -190,3 +190,36 @@ export function normalizeDims(dims: number | readonly number[] | undefined, ndim
   if (out.length !== list.length) throw new Error(`${op}: repeated dimension in [${list.join(', ')}]`);
   return out;
 }
+
+/**
+ * Calls visit for every line of a tensor along `dim`: the offset of the line's first element,
+ * the step between its elements, and its length (the softmax ops and their gradients).
+ */
+export function forEachLine(shape: readonly number[], dim: number, visit: (base: number, step: number, size: number) => void): void {
+  // The shape as [outer, size, inner] around dim.
+  const size = shape[dim];
+  const inner = stridesOf(shape)[dim];
+  const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) visit(o * size * inner + i, inner, size);
+  }
+}
+
+/**
+ * For each element k of `index`, the flat offset in x that gather reads: k's own coordinates,
+ * with the one along `dim` replaced by index[k]. The gradient adds back along the same offsets.
+ */
+export function gatherSources(xShape: Shape, dim: number, indexShape: Shape, index: Int32Array): Int32Array {
+  const xStrides = stridesOf(xShape);
+  const iStrides = stridesOf(indexShape);
+  const source = new Int32Array(index.length);
+  for (let k = 0; k < source.length; k++) {
+    let rem = k;
+    for (let a = 0; a < indexShape.length; a++) {
+      const c = Math.floor(rem / iStrides[a]);
+      rem -= c * iStrides[a];
+      source[k] += (a === dim ? index[k] : c) * xStrides[a];
+    }
+  }
+  return source;
+}

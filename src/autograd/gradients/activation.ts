@@ -1,7 +1,6 @@
 /** Backward rules of PReLU, softmax and log-softmax. */
 import { Tensor } from '../../tensor/tensor';
-import { forEachLine } from '../../tensor/ops/activation';
-import { channelPlanes } from '../../tensor/shape';
+import { channelPlanes, forEachLine } from '../../tensor/shape';
 import type { GradientRule } from '../gradient-rule';
 import { uninitializedArray } from '../buffer-pool';
 

@@ -1,7 +1,7 @@
 /** Backward rules of the layout ops: move the gradient back to where each element came from. */
 import { Tensor } from '../../tensor/tensor';
-import { stridesOf } from '../../tensor/shape';
-import { gatherSources, narrow, permute, reshape } from '../../tensor/ops/layout';
+import { gatherSources, stridesOf } from '../../tensor/shape';
+import { narrow, permute, reshape } from '../../tensor/ops/layout';
 import { sumToShape } from '../../tensor/ops/elementwise';
 import type { GradientRule } from '../gradient-rule';
 
@@ -38,7 +38,7 @@ export const expandGrad: GradientRule<'Expand'> = (dy, { inputs: [x] }) => [sumT
 
 /** Scatter-add: each gathered element sends its gradient back to its source position. */
 export const gatherGrad: GradientRule<'Gather'> = (dy, { inputs: [x], attrs: { dim, index } }) => {
-  const source = gatherSources(x.shape, dim, index);
+  const source = gatherSources(x.shape, dim, index.shape, index.data);
   const out = new Float32Array(x.size);
   for (let k = 0; k < dy.size; k++) out[source[k]] += dy.data[k];
   return [new Tensor(out, x.shape)];

@@ -1,6 +1,6 @@
 /** PReLU with a per-channel weight, softmax and log-softmax along a dimension. */
 import { record } from '../../autograd/record';
-import { channelPlanes, formatShape, normalizeDim, stridesOf } from '../shape';
+import { channelPlanes, forEachLine, formatShape, normalizeDim } from '../shape';
 import { Tensor } from '../tensor';
 import { uninitializedArray } from '../../autograd/buffer-pool';
 
@@ -32,20 +32,6 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
     }
   }
   return record('PRelu', [x, weight], new Tensor(out, x.shape), {});
-}
-
-/**
- * Calls visit for every line of a tensor along `dim`: the offset of the line's first element,
- * the step between its elements, and its length (the softmax ops and their gradients).
- */
-export function forEachLine(shape: readonly number[], dim: number, visit: (base: number, step: number, size: number) => void): void {
-  // The shape as [outer, size, inner] around dim.
-  const size = shape[dim];
-  const inner = stridesOf(shape)[dim];
-  const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) visit(o * size * inner + i, inner, size);
-  }
 }
 
 function softmaxInto(x: Tensor, dim: number, logarithm: boolean): Float32Array {

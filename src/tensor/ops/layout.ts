@@ -3,7 +3,7 @@
  * contiguous tensor, so every kernel downstream sees plain row-major data.
  */
 import { record } from '../../autograd/record';
-import { broadcastIndex, broadcastShapes, formatShape, normalizeDim, type Shape, shapesEqual, sizeOf, stridesOf } from '../shape';
+import { broadcastIndex, broadcastShapes, formatShape, gatherSources, normalizeDim, type Shape, shapesEqual, sizeOf, stridesOf } from '../shape';
 import { Tensor } from '../tensor';
 import { IntTensor } from '../int-tensor';
 
@@ -119,25 +119,6 @@ export function expand(x: Tensor, shape: Shape): Tensor {
   return record('Expand', [x], new Tensor(out, shape), {});
 }
 
-/**
- * For each element k of `index`, the flat offset in x that gather reads: k's own coordinates,
- * with the one along `dim` replaced by index[k]. The gradient adds back along the same offsets.
- */
-export function gatherSources(xShape: readonly number[], dim: number, index: IntTensor): Int32Array {
-  const xStrides = stridesOf(xShape);
-  const iStrides = stridesOf(index.shape);
-  const source = new Int32Array(index.data.length);
-  for (let k = 0; k < source.length; k++) {
-    let rem = k;
-    for (let a = 0; a < index.shape.length; a++) {
-      const c = Math.floor(rem / iStrides[a]);
-      rem -= c * iStrides[a];
-      source[k] += (a === dim ? index.data[k] : c) * xStrides[a];
-    }
-  }
-  return source;
-}
-
 /** out[i][j] = x[i][index[i][j]] along `dim` (torch.gather); index has x's rank. */
 export function gather(x: Tensor, dim: number, index: IntTensor): Tensor {
   const d = normalizeDim(dim, x.ndim, 'gather');
@@ -146,7 +127,7 @@ export function gather(x: Tensor, dim: number, index: IntTensor): Tensor {
   }
   const size = x.shape[d];
   for (const j of index.data) if (j < 0 || j >= size) throw new Error(`gather: index ${j} is out of range for dimension ${d} of size ${size}`);
-  const source = gatherSources(x.shape, d, index);
+  const source = gatherSources(x.shape, d, index.shape, index.data);
   const out = new Float32Array(index.data.length);
   for (let k = 0; k < out.length; k++) out[k] = x.data[source[k]];
   return record('Gather', [x], new Tensor(out, index.shape), { dim: d, index });
