@@ -1,5 +1,5 @@
 /**
- * Data pipeline benchmark (issue "Speed"): images per second, single-threaded, from 500x375 JPEG
+ * Data pipeline benchmark (docs/performance.md): images per second, single-threaded, from 500x375 JPEG
  * bytes in memory to normalised 224x224 model inputs stacked in a batch:
  *
  * - decode: JPEG bytes to RGB (jpeg-js + libjpeg-style colour stage);

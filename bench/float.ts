@@ -1,5 +1,5 @@
 /**
- * Float kernel benchmark (issue "Speed"): conv2d forward and a square matmul, in GFLOP/s,
+ * Float kernel benchmark (docs/performance.md, "Float GEMM", "Float convolution"): conv2d forward and a square matmul, in GFLOP/s,
  * for bnext's blocked kernels (src/tensor/kernels), the direct loops they replaced (the
  * *Reference functions), and TensorFlow.js's pure-JavaScript CPU backend, all on one thread.
  *

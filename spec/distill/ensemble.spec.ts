@@ -3,7 +3,7 @@
  * fixtures/export/export_optim.py): the loss in the script's form and in the per-sample form,
  * the weights alpha, and the gradient of the loss w.r.t. the student logits, with one, two and
  * three teachers, batches of 1 to 32 and 5 to 100 classes. The reference's batch-mean
- * distribution loss is the official DistributionLoss (utils/KD_loss.py) and its gaps are
+ * distribution loss is the official DistributionLoss and its gaps are
  * nn.CrossEntropyLoss(reduction='none') with softmax targets, as in the official script.
  *
  * Tolerance (spec/helpers/golden.ts `scale` rule): loss, weights and gradient within 1e-5 of the

@@ -1,6 +1,6 @@
 /**
  * Our quantization against the official code's numbers (fixtures/quant/quant.safetensors, written
- * by fixtures/export/export_quant.py from hpi-xnor/BNext's utils_quant.py).
+ * by fixtures/export/export_quant.py, which imports the official quantizer).
  *
  * Tolerances: exact (bit for bit) for the float32 sums, Eq. 5 on activations and Eq. 6 on
  * weights: every step there is one float32 operation in a fixed order, and torch's summation
@@ -53,7 +53,7 @@ function scaleError(ours: Float32Array, ref: Float32Array): number {
   return diff / scale;
 }
 
-describe('quantize: the official utils_quant.py numbers (fixtures/quant)', () => {
+describe('quantize: the official quantizer\'s numbers (fixtures/quant)', () => {
   it('holds every kind of case', () => {
     for (const kind of ['sum', 'asym', 'conv', 'linear']) expect(casesOf(kind).length, kind).to.be.at.least(2);
   });

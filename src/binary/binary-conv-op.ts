@@ -1,6 +1,6 @@
 /**
- * The binary convolution as a differentiable op whose forward runs on packed bits (issue 4,
- * "training uses it too"): when both operands are sign-valued, x conv w (zero padding k//2) is
+ * The binary convolution as a differentiable op whose forward runs on packed bits (paper Sec.
+ * 3.1; docs/architecture.md, "One training step"): when both operands are sign-valued, x conv w (zero padding k//2) is
  * a convolution of signs, an integer per output, and the XNOR-popcount kernel (xnor-conv.ts)
  * computes it. The result is recorded as the float Conv2d of the same tensors, so the backward
  * (and with it the straight-through gradients of binaryActivation and binarizeWeight) is the
@@ -27,8 +27,8 @@ const SIGN_SLACK = 2 ** -20;
 
 /**
  * Below this many input values per output (Cin·k²) the float path is faster: a 1x1 conv of 16
- * channels fills half a word and its store dominates (measured 0.74x; 3x3 of 8 channels 1.4x,
- * 1x1 of 32 channels 1.4x, 3x3 of 64 channels 3.8x the float forward).
+ * channels fills half a word and its store dominates (docs/performance.md, "Packed forward in
+ * training").
  */
 const MIN_PACKED_DEPTH = 32;
 

@@ -57,8 +57,8 @@ let pixelOffsets = new Int32Array(0);
  * each bit enters by a shift of one: a shift by a variable count costs more on x86. Bits are
  * set from the comparison result (no branch: random signs would mispredict). Returns a count
  * that is nonzero when some value may be 0 or NaN (a product of eight that is not > 0 in
- * magnitude; an underflow only costs a needless check), for `findZeros` to sort out.
- * Measured against four pixels of one row with shifts by k: 1.27-1.4x on the benchmark's shapes.
+ * magnitude; an underflow only costs a needless check), for `findZeros` to sort out
+ * (docs/performance.md, "Packing").
  */
 function packSigns(x: Float32Array, n: number, c: number, h: number, w: number, pad: number, bias: Float32Array, out: Int32Array): number {
   const wpp = wordsPerPixel(c);

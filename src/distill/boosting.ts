@@ -1,5 +1,5 @@
 /**
- * Knowledge boosting (paper Sec. 4.2, Algorithm 1; spec "Training recipe"): the assistant
+ * Knowledge boosting (paper Sec. 4.2, Algorithm 1; docs/paper-map.md, "Knowledge boosting's schedule"): the assistant
  * teachers join one after another, in the given order (increasing accuracy and KC), each for an
  * equal share of the epochs, while the strong teacher stays throughout.
  *

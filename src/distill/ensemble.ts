@@ -1,5 +1,5 @@
 /**
- * The gap-sensitive knowledge ensemble (paper Sec. 4.2, Eq. 4; spec "Training recipe"), as the
+ * The gap-sensitive knowledge ensemble (paper Sec. 4.2, Eq. 4; docs/paper-map.md, "The ensemble's form"), as the
  * official script computes it.
  *
  * With teachers [assistant, strong] (in that order, as the script lists them), for each sample b

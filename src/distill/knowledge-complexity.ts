@@ -3,7 +3,7 @@
  *
  *     KC(T) = log10(1 + Params(T) / (Accuracy(T) * 1e6 + 1e-8))
  *
- * with Params the parameter count and Accuracy the top-1 as a fraction (spec "Training recipe":
+ * with Params the parameter count and Accuracy the top-1 as a fraction (docs/paper-map.md, "Knowledge complexity's logarithm":
  * the reading that reproduces Table 8). Lower KC means a teacher whose knowledge is cheaper per
  * unit of accuracy; the paper prefers low-KC teachers for binary students.
  *

@@ -1,5 +1,5 @@
 /**
- * Teachers for knowledge distillation (paper Sec. 4; spec "Training recipe"). A teacher gives
+ * Teachers for knowledge distillation (paper Sec. 4; docs/paper-map.md, "Sec. 4.2"). A teacher gives
  * constant logits [N, C] for a batch, either
  *
  *   - by running a model of ours in evaluation mode without recording a graph (`ModuleTeacher`;

@@ -1,5 +1,5 @@
 /**
- * Model statistics as the paper's Table 2 counts them (spec "Widths and the family"):
+ * Model statistics as the paper's Table 2 counts them (docs/paper-map.md, "Counting BOPs, FLOPs and size"):
  * parameters, parameters in binary convolutions, BOPs (multiply-accumulates of binary convs),
  * FLOPs (multiply-accumulates of the other convs and linear layers), OPs = BOPs/64 + FLOPs,
  * and the size with binary weights at 1 bit and everything else at 32 bits.

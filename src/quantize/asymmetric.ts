@@ -1,6 +1,6 @@
 /**
  * Asymmetric min-max fake quantization (paper appendix 7.5, Eq. 5), with the official code's
- * exact arithmetic (utils_quant.py `AsymQuantizer`, facts only):
+ * exact arithmetic (its asymmetric quantizer; docs/paper-map.md, "Quantization details"):
  *
  *     x  <- clamp of x to [-clip, clip]                     (clip: 1000 for convs, 25 for the classifier)
  *     low = min(x), span = (max(x) - min(x)) + 1e-8          over one group (see below), float32

@@ -1,5 +1,5 @@
 /**
- * The training loop as the official script runs it (spec "Training recipe"): AdamW over the
+ * The training loop as the official script runs it (paper Sec. 5.1 and Algorithm 1; docs/paper-map.md, "Sec. 5.1"): AdamW over the
  * paper's two parameter groups, a warm-up + cosine learning rate stepped per epoch, gradient
  * clipping by global norm, progressive binarization (a temperature per epoch), and either plain
  * cross-entropy or knowledge distillation from a strong teacher and assistants in turn (paper
