@@ -12,7 +12,6 @@ import { readStateDict } from '../../src/nn/serialize';
 import { bnextSchedule, cosineLr, perStepSchedule } from '../../src/optim/lr-schedule';
 import { failure, subset } from '../helpers/training';
 
-/** The message of the error `p` rejects with (fails the test if it resolves). */
 
 describe('train/trainer', function () {
   this.timeout(300_000);
