@@ -9,5 +9,8 @@ import { pack } from './pack';
 import { trainCommand } from './train';
 import { evalCommand } from './evaluate';
 import { predict } from './predict';
+import { conformance } from './conformance';
+import { exportCommand } from './export-onnx';
+import { step } from './step';
 
-export const commands: readonly Command[] = [recipe, trainCommand, evalCommand, predict, forward, stats, kc, preprocess, pack];
+export const commands: readonly Command[] = [recipe, trainCommand, evalCommand, predict, forward, stats, kc, preprocess, pack, step, exportCommand, conformance];
