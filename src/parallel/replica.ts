@@ -53,7 +53,7 @@ export class Replica {
     this.student.train();
     for (const s of this.state.params) s.tensor.grad = null;
     const logits = this.student.call(x);
-    const loss = studentLoss(logits, y, teachers, { images: x, indices: r.indices }, r.form);
+    const loss = studentLoss(logits, y, teachers.map((t) => t.logits({ images: x, indices: r.indices })), r.form);
     backward(loss);
     const { grads, present } = this.state.packGradients();
     const buffers = r.returnState ? this.state.packBuffers() : null;

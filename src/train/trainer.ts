@@ -159,7 +159,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
           shards = await group.computeGradients({ x, y, indices }, teachers, o.distillation ? o.distillation.form : 'script');
         } else {
           const logits = o.model.call(x);
-          const loss = studentLoss(logits, y, teachers, { images: x, indices }, o.distillation ? o.distillation.form : 'script');
+          const loss = studentLoss(logits, y, teachers.map((t) => t.logits({ images: x, indices })), o.distillation ? o.distillation.form : 'script');
           backward(loss);
           shards = [{ logits, y, loss: loss.item() }];
           // Without workers nothing else awaits, and a SIGINT (Ctrl-C) is only delivered to
