@@ -20,6 +20,7 @@ import { crop } from '../../src/data/geometry';
 import { createImage, imageFromView, imageView } from '../../src/data/image';
 import { readJpegHeader } from '../../src/data/jpeg';
 import { decodePng, encodePng, writePng } from '../../src/data/png';
+import { crc32 } from '../../src/engine/crc32';
 import { expectSameImage, goldenImage, IMAGES, manifest, maxAbsDiff } from './fixtures';
 
 /** Max and mean |a - b| per JPEG fixture: [max tolerance, mean tolerance]. */
@@ -124,6 +125,42 @@ describe('data/decode', () => {
       let message = '';
       await readImageAsync(f).catch((e: Error) => (message = e.message));
       expect(message).to.equal(`${f}: cannot read (ENOENT)`);
+    });
+
+    /** The PNG with its IHDR width and height replaced (and the chunk's CRC updated). */
+    function pngOfSize(width: number, height: number): Uint8Array {
+      const bytes = new Uint8Array(png());
+      const view = new DataView(bytes.buffer);
+      view.setUint32(16, width);
+      view.setUint32(20, height);
+      view.setUint32(29, crc32(bytes.subarray(12, 29)));
+      return bytes;
+    }
+
+    /** The JPEG with its frame header's height and width replaced. */
+    function jpegOfSize(width: number, height: number): Uint8Array {
+      const bytes = new Uint8Array(jpg());
+      let sof = 2;
+      while (!(bytes[sof] === 0xff && bytes[sof + 1] >= 0xc0 && bytes[sof + 1] <= 0xc2)) sof += 2 + ((bytes[sof + 2] << 8) | bytes[sof + 3]);
+      const view = new DataView(bytes.buffer);
+      view.setUint16(sof + 5, height);
+      view.setUint16(sof + 7, width);
+      return bytes;
+    }
+
+    it('one pixel limit for PNG and JPEG, checked from the header before anything is decoded', () => {
+      // A PNG of 15000x15000 zeros compresses to ~200 KB and would decode into 1.2 GB; the header says so first.
+      const limit = 'is 225000000 pixels, more than the limit of 100000000 (100 megapixels)';
+      expect(() => decodeImage(pngOfSize(15000, 15000), 'big.png')).to.throw(`big.png: PNG image refused: 15000x15000 ${limit}`);
+      expect(() => decodeImage(jpegOfSize(15000, 15000), 'big.jpg')).to.throw(`big.jpg: JPEG image refused: 15000x15000 ${limit}`);
+      expect(() => createImage(15000, 15000)).to.throw(`image: 15000x15000 ${limit}`);
+    });
+
+    it('a zero width or height is refused naming the file', () => {
+      const f = join(dir, 'flat.png');
+      writeFileSync(f, pngOfSize(20, 0));
+      expect(() => readImage(f)).to.throw(`${f}: PNG image refused: width and height must be positive integers, got 20x0`);
+      expect(() => decodeImage(jpegOfSize(0, 30), 'flat.jpg')).to.throw('flat.jpg: JPEG image refused: width and height must be positive integers, got 0x30');
     });
 
     it('detects the format from the bytes, not the name', () => {

@@ -45,7 +45,8 @@ describe('data/pipelines', () => {
     }
     expect(makePipeline('imagenet-eval').size).to.equal(224);
     expect(makePipeline('cifar-train').size).to.equal(32);
-    expect(() => makePipeline('imagenet-eval', { size: 0 })).to.throw(/size must be a positive integer/);
+    expect(() => makePipeline('imagenet-eval', { size: 0 })).to.throw(/size must be an integer from 1 to 4096, got 0/);
+    expect(() => makePipeline('cifar-train', { size: 100000 })).to.throw(/pipeline cifar-train: size must be an integer from 1 to 4096, got 100000/);
   });
 
   describe('bnext preprocess', () => {

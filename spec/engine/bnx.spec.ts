@@ -138,6 +138,25 @@ describe('engine/bnx', () => {
     for (const [what, edit, message] of edits) expect(parse(withHeader(bytes, edit)), what).to.throw(message);
   });
 
+  it('bounds the architecture by the tensor table and the file size before building any model', () => {
+    // Each file below has a valid checksum: only the header's architecture is out of bounds.
+    const config = (edit: Record<string, unknown>) => withHeader(bytes, (h) => Object.assign(h.config as Record<string, unknown>, edit));
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ stages: [1e308, 0, 0, 0] }, /^m\.bnx: corrupt \.bnx header: config is invalid: bnext: stage ratio 1 must be an integer from 0 to 64, got 1e\+308$/],
+      [{ stages: [60, 0, 0, 0] }, /^m\.bnx: corrupt \.bnx header: config field "stages" is \[60,0,0,0\], which makes 121 blocks of at least two binary convolutions each, but the tensor table has 13 B1 entries$/],
+      [{ baseWidth: 1e9 }, /config is invalid: bnext: base width must be an integer from 8 to 4096, got 1000000000$/],
+      [{ baseWidth: 4096 }, /config is invalid: bnext: base width 4096, stage ratios 1:1:0:0, 10 classes and 3 input channels make \d+ weights, more than the 1073741824 a model may have$/],
+      [{ baseWidth: 512 }, /config fields "baseWidth" 512 and "stages" \[1,1,0,0\] make \d+ binary-conv weights, the tensor table's B1 entries hold \d+$/],
+      [{ numClasses: 1e9 }, /config is invalid: bnext: number of classes must be an integer from 1 to 1000000, got 1000000000$/],
+      [{ numClasses: 100000 }, /config field "numClasses" is 100000, but a classifier of 64 features stores at least 4 bits per weight: the \d+-byte data area holds at most \d+ classes$/],
+      [{ inChannels: 4000 }, /config field "inChannels" is 4000, but the stem convolution of 8 channels stores at least 4 bits per weight: the \d+-byte data area holds at most \d+ input channels$/],
+    ];
+    for (const [edit, message] of cases) expect(parse(config(edit)), JSON.stringify(edit)).to.throw(message);
+    const b18 = serializeBnx(bnxContentsOf(randomModel({ arch: 'bnext-18', baseWidth: 8, stages: [1, 1, 1, 1], numClasses: 10 }, 'b18')));
+    const blocks = withHeader(b18, (h) => Object.assign(h.config as Record<string, unknown>, { blocksPerLayer: [64, 64, 64, 64] }));
+    expect(parse(blocks)).to.throw(/config field "blocksPerLayer" is \[64,64,64,64\], which makes 256 blocks of at least two binary convolutions each, but the tensor table has 8 B1 entries$/);
+  });
+
   it('refuses packed words with bits set past the last channel', () => {
     const m = randomModel({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10 }, 'tail');
     const good = serializeBnx(bnxContentsOf(m));

@@ -22,9 +22,14 @@ function help(list: readonly Command[]): string {
 async function main(argv: string[]): Promise<number> {
   kernelsFromEnvironment();
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(help(commands));
     return 0;
+  }
+  // No command is a usage error, as an unknown one is: a script that forgot it must not pass.
+  if (name === undefined) {
+    console.error(`bnext: no command given\n\n${help(commands)}`);
+    return 1;
   }
   const command = commands.find((c) => c.name === name);
   if (!command) {

@@ -24,6 +24,17 @@ function ascii(b: Uint8Array, start: number, length: number): string {
 
 /** Decodes PNG or JPEG bytes; `source` names the file in errors. */
 export function decodeImage(bytes: Uint8Array, source: string): RgbImage {
+  try {
+    return decodeBytes(bytes, source);
+  } catch (e) {
+    // The decoders name the file; anything thrown from deeper (a size check, a library) gets it here.
+    const message = e instanceof Error ? e.message : String(e);
+    if (message.startsWith(`${source}:`)) throw e;
+    throw new Error(`${source}: ${message}`, { cause: e });
+  }
+}
+
+function decodeBytes(bytes: Uint8Array, source: string): RgbImage {
   if (bytes.length === 0) throw new Error(`${source}: empty file (0 bytes)`);
   if (hasPngSignature(bytes)) return decodePng(bytes, source);
   if (hasJpegSignature(bytes)) return decodeJpeg(bytes, source);

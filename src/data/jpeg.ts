@@ -13,7 +13,7 @@
  * maximum.
  */
 import { decode as decodeJpegFile } from 'jpeg-js';
-import { createImage, type RgbImage } from './image';
+import { createImage, imageSizeProblem, MAX_IMAGE_PIXELS, type RgbImage } from './image';
 import { upsamplePlane, yccToRgbInPlace } from './jpeg-color';
 
 export function hasJpegSignature(bytes: Uint8Array): boolean {
@@ -90,9 +90,6 @@ export function readJpegHeader(bytes: Uint8Array, source: string): JpegHeader {
   }
 }
 
-/** jpeg-js's default resolution cap, checked here so the message says what happened. */
-const MAX_PIXELS = 100e6;
-
 /** Refuses, by name, the JPEG variants jpeg-js cannot decode correctly. */
 function checkSupported(h: JpegHeader, source: string): void {
   if (h.components === 4) {
@@ -108,10 +105,9 @@ function checkSupported(h: JpegHeader, source: string): void {
     throw new Error(`${source}: hierarchical JPEG (SOF${h.process}) is not supported`);
   }
   if (h.precision !== 8) throw new Error(`${source}: ${h.precision}-bit JPEG is not supported (8-bit only)`);
-  if (h.width === 0 || h.height === 0) throw new Error(`${source}: JPEG with a zero dimension (${h.width}x${h.height})`);
-  if (h.width * h.height > MAX_PIXELS) {
-    throw new Error(`${source}: JPEG of ${h.width}x${h.height} exceeds the decoder's ${MAX_PIXELS / 1e6}-megapixel limit`);
-  }
+  // The frame header's size, before jpeg-js allocates anything (image.ts MAX_IMAGE_PIXELS).
+  const problem = imageSizeProblem(h.width, h.height);
+  if (problem) throw new Error(`${source}: JPEG image refused: ${problem}`);
 }
 
 /** Decodes JPEG bytes to RGB; `source` (a path) names the file in every error. */
@@ -137,7 +133,7 @@ export function decodeJpeg(bytes: Uint8Array, source: string): RgbImage {
   }
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
-    decoded = decodeJpegFile(input, { useTArray: true, formatAsRGBA: false, colorTransform: ownColor ? false : !storedRgb });
+    decoded = decodeJpegFile(input, { useTArray: true, formatAsRGBA: false, colorTransform: ownColor ? false : !storedRgb, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
   } catch (e) {
     throw new Error(`${source}: truncated or corrupt JPEG (${(e as Error).message})`);
   }

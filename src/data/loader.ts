@@ -21,6 +21,7 @@ import { RandomSampler, SequentialSampler, type Sampler } from './sampler';
 import { Rng } from '../tensor/random';
 import { Tensor } from '../tensor/tensor';
 import { IntTensor } from '../tensor/int-tensor';
+import { BATCH_SIZE, checkNumber } from '../tensor/arguments';
 
 export interface Batch {
   /** [B, 3, size, size], normalised. */
@@ -56,7 +57,7 @@ export class DataLoader {
   private readonly log: (message: string) => void;
 
   constructor(readonly dataset: ImageFolder, readonly pipeline: ImagePipeline, o: LoaderOptions) {
-    if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new Error(`loader: batchSize must be a positive integer, got ${o.batchSize}`);
+    checkNumber(o.batchSize, 'loader: batchSize', BATCH_SIZE);
     this.batchSize = o.batchSize;
     this.seed = o.seed ?? 0;
     this.sampler = o.sampler ?? (o.shuffle ? new RandomSampler(dataset.length, this.seed) : new SequentialSampler(dataset.length));

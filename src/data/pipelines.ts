@@ -22,6 +22,7 @@ import {
   toNormalizedCHW, type NormalizeStats, type RandomResizedCropOptions,
 } from './transforms';
 import type { Rng } from '../tensor/random';
+import { checkNumber, IMAGE_SIDE } from '../tensor/arguments';
 
 export const IMAGENET_STATS: NormalizeStats = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
 /** The official script's CIFAR statistics (docs/paper-map.md, "Augmentation"). */
@@ -62,13 +63,14 @@ export interface PipelineOptions {
 
 /** The ImageNet evaluation steps on bytes: short side to floor(size / 0.95), center crop. */
 export function imagenetEvalImage(img: RgbImage, size = 224): RgbImage {
+  checkNumber(size, 'imagenet-eval: size', IMAGE_SIDE);
   return centerCrop(resizeShortSide(img, Math.floor(size / EVAL_CROP_PCT), 'bicubic'), size, size);
 }
 
 export function makePipeline(name: PipelineName, options: PipelineOptions = {}): ImagePipeline {
   const imagenet = name.startsWith('imagenet');
   const size = options.size ?? (imagenet ? 224 : 32);
-  if (!Number.isInteger(size) || size < 1) throw new Error(`pipeline ${name}: size must be a positive integer, got ${size}`);
+  checkNumber(size, `pipeline ${name}: size`, IMAGE_SIDE);
   switch (name) {
     case 'imagenet-eval':
       return { name, size, stats: IMAGENET_STATS, augment: (img) => imagenetEvalImage(img, size) };

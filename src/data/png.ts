@@ -13,7 +13,7 @@
  */
 import { decode as decodePngFile, encode as encodePngFile } from 'fast-png';
 import type { DecodedPng } from 'fast-png';
-import { createImage, type RgbImage } from './image';
+import { createImage, imageSizeProblem, type RgbImage } from './image';
 import { writeFileAtomic } from '../io/atomic';
 
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
@@ -24,9 +24,26 @@ export function hasPngSignature(bytes: Uint8Array): boolean {
   return true;
 }
 
+/**
+ * The width and height of the IHDR chunk, which the PNG specification puts first (signature,
+ * then length 13, "IHDR", width and height as big-endian u32); null when the bytes do not start so.
+ */
+function headerSize(bytes: Uint8Array): { width: number; height: number } | null {
+  if (bytes.length < 24) return null;
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const type = String.fromCharCode(bytes[12], bytes[13], bytes[14], bytes[15]);
+  if (type !== 'IHDR') return null;
+  return { width: view.getUint32(16), height: view.getUint32(20) };
+}
+
 /** Decodes PNG bytes to RGB; `source` (a path) names the file in every error. */
 export function decodePng(bytes: Uint8Array, source: string): RgbImage {
   if (!hasPngSignature(bytes)) throw new Error(`${source}: not a PNG file (bad signature)`);
+  // The size is checked from the header before fast-png inflates anything (image.ts MAX_IMAGE_PIXELS).
+  const size = headerSize(bytes);
+  if (!size) throw new Error(`${source}: truncated or corrupt PNG (no IHDR chunk after the signature)`);
+  const problem = imageSizeProblem(size.width, size.height);
+  if (problem) throw new Error(`${source}: PNG image refused: ${problem}`);
   let png: DecodedPng;
   try {
     png = decodePngFile(bytes, { checkCrc: true });

@@ -26,7 +26,7 @@ import { writeFileAtomic } from '../io/atomic';
 import { Tensor } from '../tensor/tensor';
 import { formatShape, sizeOf } from '../tensor/shape';
 import type { ModelConfig } from '../models/config';
-import { validateConfig } from '../models/config';
+import { binaryWeightCount, classifierWidth, validateConfig } from '../models/config';
 import { packedWeightsFromWords, storedWords } from '../binary/pack';
 import { type PackedWeights, wordsPerPixel } from '../binary/packed-layout';
 import type { QuantizedLayer } from '../quantize/plan';
@@ -177,7 +177,9 @@ export function parseBnx(bytes: Uint8Array, source: string): BnxContents {
   const header = parseHeader(bytes.subarray(PREAMBLE, PREAMBLE + headerLength), fail);
   const dataStart = PREAMBLE + headerLength;
   const table = checkTable(header.tensors, dataLength, version, fail);
-  const contents: BnxContents = { config: configFromJson(header.config, fail), floats: new Map(), binary: new Map(), quantized: new Map() };
+  const config = configFromJson(header.config, fail);
+  checkConfigFitsTable(config, table, dataLength, fail);
+  const contents: BnxContents = { config, floats: new Map(), binary: new Map(), quantized: new Map() };
   for (const e of table) {
     // A copy, aligned for its typed array (the file buffer may start anywhere).
     const payload = bytes.slice(dataStart + e.offset, dataStart + e.offset + e.bytes);
@@ -296,6 +298,46 @@ function inputQuantizationOf(value: unknown, bad: (problem: string) => Error): {
   if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 2 || bits > 8) throw bad(`has input bits ${JSON.stringify(bits)}, expected an integer from 2 to 8`);
   if (typeof clip !== 'number' || !(clip > 0) || !Number.isFinite(clip)) throw bad(`has input clip ${JSON.stringify(clip)}, expected a positive number`);
   return { bits, clip };
+}
+
+/**
+ * Bounds the architecture by what the file holds, before any model is built from it: a header
+ * with a valid checksum may still describe a model far larger than its data (stage ratios of
+ * 1e308, a base width of a billion), and building that model would exhaust memory. Each field is
+ * bounded by a tensor the model must store: every block has two binary convolutions or more; every
+ * BatchNorm of the stem's C channels stores C float32 statistics; the classifier and the stem
+ * convolution store their weights at 4 bits or more. Then the binary-conv weights the
+ * configuration implies must be exactly those of the table's B1 entries, which bounds the rest of
+ * the model. Which tensors, by name and shape, is checked when the model is built (load.ts).
+ */
+function checkConfigFitsTable(config: ModelConfig, table: readonly TableEntry[], dataLength: number, fail: Fail): void {
+  const bad = (field: string, value: unknown, bound: string): Error => fail(`corrupt .bnx header: config field "${field}" is ${JSON.stringify(value)}, ${bound}`);
+  const [field, ratios] = config.arch === 'bnext' ? ['stages', config.stages] : ['blocksPerLayer', config.blocksPerLayer];
+  const units = ratios.reduce((a, b) => a + b, 0);
+  const blocks = config.arch === 'bnext' ? 2 * units + 1 : units;
+  const binaryEntries = table.filter((e) => e.dtype === 'B1').length;
+  if (2 * blocks > binaryEntries) {
+    throw bad(field, ratios, `which makes ${blocks} blocks of at least two binary convolutions each, but the tensor table has ${binaryEntries} B1 entries`);
+  }
+  const C = config.baseWidth;
+  if (4 * C > dataLength) {
+    throw bad('baseWidth', C, `but the stem's BatchNorm statistics alone need ${4 * C} bytes (float32) and the data area has ${dataLength} (at most ${Math.floor(dataLength / 4)} channels)`);
+  }
+  const width = classifierWidth(config);
+  const maxClasses = Math.floor((2 * dataLength) / width);
+  if (config.numClasses > maxClasses) {
+    throw bad('numClasses', config.numClasses, `but a classifier of ${width} features stores at least 4 bits per weight: the ${dataLength}-byte data area holds at most ${maxClasses} classes`);
+  }
+  const taps = config.arch === 'bnext-18' && config.numClasses === 1000 ? 49 : 9;
+  const maxInChannels = Math.floor((2 * dataLength) / (C * taps));
+  if (config.inChannels > maxInChannels) {
+    throw bad('inChannels', config.inChannels, `but the stem convolution of ${C} channels stores at least 4 bits per weight: the ${dataLength}-byte data area holds at most ${maxInChannels} input channels`);
+  }
+  const implied = binaryWeightCount(config);
+  const stored = table.reduce((n, e) => n + (e.dtype === 'B1' ? sizeOf(e.shape) : 0), 0);
+  if (implied !== stored) {
+    throw fail(`corrupt .bnx header: config fields "baseWidth" ${C} and "${field}" ${JSON.stringify(ratios)} make ${implied} binary-conv weights, the tensor table's B1 entries hold ${stored}`);
+  }
 }
 
 /** The architecture configuration, checked field by field, then by the model's own rules. */

@@ -34,11 +34,11 @@ const DTYPE_OF_CODE: ReadonlyMap<string, StoredDType> = new Map(
 
 /** The dtype named by a descr such as '<f4' or '|u1'; `fail` reports why it is refused. */
 function dtypeOfDescr(descr: PyValue, fail: (problem: string) => Error): StoredDType {
-  if (typeof descr !== 'string') throw fail(`structured dtype ${JSON.stringify(descr)} is not supported`);
+  if (typeof descr !== 'string') throw fail(`structured dtype ${clipped(descr)} is not supported`);
   const order = descr[0];
   const dtype = DTYPE_OF_CODE.get(descr.slice(1));
   if (dtype === undefined || !'<>|='.includes(order)) {
-    throw fail(`unsupported dtype '${descr}' (supported: <f2 <f4 <f8 <i2 <i4 <i8 |i1 |u1 |b1)`);
+    throw fail(`unsupported dtype '${clipped(descr)}' (supported: <f2 <f4 <f8 <i2 <i4 <i8 |i1 |u1 |b1)`);
   }
   // Byte order only matters for multi-byte types; numpy marks single bytes with '|'.
   if (DTYPE_SIZE[dtype] > 1 && order === '>') throw fail(`big-endian dtype '${descr}' is not supported (save it as '<${descr.slice(1)}')`);
@@ -50,8 +50,25 @@ function pythonTuple(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
+/** Shapes in messages: a tuple of at most this many dimensions is shown whole. */
+const SHOWN_DIMENSIONS = 8;
+
+/** Header values in messages: at most 80 characters of their text. */
+function clipped(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A shape for a message: whole when short, else its first and last dimensions and its rank. */
+function describeNpyShape(shape: readonly unknown[]): string {
+  const show = (d: unknown): string => (typeof d === 'number' ? String(d) : clipped(d));
+  if (shape.length <= SHOWN_DIMENSIONS) return shape.length === 1 ? `(${show(shape[0])},)` : `(${shape.map(show).join(', ')})`;
+  const head = shape.slice(0, SHOWN_DIMENSIONS - 2).map(show).join(', ');
+  return `(${head}, …, ${show(shape[shape.length - 1])}) [${shape.length} dimensions]`;
+}
+
 function formatNpyShape(shape: readonly number[], descr: string): string {
-  return `shape ${pythonTuple(shape)} of ${descr}`;
+  return `shape ${describeNpyShape(shape)} of ${descr}`;
 }
 
 /** Parses a whole `.npy` file; `source` (the file name) prefixes every error. */
@@ -91,13 +108,13 @@ export function parseNpy(bytes: Uint8Array, source: string): StoredArray {
   if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('header is not a Python dict');
   const keys = Object.keys(header).sort();
   if (keys.join() !== 'descr,fortran_order,shape') {
-    throw fail(`header has keys [${keys.join(', ')}], expected exactly descr, fortran_order, shape`);
+    throw fail(`header has keys [${clipped(keys.join(', '))}], expected exactly descr, fortran_order, shape`);
   }
   const { descr, fortran_order: fortranOrder, shape } = header;
-  if (typeof fortranOrder !== 'boolean') throw fail(`fortran_order is ${JSON.stringify(fortranOrder)}, expected True or False`);
+  if (typeof fortranOrder !== 'boolean') throw fail(`fortran_order is ${clipped(fortranOrder)}, expected True or False`);
   if (fortranOrder) throw fail('Fortran order (column-major) is not supported; save a C-order array (np.ascontiguousarray)');
   if (!Array.isArray(shape) || !shape.every((d): d is number => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
-    throw fail(`shape ${JSON.stringify(shape)} is not a tuple of non-negative integers`);
+    throw fail(`shape ${Array.isArray(shape) ? describeNpyShape(shape) : clipped(shape)} is not a tuple of non-negative integers`);
   }
   const dtype = dtypeOfDescr(descr, fail);
 

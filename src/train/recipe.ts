@@ -8,8 +8,8 @@
  *    ends fully binary; the teachers' logits are computed once on the centred training digits;
  * 3. the student's BatchNorm statistics are recalibrated on centred training digits (torch's
  *    update_bn; batchnorm-recalibration.ts says why), it is evaluated on the held-out digits with
- *    the float engine and the packed XNOR engine, and the run writes its weights, curves and
- *    `summary.json`.
+ *    the float engine and the packed XNOR engine, and the run writes its weights, curves,
+ *    `summary.json` and a batch of held-out digits to run `bnext forward` on.
  */
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
@@ -27,9 +27,11 @@ import { binaryByEndTemperature, modelIsFullyBinary } from '../optim/temperature
 import { countParameters, knowledgeComplexity } from '../distill/knowledge-complexity';
 import { LogitsFileTeacher } from '../distill/teacher';
 import { writeNpy } from '../io/npy';
+import { fromIntTensor, fromTensor } from '../io/stored';
 import { Tensor } from '../tensor/tensor';
 import { bnxContentsOf, loadPackedModel, writeBnx } from '../engine/index';
 import type { BNextModel } from '../models/factory';
+import { BATCH_SIZE, checkNumber, EPOCHS, POSITIVE, SEED, WORKERS } from '../tensor/arguments';
 
 /**
  * The side of the canvas the digits are centred on. MNIST digits are scaled into a 20x20 box
@@ -130,7 +132,20 @@ function finalTestTop1(result: TrainResult): number {
   return result.recalibration ? result.recalibration.testTop1After : result.history[result.history.length - 1].testTop1;
 }
 
+/** Refuses options out of range, by name, before anything is trained or written. */
+function checkRecipeOptions(o: RecipeOptions): void {
+  checkNumber(o.seed, 'recipe: seed', SEED);
+  checkNumber(o.teacherEpochs, 'recipe: teacherEpochs', EPOCHS);
+  checkNumber(o.studentEpochs, 'recipe: studentEpochs', EPOCHS);
+  checkNumber(o.batchSize, 'recipe: batchSize', BATCH_SIZE);
+  checkNumber(o.teacherLr, 'recipe: teacherLr', POSITIVE);
+  checkNumber(o.studentLr, 'recipe: studentLr', POSITIVE);
+  checkNumber(o.batchNormSamples, 'recipe: batchNormSamples', { integer: true, min: 0 });
+  checkNumber(o.workers, 'recipe: workers', WORKERS);
+}
+
 export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> {
+  checkRecipeOptions(o);
   const started = performance.now();
   const { train: trainSet, test: testSet } = o.data ?? digitsDatasets();
   const common = { train: trainSet, test: testSet, batchSize: o.batchSize, warmupEpochs: 0, seed: o.seed, maxGradNorm: 5, workers: o.workers, progress: o.progress ?? true };
@@ -196,5 +211,20 @@ export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> 
     testTop1BeforeRecalibration: result.recalibration ? result.recalibration.testTop1Before : null,
   };
   writeJson(join(o.outDir, 'summary.json'), summary);
+  writeSampleBatch(o.outDir, testSet);
   return summary;
+}
+
+/** How many held-out digits `sample-batch.npy` holds. */
+export const SAMPLE_BATCH = 16;
+
+/**
+ * The first held-out digits as the student reads them, [16, 1, 24, 24] float32 with their labels
+ * (int64): an input for `bnext forward` and `--train --target` on the run's weights (README).
+ */
+function writeSampleBatch(outDir: string, testSet: DigitDataset): void {
+  const n = Math.min(SAMPLE_BATCH, testSet.count);
+  const { x, y } = testSet.batch(Int32Array.from({ length: n }, (_, i) => i), null);
+  writeNpy(join(outDir, 'sample-batch.npy'), fromTensor(x));
+  writeNpy(join(outDir, 'sample-targets.npy'), fromIntTensor(y));
 }

@@ -5,7 +5,9 @@
  * cross-entropy or knowledge distillation from a strong teacher and assistants in turn (paper
  * Eq. 4 and Algorithm 1). Each epoch is evaluated, logged and checkpointed; an interrupted run
  * resumes bit-identically, because every random choice comes from one generator per epoch whose
- * state the checkpoint keeps.
+ * state the checkpoint keeps, and only under the settings it was written with (fingerprint.ts).
+ * A loss that is NaN or infinite stops the run (NonFiniteLossError): the step it would take
+ * makes every weight NaN, and the metrics of such a model mean nothing.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -13,7 +15,6 @@ import type { Module } from '../nn/module';
 import { backward } from '../autograd/graph';
 import { noGrad } from '../autograd/record';
 import { Rng } from '../tensor/random';
-import { AdamW } from '../optim/adamw';
 import { bnextParamGroups } from '../optim/param-groups';
 import { clipGradNorm } from '../optim/clip';
 import { bnextSchedule, CosineLRScheduler, perStepSchedule } from '../optim/lr-schedule';
@@ -26,7 +27,11 @@ import { writeStateDict } from '../nn/serialize';
 import type { Dataset } from './dataset';
 import { addBatch, emptyMetrics, summarize, type EpochMetrics } from './metrics';
 import { evaluate, evaluateBatches, floatClassifier } from './evaluate';
-import { hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
+import { checkResumable, hasCheckpoint, loadCheckpoint, saveCheckpoint, type TrainState } from './checkpoint';
+import { describeData, describeModel, describeTeacher, type RunFingerprint } from './fingerprint';
+import { removeStaleTempFiles } from '../io/atomic';
+import { BATCH_SIZE, checkNumber, COUNT, EPOCHS, POSITIVE, SEED } from '../tensor/arguments';
+import { AdamW, ADAMW_DEFAULTS } from '../optim/adamw';
 import { type LogRecord, writeLog } from './log';
 import { ProgressBar } from './progress';
 import { DataParallel, type ShardResult } from '../parallel/data-parallel';
@@ -91,9 +96,59 @@ export interface TrainResult {
   recalibration?: { samples: number; testTop1Before: number; testTop1After: number };
 }
 
-/** What must match for a checkpoint to resume this run. */
-function fingerprint(o: TrainOptions): string {
-  return JSON.stringify({ name: o.name, epochs: o.epochs, batchSize: o.batchSize, lr: o.lr, seed: o.seed, train: o.train.count, ...(o.lrPerStep ? { lrPerStep: true } : {}) });
+/** The training loss became NaN or infinite: training diverged (a learning rate too high, most often). */
+export class NonFiniteLossError extends Error {
+  constructor(readonly run: string, readonly epoch: number, readonly batch: number, readonly loss: number, lr: number) {
+    super(`${run}: the training loss is ${loss} at epoch ${epoch}, batch ${batch}: training diverged (peak learning rate ${lr}; try a lower one). No weights were written; the last checkpoint, if any, is of the epoch before.`);
+  }
+}
+
+/** Refuses options out of range, by name, before anything is written. */
+function checkOptions(o: TrainOptions): void {
+  checkNumber(o.epochs, 'train: epochs', EPOCHS);
+  checkNumber(o.batchSize, 'train: batchSize', BATCH_SIZE);
+  checkNumber(o.lr, 'train: lr', POSITIVE);
+  checkNumber(o.warmupEpochs, 'train: warmupEpochs', { integer: true, min: 0, max: o.epochs });
+  checkNumber(o.maxGradNorm, 'train: maxGradNorm', POSITIVE);
+  if (typeof o.seed === 'number') checkNumber(o.seed, 'train: seed', SEED);
+  if (o.recalibrateBatchNorm !== undefined) checkNumber(o.recalibrateBatchNorm, 'train: recalibrateBatchNorm', COUNT);
+  if (o.stopAfterBatches !== undefined) checkNumber(o.stopAfterBatches, 'train: stopAfterBatches', COUNT);
+}
+
+/**
+ * Every setting that changes what the run computes (fingerprint.ts), to be matched when a
+ * checkpoint is resumed. The worker count is left out on purpose: a checkpoint resumes under any
+ * (bit-identically under the same one), as a DDP checkpoint resumes on another number of GPUs.
+ */
+export function runFingerprint(o: TrainOptions): RunFingerprint {
+  const d = o.distillation;
+  return {
+    name: o.name,
+    model: describeModel(o.model),
+    train: describeData(o.train),
+    test: describeData(o.test),
+    epochs: o.epochs,
+    batchSize: o.batchSize,
+    lr: o.lr,
+    betas: [...(o.betas ?? ADAMW_DEFAULTS.betas)],
+    warmupEpochs: o.warmupEpochs,
+    lrPerStep: o.lrPerStep ?? false,
+    temperature: o.temperature ? Array.from({ length: o.epochs }, (_, e) => o.temperature!(e)) : null,
+    distillation: d ? { form: d.form, strong: describeTeacher(d.strong), assistants: d.assistants.map(describeTeacher) } : null,
+    seed: o.seed,
+    maxGradNorm: o.maxGradNorm,
+    recalibrateBatchNorm: o.recalibrateBatchNorm ?? null,
+  };
+}
+
+/**
+ * With `resume` and a checkpoint in outDir: throws ResumeMismatchError, naming every setting
+ * that differs from the checkpoint's, unless they all match. Writes nothing, so a command can
+ * call it before it writes its run folder.
+ */
+export function checkResume(o: TrainOptions): void {
+  checkOptions(o);
+  if (o.resume && hasCheckpoint(o.outDir)) checkResumable(o.outDir, runFingerprint(o));
 }
 
 /**
@@ -106,14 +161,18 @@ function evaluateHeldOut(o: TrainOptions, group: DataParallel | null): Promise<E
 }
 
 export async function train(o: TrainOptions): Promise<TrainResult> {
+  checkOptions(o);
+  const fingerprint = runFingerprint(o);
   mkdirSync(o.outDir, { recursive: true });
+  // Temporary files of a run killed mid-write (io/atomic.ts); never those of a running process.
+  removeStaleTempFiles(o.outDir);
   const optimizer = new AdamW(bnextParamGroups(o.model, { lr: o.lr, ...(o.betas ? { betas: o.betas } : {}) }));
   const stepsPerEpoch = Math.ceil(o.train.count / o.batchSize);
   const schedule = bnextSchedule(o.epochs, o.warmupEpochs);
   const scheduler = new CosineLRScheduler(optimizer.groups, o.lrPerStep ? perStepSchedule(schedule, stepsPerEpoch) : schedule);
   let state: TrainState | null = null;
   if (o.resume && hasCheckpoint(o.outDir)) {
-    state = loadCheckpoint(o.outDir, o.model, optimizer, fingerprint(o));
+    state = loadCheckpoint(o.outDir, o.model, optimizer, fingerprint);
     scheduler.loadStateDict(state.scheduler);
   }
   const history: LogRecord[] = state ? [...state.history] : [];
@@ -160,15 +219,18 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         } else {
           const logits = o.model.call(x);
           const loss = studentLoss(logits, y, teachers.map((t) => t.logits({ images: x, indices })), o.distillation ? o.distillation.form : 'script');
+          const value = loss.item();
+          if (!Number.isFinite(value)) throw new NonFiniteLossError(o.name, epoch + 1, b + 1, value, o.lr);
           backward(loss);
-          shards = [{ logits, y, loss: loss.item() }];
+          shards = [{ logits, y, loss: value }];
           // Without workers nothing else awaits, and a SIGINT (Ctrl-C) is only delivered to
           // `onSignal` when the event loop gets a turn: give it one per batch.
           await new Promise<void>((resolve) => setImmediate(resolve));
         }
+        for (const shard of shards) if (!Number.isFinite(shard.loss)) throw new NonFiniteLossError(o.name, epoch + 1, b + 1, shard.loss, o.lr);
         clipGradNorm(optimizer.parameters(), o.maxGradNorm);
         noGrad(() => optimizer.step());
-        for (const shard of shards) addBatch(metrics, shard.logits, shard.y, shard.loss);
+        for (const shard of shards) addBatch(metrics, shard.logits, shard.y, shard.loss, `${o.name}: training batch ${b + 1} of epoch ${epoch + 1}`);
         seen += indices.length;
         batchesRun++;
         const s = summarize(metrics);
@@ -176,7 +238,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
         const stop = interrupted || (o.stopAfterBatches !== undefined && batchesRun >= o.stopAfterBatches);
         if (stop && b + 1 < stepsPerEpoch) {
           saveCheckpoint(o.outDir, o.model, optimizer, {
-            fingerprint: fingerprint(o), epoch, batch: b + 1, rng: rng.state(), metrics,
+            fingerprint, epoch, batch: b + 1, rng: rng.state(), metrics,
             scheduler: scheduler.stateDict(), history, seconds: (performance.now() - started) / 1000,
           });
           if (bar) process.stderr.write('\n');
@@ -201,7 +263,7 @@ export async function train(o: TrainOptions): Promise<TrainResult> {
       bar?.done({ loss: trainMetrics.loss, top1: trainMetrics.top1, imagesPerSecond: (1000 * seen) / (performance.now() - epochStart) }, ` | test top-1 ${testMetrics.top1.toFixed(2)}%`);
       writeLog(join(o.outDir, 'log.jsonl'), history);
       saveCheckpoint(o.outDir, o.model, optimizer, {
-        fingerprint: fingerprint(o), epoch: epoch + 1, batch: 0, rng: rng.state(), metrics: emptyMetrics(),
+        fingerprint, epoch: epoch + 1, batch: 0, rng: rng.state(), metrics: emptyMetrics(),
         scheduler: scheduler.stateDict(), history, seconds: (performance.now() - started) / 1000,
       });
       state = null;

@@ -6,6 +6,7 @@
  */
 import type { Command } from '../command';
 import { intOption, parseArgs, requireOption, UsageError } from '../args';
+import { SEED } from '../../tensor/arguments';
 import { BundleError, checkBundle } from '../../conformance/check';
 import { DEFAULT_SEED, exportBundle, parseLevels } from '../../conformance/export';
 import { junitReport, textReport } from '../../conformance/report';
@@ -44,7 +45,7 @@ function runExport(argv: string[]): number {
   } catch (e) {
     throw new UsageError(`conformance export: --level: ${e instanceof Error ? e.message : String(e)}`);
   }
-  const seed = intOption(args, 'seed', DEFAULT_SEED, 'conformance export');
+  const seed = intOption(args, 'seed', DEFAULT_SEED, 'conformance export', SEED);
   const dir = args.positionals[0];
   const summary = exportBundle(dir, { levels, seed, size, version: packageVersion() });
   const per = levels.map((l) => `${summary.perLevel[l]} ${l}`).join(', ');

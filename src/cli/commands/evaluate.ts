@@ -12,7 +12,7 @@ import { withoutInit } from '../../nn/init';
 import { loadWeights } from '../../nn/serialize';
 import { digitsDatasets } from '../../train/recipe';
 import { evaluate, floatClassifier, type Classifier } from '../../train/evaluate';
-import { addBatch, emptyMetrics, type EpochMetrics, summarize } from '../../train/metrics';
+import { addBatch, emptyMetrics, type EpochMetrics, NonFiniteLogitsError, summarize } from '../../train/metrics';
 import { crossEntropy } from '../../nn/losses';
 import { noGrad } from '../../autograd/record';
 import { openSplit } from '../../data/image-folder';
@@ -20,6 +20,7 @@ import { DataLoader } from '../../data/loader';
 import { makePipeline } from '../../data/pipelines';
 import { packModel } from '../../engine/index';
 import type { BNextModel } from '../../models/factory';
+import { BATCH_SIZE, IMAGE_SIDE } from '../../tensor/arguments';
 
 const USAGE = `usage: bnext eval (--run DIR | --arch A [options] --weights W.safetensors) [--data mnist|DIR] [--size S]
                   [--engine float|xnor]
@@ -66,7 +67,7 @@ async function evaluateFolder(run: Classifier, root: string, size: number, batch
   const m = emptyMetrics();
   for await (const batch of loader.epoch(0)) {
     const logits = run(batch.images);
-    addBatch(m, logits, batch.labels, noGrad(() => crossEntropy(logits, batch.labels)).item());
+    addBatch(m, logits, batch.labels, noGrad(() => crossEntropy(logits, batch.labels)).item(), `${root}/val`);
   }
   return summarize(m);
 }
@@ -77,15 +78,22 @@ export const evalCommand: Command = {
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'data', 'size', 'batch-size', 'engine'], [...ARCH_FLAGS], 'eval');
+    const batchSize = intOption(args, 'batch-size', 64, 'eval', BATCH_SIZE);
+    const size = intOption(args, 'size', 224, 'eval', IMAGE_SIDE);
     const { config, engine, classify } = classifierFromArgs(args, 'eval');
-    const batchSize = intOption(args, 'batch-size', 64, 'eval');
     const data = args.options.get('data') ?? 'mnist';
     let m: EpochMetrics;
-    if (data === 'mnist') {
-      if (config.inChannels !== 1) throw new UsageError(`eval: the digits are grayscale; the model has ${config.inChannels} input channels`);
-      m = evaluate(classify, digitsDatasets().test, batchSize);
-    } else {
-      m = await evaluateFolder(classify, data, intOption(args, 'size', 224, 'eval'), batchSize);
+    try {
+      if (data === 'mnist') {
+        if (config.inChannels !== 1) throw new UsageError(`eval: the digits are grayscale; the model has ${config.inChannels} input channels`);
+        m = evaluate(classify, digitsDatasets().test, batchSize);
+      } else {
+        m = await evaluateFolder(classify, data, size, batchSize);
+      }
+    } catch (e) {
+      // NaN or infinite logits: the model has no accuracy, and the weights are the likely cause.
+      if (e instanceof NonFiniteLogitsError) throw new Error(`eval: ${args.options.get('run') ?? args.options.get('weights')}: ${e.message}`, { cause: e });
+      throw e;
     }
     console.log(`${describeConfig(config)} on ${data}: top-1 ${m.top1.toFixed(2)}%, top-5 ${m.top5.toFixed(2)}%, loss ${m.loss.toFixed(4)} (${engine} engine)`);
     return 0;

@@ -11,6 +11,7 @@ import { readClassNames } from '../../data/class-names';
 import { Tensor } from '../../tensor/tensor';
 import { softmax } from '../../tensor/ops/activation';
 import { noGrad } from '../../autograd/record';
+import { IMAGE_SIDE } from '../../tensor/arguments';
 
 const USAGE = `usage: bnext predict (--run DIR | --arch A [options] --weights W.safetensors) [--engine float|xnor]
                      [--classes-file F] [--size S] image...
@@ -31,9 +32,9 @@ export const predict: Command = {
   async run(argv) {
     const args = parseArgs(argv, [...ARCH_VALUED, 'run', 'weights', 'classes-file', 'size', 'engine'], [...ARCH_FLAGS], 'predict');
     if (args.positionals.length === 0) throw new UsageError('predict: give at least one image');
+    const size = intOption(args, 'size', 224, 'predict', IMAGE_SIDE);
     const { config, classify } = classifierFromArgs(args, 'predict');
     if (config.inChannels !== 3) throw new UsageError(`predict: images are RGB; the model has ${config.inChannels} input channels`);
-    const size = intOption(args, 'size', 224, 'predict');
     const classesFile = args.options.get('classes-file');
     const names = classesFile ? readClassNames(classesFile).names : null;
     if (names && names.length !== config.numClasses) throw new UsageError(`${classesFile}: ${names.length} class names for a model of ${config.numClasses} classes`);

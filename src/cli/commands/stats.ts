@@ -1,6 +1,7 @@
 /** `bnext stats`: parameters, BOPs, FLOPs, OPs and size per stage and in total (paper Table 2). */
 import type { Command } from '../command';
-import { intOption, parseArgs, UsageError } from '../args';
+import { intOption, parseArgs } from '../args';
+import { IMAGE_SIDE } from '../../tensor/arguments';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { buildModel, resolveConfig } from '../../models/factory';
 import { countModel, type ModelStats } from '../../models/stats';
@@ -42,8 +43,7 @@ export const stats: Command = {
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, [...ARCH_VALUED, 'resolution'], [...ARCH_FLAGS, 'json'], 'stats');
-    const resolution = intOption(args, 'resolution', 224, 'stats');
-    if (resolution < 1) throw new UsageError(`stats: --resolution must be positive, got ${resolution}`);
+    const resolution = intOption(args, 'resolution', 224, 'stats', IMAGE_SIDE);
     const config = resolveConfig(archOptionsFrom(args, 'stats'));
     // Counting does not depend on the weights: skip drawing them.
     const model = withoutInit(() => buildModel(config));

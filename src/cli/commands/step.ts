@@ -7,6 +7,10 @@
  */
 import type { Command } from '../command';
 import { intOption, numberOption, optionalBetasOption, parseArgs, requireOption, UsageError } from '../args';
+import { EPOCHS, type NumberBounds, POSITIVE } from '../../tensor/arguments';
+
+/** Steps on one batch: a backend comparison needs a handful, not a training run. */
+const STEPS: NumberBounds = { integer: true, min: 1, max: 10_000 };
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { resolveConfig } from '../../models/factory';
 import { loadModel, readInputBatch, readTargets, requireStateDict } from '../model-io';
@@ -43,19 +47,17 @@ function settingsFrom(args: ReturnType<typeof parseArgs>): StepSettings {
   const ensemble = args.options.get('ensemble') ?? DEFAULT_STEP.ensemble;
   if (!ENSEMBLE_FORMS.includes(ensemble as EnsembleForm)) throw new UsageError(`step: --ensemble must be ${ENSEMBLE_FORMS.join(' or ')}, got '${ensemble}'`);
   const maxNormText = args.options.get('max-norm');
-  const maxNorm = maxNormText === 'none' ? null : numberOption(args, 'max-norm', DEFAULT_STEP.maxNorm ?? 5, 'step');
-  if (maxNorm !== null && !(maxNorm > 0)) throw new UsageError(`step: --max-norm must be positive or none, got '${maxNormText}'`);
+  const maxNorm = maxNormText === 'none' ? null : numberOption(args, 'max-norm', DEFAULT_STEP.maxNorm ?? 5, 'step', POSITIVE);
+  const epochs = intOption(args, 'epochs', DEFAULT_STEP.epochs, 'step', EPOCHS);
   const s: StepSettings = {
-    baseLr: numberOption(args, 'lr', DEFAULT_STEP.baseLr, 'step'),
-    epoch: intOption(args, 'epoch', DEFAULT_STEP.epoch, 'step'),
-    epochs: intOption(args, 'epochs', DEFAULT_STEP.epochs, 'step'),
+    baseLr: numberOption(args, 'lr', DEFAULT_STEP.baseLr, 'step', POSITIVE),
+    epoch: intOption(args, 'epoch', DEFAULT_STEP.epoch, 'step', { min: 0, max: EPOCHS.max }),
+    epochs,
     betas: optionalBetasOption(args, 'step') ?? [...DEFAULT_STEP.betas],
     eps: DEFAULT_STEP.eps,
     maxNorm,
     ensemble: ensemble as EnsembleForm,
   };
-  if (!(s.baseLr > 0)) throw new UsageError(`step: --lr must be positive, got ${s.baseLr}`);
-  if (s.epochs < 1 || s.epoch < 0) throw new UsageError(`step: --epoch must be >= 0 and --epochs >= 1, got ${s.epoch} of ${s.epochs}`);
   return s;
 }
 
@@ -67,8 +69,7 @@ export const step: Command = {
     const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'input', 'target', 'teacher', 'ensemble', 'out', 'lr', 'epoch', 'epochs', 'betas', 'max-norm', 'steps'], [...ARCH_FLAGS], 'step');
     const weights = requireOption(args, 'weights', 'step');
     const out = requireOption(args, 'out', 'step');
-    const steps = intOption(args, 'steps', 1, 'step');
-    if (steps < 1) throw new UsageError(`step: --steps must be at least 1, got ${steps}`);
+    const steps = intOption(args, 'steps', 1, 'step', STEPS);
     const settings = settingsFrom(args);
     requireStateDict(weights, 'step');
     const config = resolveConfig(archOptionsFrom(args, 'step'));
