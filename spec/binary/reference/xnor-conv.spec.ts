@@ -14,18 +14,23 @@ import { withKernels } from '../../../src/tensor/kernels/kernel-choice';
 import { conv2dGeometry } from '../../../src/tensor/kernels/conv2d-geometry';
 import { conv2dForwardReference } from '../../../src/tensor/kernels/reference/conv2d';
 import { signOf } from '../../../src/tensor/kernels/elementwise';
-import { describeGridCase, expectSameBits, gridValues, kernelGrid } from '../../helpers/kernel-grid';
+import { describeGridCase, expectSameBits, type GridCase, gridValues, kernelGrid } from '../../helpers/kernel-grid';
+
+/** A grid case's random values (exact zeros at the case's rate), packed, and the geometry. */
+function packedCase(rng: Rng, c: GridCase) {
+  const x = gridValues(rng, c.n * c.cIn * c.h * c.w, c.zeros);
+  const w = gridValues(rng, c.cOut * c.cIn * c.k * c.k, c.zeros);
+  const input = packActivations(x, [c.n, c.cIn, c.h, c.w], c.k >> 1);
+  const weights = packWeights(w, [c.cOut, c.cIn, c.k, c.k]);
+  return { x, w, input, weights, g: xnorGeometry(input, weights, c.stride) };
+}
 
 describe('reference/xnor-conv', () => {
   it('equals the float convolution of the signs on the grid, zeros included', () => {
     const rng = new Rng('xnor-reference');
     for (const c of kernelGrid()) {
       const pad = c.k >> 1;
-      const x = gridValues(rng, c.n * c.cIn * c.h * c.w, c.zeros);
-      const w = gridValues(rng, c.cOut * c.cIn * c.k * c.k, c.zeros);
-      const input = packActivations(x, [c.n, c.cIn, c.h, c.w], pad);
-      const weights = packWeights(w, [c.cOut, c.cIn, c.k, c.k]);
-      const g = xnorGeometry(input, weights, c.stride);
+      const { x, w, input, weights, g } = packedCase(rng, c);
       const got = new Float32Array(c.n * c.cOut * g.outHeight * g.outWidth).fill(NaN);
       xnorConv2dReference(input, weights, g, got, null);
       const fg = conv2dGeometry([c.n, c.cIn, c.h, c.w], [c.cOut, c.cIn, c.k, c.k], { stride: [c.stride, c.stride], padding: [pad, pad], dilation: [1, 1], groups: 1 });
@@ -38,12 +43,7 @@ describe('reference/xnor-conv', () => {
   it('the fast kernel gives its integers on the grid, bit for bit, with and without BatchNorm + PReLU', () => {
     const rng = new Rng('xnor-grid');
     for (const c of kernelGrid()) {
-      const pad = c.k >> 1;
-      const x = gridValues(rng, c.n * c.cIn * c.h * c.w, c.zeros);
-      const w = gridValues(rng, c.cOut * c.cIn * c.k * c.k, c.zeros);
-      const input = packActivations(x, [c.n, c.cIn, c.h, c.w], pad);
-      const weights = packWeights(w, [c.cOut, c.cIn, c.k, c.k]);
-      const g = xnorGeometry(input, weights, c.stride);
+      const { input, weights, g } = packedCase(rng, c);
       const size = c.n * c.cOut * g.outHeight * g.outWidth;
       const variance = gridValues(rng, c.cOut).map((v) => v * v + 0.1);
       const epilogue = batchNormEpilogue(gridValues(rng, c.cOut), variance, gridValues(rng, c.cOut), gridValues(rng, c.cOut), 1e-5, gridValues(rng, c.cOut));

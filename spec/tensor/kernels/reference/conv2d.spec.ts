@@ -53,31 +53,21 @@ describe('reference/conv2d', () => {
       const bias = gridValues(rng, c.cOut);
       const outSize = c.n * c.cOut * g.outH * g.outW;
       const dy = gridValues(rng, outSize, c.zeros);
-      const what = describeGridCase(c);
 
-      const fast = new Float32Array(outSize).fill(NaN);
-      const ref = new Float32Array(outSize);
-      const magnitude = new Float32Array(outSize);
-      withKernels('fast', () => conv2dForward(x, w, bias, g, fast));
-      conv2dForwardReference(x, w, bias, g, ref);
-      conv2dForwardReference(absolute(x), absolute(w), absolute(bias), g, magnitude);
-      meter.check(fast, ref, magnitude, `forward ${what}`);
-
-      const dx = new Float32Array(x.length).fill(NaN);
-      const dxRef = new Float32Array(x.length);
-      const dxMagnitude = new Float32Array(x.length);
-      withKernels('fast', () => conv2dBackwardInput(dy, w, g, dx));
-      conv2dBackwardInputReference(dy, w, g, dxRef);
-      conv2dBackwardInputReference(absolute(dy), absolute(w), g, dxMagnitude);
-      meter.check(dx, dxRef, dxMagnitude, `input gradient ${what}`);
-
-      const dw = new Float32Array(w.length).fill(NaN);
-      const dwRef = new Float32Array(w.length);
-      const dwMagnitude = new Float32Array(w.length);
-      withKernels('fast', () => conv2dBackwardFilter(dy, x, g, dw));
-      conv2dBackwardFilterReference(dy, x, g, dwRef);
-      conv2dBackwardFilterReference(absolute(dy), absolute(x), g, dwMagnitude);
-      meter.check(dw, dwRef, dwMagnitude, `filter gradient ${what}`);
+      // Each of the three: the fast kernel, the reference, and the reference on magnitudes.
+      const compare = (what: string, size: number, fast: (out: Float32Array) => void, ref: (out: Float32Array, abs: boolean) => void): void => {
+        const got = new Float32Array(size).fill(NaN);
+        const want = new Float32Array(size);
+        const magnitude = new Float32Array(size);
+        withKernels('fast', () => fast(got));
+        ref(want, false);
+        ref(magnitude, true);
+        meter.check(got, want, magnitude, `${what} ${describeGridCase(c)}`);
+      };
+      const m = (a: Float32Array, abs: boolean): Float32Array => (abs ? absolute(a) : a);
+      compare('forward', outSize, (out) => conv2dForward(x, w, bias, g, out), (out, abs) => conv2dForwardReference(m(x, abs), m(w, abs), m(bias, abs), g, out));
+      compare('input gradient', x.length, (dx) => conv2dBackwardInput(dy, w, g, dx), (dx, abs) => conv2dBackwardInputReference(m(dy, abs), m(w, abs), g, dx));
+      compare('filter gradient', w.length, (dw) => conv2dBackwardFilter(dy, x, g, dw), (dw, abs) => conv2dBackwardFilterReference(m(dy, abs), m(x, abs), g, dw));
     }
     if (process.env.KERNEL_REPORT) console.log(`conv2d: worst ${meter.worst.toFixed(2)} roundings`);
   });
