@@ -13,6 +13,9 @@ import {
 } from './packed-layout';
 import { packActivationsReference, packWeightsReference } from './reference/pack';
 
+// The packed types are defined with their layout; callers of packing may take them from here.
+export type { PackedActivations, PackedWeights } from './packed-layout';
+
 const NO_ZEROS = new Int32Array(0);
 
 /**
