@@ -1,7 +1,8 @@
 /**
- * Float kernel benchmark (docs/performance.md, "Float GEMM", "Float convolution"): conv2d forward and a square matmul, in GFLOP/s,
- * for bnext's blocked kernels (src/tensor/kernels), the direct loops they replaced (the
- * *Reference functions), and TensorFlow.js's pure-JavaScript CPU backend, all on one thread.
+ * Float kernel benchmark (docs/performance.md, "Float GEMM", "Float convolution"): conv2d forward
+ * and a square matmul, in GFLOP/s, for bnext's blocked kernels (src/tensor/kernels), the direct
+ * loops they replaced (the *Reference functions), and TensorFlow.js's pure-JavaScript CPU backend,
+ * all on one thread.
  *
  * TensorFlow.js runs in its native NHWC layout (weights [kH, kW, Cin, Cout]) and in production
  * mode, its fastest setting; the conversion of inputs to that layout is not timed. Each output

@@ -1,6 +1,6 @@
 /**
- * Training throughput (docs/performance.md, "The training step"): images per second of one full BNext training step,
- * single thread, beside the same step in PyTorch 1.13 on this machine.
+ * Training throughput (docs/performance.md, "The training step"): images per second of one full
+ * BNext training step, single thread, beside the same step in PyTorch 1.13 on this machine.
  *
  * The model is BNext with C = 8, stages 1:1:3:1, 10 classes, on seeded random 32x32 RGB inputs,
  * batch 32, in training mode. A step is what the trainer does per batch: zero the gradients,
@@ -50,7 +50,10 @@ const BASE_WIDTH = 8;
 const STAGES: [number, number, number, number] = [1, 1, 3, 1];
 const WARMUP_STEPS = 2;
 const TIMED_STEPS = 7;
-/** PyTorch's images/s measured earlier (docs/performance.md, "The training step"), when it cannot run here. */
+/**
+ * PyTorch's images/s measured earlier (docs/performance.md, "The training step"), when it cannot
+ * run here.
+ */
 const REFERENCE_TORCH_IMAGES_PER_SECOND = 140;
 const PYTHON = '/usr/bin/python3';
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');

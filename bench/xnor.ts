@@ -1,5 +1,6 @@
 /**
- * Binary convolution and packed engine benchmark (docs/performance.md, "The XNOR kernel"), single-threaded:
+ * Binary convolution and packed engine benchmark (docs/performance.md, "The XNOR kernel"),
+ * single-threaded:
  *
  *   1. the XNOR-popcount convolution at BNext shapes, packing of the activations included
  *      (weights are packed once, at load), in G binary MAC/s: alone, and with the BatchNorm +

@@ -1,8 +1,9 @@
 /**
- * The learning-rate schedule against timm's CosineLRScheduler formula at every epoch (or update)
- * of several runs (fixtures/optim/schedule.json). timm is not installed here: the exporter
- * evaluates the formula as docs/paper-map.md ("The learning-rate schedule") states it, in timm's order of operations, in Python floats.
- * A few values are also checked against numbers worked out by hand from that formula.
+ * The learning-rate schedule against timm's CosineLRScheduler formula at every epoch (or update) of
+ * several runs (fixtures/optim/schedule.json). timm is not installed here: the exporter evaluates
+ * the formula as docs/paper-map.md ("The learning-rate schedule") states it, in timm's order of
+ * operations, in Python floats. A few values are also checked against numbers worked out by hand
+ * from that formula.
  *
  * Tolerance: |ours - formula| <= 1e-15 · base lr (a few float64 ulps of the base lr: JavaScript's
  * and Python's cos may differ in the last bit, which 1 + cos(...) amplifies near the end of the

@@ -1,10 +1,10 @@
 /**
- * The binary convolution as a differentiable op whose forward runs on packed bits (paper Sec.
- * 3.1; docs/architecture.md, "One training step"): when both operands are sign-valued, x conv w (zero padding k//2) is
- * a convolution of signs, an integer per output, and the XNOR-popcount kernel (xnor-conv.ts)
- * computes it. The result is recorded as the float Conv2d of the same tensors, so the backward
- * (and with it the straight-through gradients of binaryActivation and binarizeWeight) is the
- * float one, unchanged.
+ * The binary convolution as a differentiable op whose forward runs on packed bits (paper Sec. 3.1;
+ * docs/architecture.md, "One training step"): when both operands are sign-valued, x conv w (zero
+ * padding k//2) is a convolution of signs, an integer per output, and the XNOR-popcount kernel
+ * (xnor-conv.ts) computes it. The result is recorded as the float Conv2d of the same tensors, so
+ * the backward (and with it the straight-through gradients of binaryActivation and binarizeWeight)
+ * is the float one, unchanged.
  *
  * "Sign-valued" allows a few ulps: in training the official binarized values are formed as
  * (b - r) + r in float32 (binarize.ts), which may land one ulp away from ±1. The packed forward

@@ -1,9 +1,9 @@
 /**
- * One training step as the official script takes it (docs/paper-map.md, "Sec. 5.1"; docs/golden-testing.md,
- * "Training steps"): forward in training mode, the loss (cross-entropy, or with teachers the
- * gap-sensitive distillation loss of paper Eq. 4), backward, gradient clipping by global norm,
- * and an AdamW step over the recipe's two parameter groups at the schedule's learning rate.
- * `bnext step` and the bundle's train_step cases run it.
+ * One training step as the official script takes it (docs/paper-map.md, "Sec. 5.1";
+ * docs/golden-testing.md, "Training steps"): forward in training mode, the loss (cross-entropy, or
+ * with teachers the gap-sensitive distillation loss of paper Eq. 4), backward, gradient clipping by
+ * global norm, and an AdamW step over the recipe's two parameter groups at the schedule's learning
+ * rate. `bnext step` and the bundle's train_step cases run it.
  */
 import { backward } from '../autograd/graph';
 import type { EnsembleForm } from '../distill/ensemble';

@@ -1,6 +1,7 @@
 /**
- * Images in and out (paper Sec. 5.1; docs/paper-map.md, "Augmentation"): decoding, PIL-exact transforms,
- * RandAugment / Mixup / CutMix / repeated augmentation, ImageNet-style folders and the loader.
+ * Images in and out (paper Sec. 5.1; docs/paper-map.md, "Augmentation"): decoding, PIL-exact
+ * transforms, RandAugment / Mixup / CutMix / repeated augmentation, ImageNet-style folders and the
+ * loader.
  */
 export { createImage, filledImage, imageFromView, imageView, describeSize, type RgbImage } from './image';
 export { decodeImage, readImage, readImageAsync } from './decode';

@@ -1,6 +1,7 @@
 /**
- * The preprocessing pipelines of BNext's official training script (docs/paper-map.md, "Augmentation"; paper
- * Sec. 5.1), from a decoded image to the normalised float CHW input of the model:
+ * The preprocessing pipelines of BNext's official training script (docs/paper-map.md,
+ * "Augmentation"; paper Sec. 5.1), from a decoded image to the normalised float CHW input of the
+ * model:
  *
  * - imagenet-eval: bicubic resize of the short side to floor(size / 0.95), center crop to
  *   size x size, ImageNet mean/std (timm's eval transform with crop_pct 0.95).

@@ -1,6 +1,6 @@
 /**
- * The torchvision transforms the BNext recipe uses (docs/paper-map.md, "Augmentation", ImageNet and CIFAR
- * data), on RGB images, with the geometry torchvision 0.14 computes for PIL images:
+ * The torchvision transforms the BNext recipe uses (docs/paper-map.md, "Augmentation", ImageNet and
+ * CIFAR data), on RGB images, with the geometry torchvision 0.14 computes for PIL images:
  *
  * - `resizeShortSide`: Resize(size) with an int: the short side becomes `size`, the long side
  *   `trunc(size * long / short)`.

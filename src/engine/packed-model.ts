@@ -280,7 +280,8 @@ class Compiler {
     if (!weights) throw new Error('packed engine: a binary convolution of the model has no packed weight');
     const bnext18 = !(u instanceof ElmAttention || u instanceof FeedForwardUnit);
     const attention = u instanceof ElmAttention || (bnext18 && 'downsample' in u);
-    // Which units clamp `scale` to [0, 1] in evaluation mode too (docs/paper-map.md, "Units and blocks", "BNext-18").
+    // Which units clamp `scale` to [0, 1] in evaluation mode too (docs/paper-map.md, "Units and
+    // blocks", "BNext-18").
     const clampsInEval = bnext18 ? !attention : u.binaryConv.kernelSize === 1;
     const n1 = u.norm1;
     const branch = batchNormEpilogue(n1.runningMean.data, n1.runningVar.data, n1.weight.data, n1.bias.data, n1.eps, u.activation2.weight.data);

@@ -1,6 +1,6 @@
 /**
- * The binary units of BNext (paper Sec. 3.2, Fig. 3; docs/paper-map.md, "Units and blocks"): every unit binarizes its
- * input and convolves it, then
+ * The binary units of BNext (paper Sec. 3.2, Fig. 3; docs/paper-map.md, "Units and blocks"): every
+ * unit binarizes its input and convolves it, then
  *   - Info-Recoupling (Info-RCP): rescales the conv output with BatchNorm + PReLU and recouples
  *     it with the unit input through a squeeze-and-expand attention over
  *     mix = scale·input + (1 - scale)·main;

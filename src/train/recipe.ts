@@ -63,8 +63,9 @@ export interface RecipeOptions {
   teacherLr: number;
   studentLr: number;
   /**
-   * The teachers' AdamW betas: (0.9, 0.999), as for the student (below), gave the stronger
-   * teachers in a run this short, and the stronger teachers the better student (docs/performance.md, "The digits recipe").
+   * The teachers' AdamW betas: (0.9, 0.999), as for the student (below), gave the stronger teachers
+   * in a run this short, and the stronger teachers the better student (docs/performance.md, "The
+   * digits recipe").
    */
   teacherBetas: [number, number];
   /**
@@ -166,7 +167,8 @@ export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> 
     // (as for a teacher trained elsewhere, distill/teacher.ts) and kept beside its weights for
     // `bnext train --teacher-logits`: the student's steps then run no teacher (14% of a
     // single-thread step), at the price of targets from the centred digit where the student sees
-    // it shifted, which cost no accuracy beyond seed-to-seed noise (docs/performance.md, "The digits recipe").
+    // it shifted, which cost no accuracy beyond seed-to-seed noise (docs/performance.md, "The
+    // digits recipe").
     const logits = new Tensor(predictLogits(floatClassifier(model), trainSet), [trainSet.count, 10]);
     const logitsFile = join(dir, 'train-logits.npy');
     writeNpy(logitsFile, { dtype: 'F32', shape: [...logits.shape], data: logits.data });

@@ -1,13 +1,13 @@
 /**
- * The training loop as the official script runs it (paper Sec. 5.1 and Algorithm 1; docs/paper-map.md, "Sec. 5.1"): AdamW over the
- * paper's two parameter groups, a warm-up + cosine learning rate stepped per epoch, gradient
- * clipping by global norm, progressive binarization (a temperature per epoch), and either plain
- * cross-entropy or knowledge distillation from a strong teacher and assistants in turn (paper
- * Eq. 4 and Algorithm 1). Each epoch is evaluated, logged and checkpointed; an interrupted run
- * resumes bit-identically, because every random choice comes from one generator per epoch whose
- * state the checkpoint keeps, and only under the settings it was written with (fingerprint.ts).
- * A loss that is NaN or infinite stops the run (NonFiniteLossError): the step it would take
- * makes every weight NaN, and the metrics of such a model mean nothing.
+ * The training loop as the official script runs it (paper Sec. 5.1 and Algorithm 1;
+ * docs/paper-map.md, "Sec. 5.1"): AdamW over the paper's two parameter groups, a warm-up + cosine
+ * learning rate stepped per epoch, gradient clipping by global norm, progressive binarization (a
+ * temperature per epoch), and either plain cross-entropy or knowledge distillation from a strong
+ * teacher and assistants in turn (paper Eq. 4 and Algorithm 1). Each epoch is evaluated, logged and
+ * checkpointed; an interrupted run resumes bit-identically, because every random choice comes from
+ * one generator per epoch whose state the checkpoint keeps, and only under the settings it was
+ * written with (fingerprint.ts). A loss that is NaN or infinite stops the run (NonFiniteLossError):
+ * the step it would take makes every weight NaN, and the metrics of such a model mean nothing.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
