@@ -12,6 +12,7 @@ const modules: [string, () => Promise<{ default: BenchModule }>][] = [
   ['xnor', () => import('./xnor')],
   ['train', () => import('./train')],
   ['parallel', () => import('./parallel')],
+  ['infer', () => import('./infer')],
 ];
 
 async function main(): Promise<void> {

@@ -134,6 +134,8 @@ describe('engine/bnx', () => {
       ['bad config', (h) => { (h.config as Record<string, unknown>).stages = [1, 0, 1, 0]; }, /config is invalid: bnext: stage ratios 1:0:1:0 skip a stage/],
       ['missing config field', (h) => { delete (h.config as Record<string, unknown>).numClasses; }, /config field "numClasses" must be an integer/],
       ['wrong format', (h) => { h.format = 'other'; }, /expected a JSON object with "format": "bnext-packed"/],
+      // 2^32 would wrap to 0 in the engine's Int32Array and silently zero weight 0 (found by the fuzzer).
+      ['zero index past the weights', (h) => { Object.assign((h.tensors as Table).find((e) => e.dtype === 'B1')!, { zeros: [2 ** 32] }); }, /has an invalid zero list \(flat indices below \d+ expected\)/],
     ];
     for (const [what, edit, message] of edits) expect(parse(withHeader(bytes, edit)), what).to.throw(message);
   });

@@ -1,5 +1,10 @@
-/** A worker thread entry for spec/io/environment.spec.ts: reports the kernels it starts on. */
+/**
+ * A worker thread entry for spec/io/environment.spec.ts, served as every worker of bnext is
+ * (parallel/serve.ts): its state is the kernel choice it started on, which it reports once ready.
+ */
 import { parentPort } from 'node:worker_threads';
-import { kernelsFromEnvironment } from '../../src/io/environment';
+import { serve } from '../../src/parallel/serve';
+import { kernelChoice } from '../../src/tensor/kernels/kernel-choice';
 
-parentPort?.postMessage(kernelsFromEnvironment());
+serve('spec/helpers/kernel-choice-worker.ts', () => kernelChoice(), () => ({ reply: { kind: 'none', id: 0 }, transfer: [] }));
+parentPort?.postMessage({ kind: 'choice', choice: kernelChoice() });

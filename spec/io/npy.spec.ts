@@ -165,6 +165,8 @@ describe('io/npy', () => {
       expect(parseBad(npyWith("{'descr': '<f4', 'shape': (1,), }"))).to.throw(/bad\.npy: header has keys \[descr, shape\]/);
       expect(parseBad(npyWith("{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }"))).to.throw(/bad\.npy: fortran_order is 0/);
       expect(parseBad(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"))).to.throw(/bad\.npy: shape \(-1,\) is not a tuple/);
+      // numpy's reader refuses a list where the shape's tuple belongs.
+      expect(parseBad(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': [2, 3], }"))).to.throw(/bad\.npy: shape \[2,3\] is not a tuple/);
     });
 
     it('names a huge shape by its first and last dimensions and its rank, not in full', () => {

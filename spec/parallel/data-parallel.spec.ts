@@ -20,6 +20,7 @@ import { AdamW } from '../../src/optim/adamw';
 import { bnextParamGroups } from '../../src/optim/param-groups';
 import { crossEntropy } from '../../src/nn/losses';
 import { backward } from '../../src/autograd/graph';
+import { failure } from '../helpers/failure';
 
 const STUDENT = resolveConfig({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10, inChannels: 1 });
 
@@ -27,15 +28,6 @@ function copyState(model: Module): StateDict {
   const out: StateDict = new Map();
   for (const [k, v] of model.stateDict()) out.set(k, v instanceof IntTensor ? new IntTensor(v.data.slice(), v.shape) : new Tensor(v.data.slice(), v.shape));
   return out;
-}
-
-async function failure(p: Promise<unknown>): Promise<Error> {
-  try {
-    await p;
-  } catch (err) {
-    return err as Error;
-  }
-  throw new Error('expected a rejection');
 }
 
 describe('parallel/data-parallel', function () {

@@ -110,10 +110,23 @@ function checkSupported(h: JpegHeader, source: string): void {
   if (problem) throw new Error(`${source}: JPEG image refused: ${problem}`);
 }
 
+/**
+ * Refuses a frame header that claims more pixels than the file can hold, before jpeg-js
+ * allocates for them: every 8x8 block of a component is coded in at least one bit (its DC
+ * difference, ITU T.81 F.1.2.1), so a file of n bytes holds at most 8n blocks.
+ */
+function checkDataCanHoldFrame(h: JpegHeader, length: number, source: string): void {
+  const blocks = Math.ceil(h.width / 8) * Math.ceil(h.height / 8);
+  if (blocks > 8 * length) {
+    throw new Error(`${source}: truncated or corrupt JPEG (a ${h.width}x${h.height} frame has ${blocks} 8x8 blocks, each coded in at least one bit; the file has ${length} bytes)`);
+  }
+}
+
 /** Decodes JPEG bytes to RGB; `source` (a path) names the file in every error. */
 export function decodeJpeg(bytes: Uint8Array, source: string): RgbImage {
   const header = readJpegHeader(bytes, source);
   checkSupported(header, source);
+  checkDataCanHoldFrame(header, bytes.length, source);
   // Three components are YCbCr unless an Adobe segment says transform 0, or (without one) the
   // component ids spell R, G, B: libjpeg's rule, which jpeg-js follows only for the Adobe case.
   const ids = header.componentIds;

@@ -269,7 +269,10 @@ function checkTable(value: unknown, dataLength: number, version: number, fail: F
     } else if (kind === 'B1') {
       if (shape.length !== 4 || shape[2] !== shape[3]) throw bad(`is B1 with shape ${formatShape(shape)}, expected [Cout, Cin, k, k]`);
       needed = 4 * shape[0] * shape[2] * shape[3] * wordsPerPixel(shape[1]);
-      if (zeros !== undefined && !(Array.isArray(zeros) && zeros.every(isCount))) throw bad('has an invalid zero list');
+      // Below the weight count, so each index survives the Int32Array the engine keeps it in.
+      if (zeros !== undefined && !(Array.isArray(zeros) && zeros.every((z) => isCount(z) && z < sizeOf(shape)))) {
+        throw bad(`has an invalid zero list (flat indices below ${sizeOf(shape)} expected)`);
+      }
       entry = { ...entry, zeros: zeros as number[] | undefined };
     } else {
       if ((shape.length !== 2 && shape.length !== 4) || shape.some((d) => d === 0)) throw bad(`is ${kind} with shape ${formatShape(shape)}, expected a non-empty 2-D or 4-D weight`);

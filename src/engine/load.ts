@@ -18,6 +18,7 @@ import { Tensor } from '../tensor/tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
 import { withoutInit } from '../nn/init';
 import { loadWeights } from '../nn/serialize';
+import type { ReadWeightsOptions } from '../io/weights-file';
 import { buildModel, type BNextModel } from '../models/factory';
 import type { ModelConfig } from '../models/config';
 import { BNX_MAGIC, type BnxContents, readBnx } from './bnx';
@@ -87,10 +88,10 @@ export function loadPackedModel(path: string): PackedModel {
   return packedModelFromContents(readBnx(path), path);
 }
 
-/** The packed engine of a safetensors state_dict whose binary convs are fully binary. */
-export function packedModelFromStateDict(config: ModelConfig, weightsPath: string): PackedModel {
+/** The packed engine of a state_dict (safetensors or torch.save) whose binary convs are fully binary. */
+export function packedModelFromStateDict(config: ModelConfig, weightsPath: string, options: ReadWeightsOptions = {}): PackedModel {
   const model = withoutInit(() => buildModel(config));
-  loadWeights(model, weightsPath);
+  loadWeights(model, weightsPath, options);
   return packModel(model);
 }
 

@@ -14,7 +14,7 @@
 import { readFileSync } from 'node:fs';
 import { sizeOf } from '../tensor/shape';
 import { writeFileAtomic } from './atomic';
-import { parsePyLiteral, type PyValue } from './pyliteral';
+import { parsePyLiteral, PyTuple, type PyValue } from './pyliteral';
 import { checkStoredArray, DTYPE_SIZE, type StoredArray, storedBytes, type StoredDType, storedFromBytes } from './stored';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
@@ -105,17 +105,20 @@ export function parseNpy(bytes: Uint8Array, source: string): StoredArray {
   } catch (e) {
     throw fail(`header is not a Python literal: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('header is not a Python dict');
+  if (typeof header !== 'object' || header === null || Array.isArray(header) || header instanceof PyTuple) throw fail('header is not a Python dict');
   const keys = Object.keys(header).sort();
   if (keys.join() !== 'descr,fortran_order,shape') {
     throw fail(`header has keys [${clipped(keys.join(', '))}], expected exactly descr, fortran_order, shape`);
   }
-  const { descr, fortran_order: fortranOrder, shape } = header;
+  const { descr, fortran_order: fortranOrder, shape: shapeValue } = header;
   if (typeof fortranOrder !== 'boolean') throw fail(`fortran_order is ${clipped(fortranOrder)}, expected True or False`);
   if (fortranOrder) throw fail('Fortran order (column-major) is not supported; save a C-order array (np.ascontiguousarray)');
-  if (!Array.isArray(shape) || !shape.every((d): d is number => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
-    throw fail(`shape ${Array.isArray(shape) ? describeNpyShape(shape) : clipped(shape)} is not a tuple of non-negative integers`);
+  // numpy's reader requires a tuple; a list is refused as it refuses it.
+  const items = shapeValue instanceof PyTuple ? shapeValue.items : null;
+  if (!items || !items.every((d): d is number => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+    throw fail(`shape ${items ? describeNpyShape(items) : clipped(shapeValue)} is not a tuple of non-negative integers`);
   }
+  const shape: number[] = items;
   const dtype = dtypeOfDescr(descr, fail);
 
   const needed = sizeOf(shape) * DTYPE_SIZE[dtype];

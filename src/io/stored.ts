@@ -49,8 +49,8 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('bnext io: big-endian hosts are not supported (safetensors and npy data are little-endian)');
 }
 
-/** A typed array of `dtype` over `count` elements of `bytes` starting at byte `offset`. */
-function viewOf(dtype: StoredDType, buffer: ArrayBufferLike, offset: number, count: number): StoredData[StoredDType] {
+/** A typed array of `dtype` over `count` elements of `buffer` starting at byte `offset`. */
+export function viewOf(dtype: StoredDType, buffer: ArrayBufferLike, offset: number, count: number): StoredData[StoredDType] {
   switch (dtype) {
     case 'F32': return new Float32Array(buffer, offset, count);
     case 'F16': case 'BF16': return new Uint16Array(buffer, offset, count);

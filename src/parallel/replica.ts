@@ -17,7 +17,7 @@ import { buildAnyModel } from '../models/zoo';
 import { studentLoss } from '../distill/student-loss';
 import type { Teacher } from '../distill/teacher';
 import { FlatState } from './flat-state';
-import type { PredictReply, PredictRequest, StepReply, StepRequest, WorkerInit } from './protocol';
+import type { LogitsReply, PredictRequest, StepReply, StepRequest, WorkerInit } from './protocol';
 import { teacherFromSpec } from './replica-spec';
 
 export class Replica {
@@ -58,7 +58,7 @@ export class Replica {
     const { grads, present } = this.state.packGradients();
     const buffers = r.returnState ? this.state.packBuffers() : null;
     return {
-      kind: 'done', step: r.step, grads, present, loss: loss.item(),
+      kind: 'done', id: r.id, grads, present, loss: loss.item(),
       logits: logits.data.slice(), logitsShape: [...logits.shape],
       params: r.returnState ? this.state.packParameters() : null,
       floatBuffers: buffers ? buffers.floats : null, intBuffers: buffers ? buffers.ints : null,
@@ -66,11 +66,11 @@ export class Replica {
   }
 
   /** The student's logits for a batch in evaluation mode (running statistics, no graph). */
-  predict(r: PredictRequest): PredictReply {
+  predict(r: PredictRequest): LogitsReply {
     this.state.loadParameters(r.params);
     this.state.loadBuffers({ floats: r.floatBuffers, ints: r.intBuffers });
     this.student.eval();
     const logits = noGrad(() => this.student.call(new Tensor(r.x, r.xShape)));
-    return { kind: 'logits', step: r.step, logits: logits.data.slice(), logitsShape: [...logits.shape] };
+    return { kind: 'logits', id: r.id, logits: logits.data.slice(), logitsShape: [...logits.shape] };
   }
 }

@@ -10,7 +10,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
 import { environmentWithKernels } from '../io/environment';
 
 let tsxApi: string | null = null;
@@ -32,13 +32,13 @@ function tsxApiUrl(): string {
   return tsxApi;
 }
 
-export function spawnTypeScriptWorker(entry: URL, workerData: unknown): Worker {
+export function spawnTypeScriptWorker(entry: URL, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const load = entry.pathname.endsWith('.ts')
     ? `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`
     : `import(${JSON.stringify(entry.href)});`;
   // The parent's flags are tsx's own preflight and loader, which do not work inside a worker.
-  // BNEXT_KERNELS carries this thread's kernel choice (io/environment.ts), which the entry reads.
-  const worker = new Worker(load, { eval: true, execArgv: [], workerData, env: environmentWithKernels() });
+  // BNEXT_KERNELS carries this thread's kernel choice (io/environment.ts), which serve.ts reads.
+  const worker = new Worker(load, { eval: true, execArgv: [], workerData, resourceLimits, env: environmentWithKernels() });
   live++;
   worker.once('exit', () => live--);
   return worker;

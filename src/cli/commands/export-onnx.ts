@@ -8,7 +8,7 @@ import type { Command } from '../command';
 import { parseArgs, requireOption, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { resolveConfig } from '../../models/factory';
-import { loadModel } from '../model-io';
+import { loadModel, stateDictKeyUsage, WEIGHTS_VALUED, weightsOptionsFrom } from '../model-io';
 import { readBnx } from '../../engine/bnx';
 import { isBnxFile } from '../../engine/load';
 import { floatModelOfBnx, onnxModel, OPSET } from '../../onnx/index';
@@ -23,8 +23,10 @@ Writes the evaluation-mode model as a standard ONNX graph (opset ${OPSET}, IR ve
 Add(move.bias) -> Sign -> Pad(constant 0) -> Conv with the binarized weight: ONNX Sign(0) = 0 as in
 bnext, and the padding of the +-1 map is an explicit 0, so the graph computes bnext's function.
 ${ARCH_USAGE}
-  --weights W            state_dict (safetensors, PyTorch names), or a .bnx file from bnext pack
-                         (its architecture is in the file; quantized .bnx files are refused)
+  --weights W            state_dict (safetensors or a torch.save .pth/.pth.tar/.pt, PyTorch names), or
+                         a .bnx file from bnext pack (its architecture is in the file; quantized
+                         .bnx files are refused)
+${stateDictKeyUsage(25)}
   --out M                the .onnx file to write (atomically)`;
 
 export const exportCommand: Command = {
@@ -34,7 +36,7 @@ export const exportCommand: Command = {
   async run(argv) {
     const [format, ...rest] = argv;
     if (format !== 'onnx') throw new UsageError(`export: the format must be onnx (bnext export onnx ...), got ${format === undefined ? 'nothing' : `'${format}'`}`);
-    const args = parseArgs(rest, [...ARCH_VALUED, 'weights', 'out'], [...ARCH_FLAGS], 'export onnx');
+    const args = parseArgs(rest, [...ARCH_VALUED, 'weights', 'out', ...WEIGHTS_VALUED], [...ARCH_FLAGS], 'export onnx');
     const weights = requireOption(args, 'weights', 'export onnx');
     const out = requireOption(args, 'out', 'export onnx');
     if (!existsSync(weights)) throw new UsageError(`export onnx: --weights ${weights}: no such file`);
@@ -43,7 +45,7 @@ export const exportCommand: Command = {
       if (args.options.has('arch')) throw new UsageError(`export onnx: ${weights} is a .bnx file, which carries its architecture: give no --arch`);
       model = floatModelOfBnx(readBnx(weights), weights);
     } else {
-      model = loadModel(resolveConfig(archOptionsFrom(args, 'export onnx')), weights);
+      model = loadModel(resolveConfig(archOptionsFrom(args, 'export onnx')), weights, weightsOptionsFrom(args));
     }
     model.eval();
     const bytes = onnxModel(model, packageVersion());

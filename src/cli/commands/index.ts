@@ -9,8 +9,9 @@ import { pack } from './pack';
 import { trainCommand } from './train';
 import { evalCommand } from './evaluate';
 import { predict } from './predict';
+import { convert } from './convert';
 import { conformance } from './conformance';
 import { exportCommand } from './export-onnx';
 import { step } from './step';
 
-export const commands: readonly Command[] = [recipe, trainCommand, evalCommand, predict, forward, stats, kc, preprocess, pack, step, exportCommand, conformance];
+export const commands: readonly Command[] = [recipe, trainCommand, evalCommand, predict, forward, stats, kc, preprocess, pack, convert, step, exportCommand, conformance];

@@ -13,7 +13,7 @@ import { EPOCHS, type NumberBounds, POSITIVE } from '../../tensor/arguments';
 const STEPS: NumberBounds = { integer: true, min: 1, max: 10_000 };
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { resolveConfig } from '../../models/factory';
-import { loadModel, readInputBatch, readTargets, requireStateDict } from '../model-io';
+import { loadModel, readInputBatch, readTargets, requireStateDict, stateDictKeyUsage, WEIGHTS_VALUED, weightsOptionsFrom } from '../model-io';
 import { readNpy } from '../../io/npy';
 import { toTensor } from '../../io/stored';
 import { formatShape } from '../../tensor/shape';
@@ -30,7 +30,8 @@ training mode, the loss, backward, clip_grad_norm, AdamW (groups: weight decay 1
 binary-conv parameters, 1e-3 for the rest) at the warm-up cosine schedule's learning rate for
 epoch E of N; prints each step's loss and gradient norm; writes the state_dict after the steps.
 ${ARCH_USAGE}
-  --weights W            state_dict (safetensors, PyTorch names)
+  --weights W            state_dict (safetensors or a torch.save .pth/.pth.tar/.pt, PyTorch names)
+${stateDictKeyUsage(25)}
   --input X              float32 NCHW batch (.npy)
   --target T             int64 class indices [N] (.npy)
   --teacher L            teacher logits [N, classes] (.npy), repeatable: the loss becomes the
@@ -66,14 +67,14 @@ export const step: Command = {
   summary: 'run whole training steps (loss, backward, clipping, AdamW) on one batch and write the state after',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'input', 'target', 'teacher', 'ensemble', 'out', 'lr', 'epoch', 'epochs', 'betas', 'max-norm', 'steps'], [...ARCH_FLAGS], 'step');
+    const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'input', 'target', 'teacher', 'ensemble', 'out', 'lr', 'epoch', 'epochs', 'betas', 'max-norm', 'steps', ...WEIGHTS_VALUED], [...ARCH_FLAGS], 'step');
     const weights = requireOption(args, 'weights', 'step');
     const out = requireOption(args, 'out', 'step');
     const steps = intOption(args, 'steps', 1, 'step', STEPS);
     const settings = settingsFrom(args);
     requireStateDict(weights, 'step');
     const config = resolveConfig(archOptionsFrom(args, 'step'));
-    const model = loadModel(config, weights);
+    const model = loadModel(config, weights, weightsOptionsFrom(args));
     const x = readInputBatch(requireOption(args, 'input', 'step'), config.inChannels);
     const target = readTargets(requireOption(args, 'target', 'step'), x.shape[0], config.numClasses);
     const teachers = (args.lists.get('teacher') ?? []).map((path) => {

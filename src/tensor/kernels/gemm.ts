@@ -46,8 +46,14 @@ export const NC = 512;
 
 let packedA = new Float64Array(MC * KC);
 let packedB = new Float64Array(KC * NC);
-/** Receives a micro-tile whose store is clipped at the right or bottom edge of C. */
-const edgeTile = new Float32Array(MR * NR);
+/**
+ * Receives a micro-tile whose store is clipped at the right or bottom edge of C. It holds the
+ * tile's sums in double, as a full tile's registers do, so that an edge element is rounded to
+ * float32 once, as it would be in a full tile: an element's bits then do not depend on where
+ * the edge falls, i.e. on how many rows or columns share the call (a row of a batch gets the
+ * same logits whatever the batch size).
+ */
+const edgeTile = new Float64Array(MR * NR);
 
 export function sgemm(M: number, N: number, K: number, A: MatrixRef, B: MatrixRef, C: Float32Array, cOffset: number, ldc: number, accumulate: boolean): void {
   if (usingReferenceKernels()) return sgemmReference(M, N, K, A, B, C, cOffset, ldc, accumulate);
@@ -123,7 +129,7 @@ function macroKernel(mc: number, nc: number, kc: number, C: Float32Array, cOffse
       if (mr === MR && nr === NR) {
         microKernel8x8(kc, pa, aOff, pb, bOff, C, cOff, ldc, add);
       } else {
-        microKernel8x8(kc, pa, aOff, pb, bOff, edgeTile, 0, NR, false);
+        microKernel8x8Double(kc, pa, aOff, pb, bOff, edgeTile, 0, NR, false);
         storeEdgeTile(mr, nr, C, cOff, ldc, add);
       }
     }
