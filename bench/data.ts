@@ -1,6 +1,6 @@
 /**
- * Data pipeline benchmark (issue "Speed"): images per second, single-threaded, from 500x375 JPEG
- * bytes in memory to normalised 224x224 model inputs stacked in a batch:
+ * Data pipeline benchmark (docs/performance.md): images per second, single-threaded, from 500x375
+ * JPEG bytes in memory to normalised 224x224 model inputs stacked in a batch:
  *
  * - decode: JPEG bytes to RGB (jpeg-js + libjpeg-style colour stage);
  * - train: decode, random-resized crop (bicubic), flip, RandAugment rand-m7-mstd0.5-inc1,

@@ -1,6 +1,6 @@
 /**
- * Training throughput (issue 5, "Targets"): images per second of one full BNext training step,
- * single thread, beside the same step in PyTorch 1.13 on this machine.
+ * Training throughput (docs/performance.md, "The training step"): images per second of one full
+ * BNext training step, single thread, beside the same step in PyTorch 1.13 on this machine.
  *
  * The model is BNext with C = 8, stages 1:1:3:1, 10 classes, on seeded random 32x32 RGB inputs,
  * batch 32, in training mode. A step is what the trainer does per batch: zero the gradients,
@@ -11,9 +11,9 @@
  * substituted for the "tiny" one as fixtures/export/export_models.py does), with
  * torch.set_num_threads(1), torch.optim.AdamW over the same two groups and cross-entropy. It is a
  * child process that times one step per request, so its steps interleave with ours and a drift
- * of the shared machine's speed hits both alike. Without Python, torch or the checkout, the
- * measurement in /work/shared/notes/cpu-kernels.md (about 140 images/s) is printed instead and
- * marked as not measured.
+ * of the shared machine's speed hits both alike. Without Python, torch or the checkout, the ratio
+ * is taken against PyTorch's step as measured earlier on this kind of machine (about 140
+ * images/s, docs/performance.md) and marked as not measured.
  *
  * The pure-JavaScript peer is TensorFlow.js on its CPU backend (@tensorflow/tfjs-backend-cpu):
  * the same network built from tfjs ops, trained the same way (bench/tfjs-bnext.ts says exactly
@@ -63,7 +63,10 @@ const TIMED_STEPS = 7;
 const TFJS_WARMUP_STEPS = 1;
 const TFJS_STEPS = 3;
 const TFJS_BUDGET_MS = 180_000;
-/** The issue's reference when PyTorch cannot run here. */
+/**
+ * PyTorch's images/s measured earlier (docs/performance.md, "The training step"), when it cannot
+ * run here.
+ */
 const REFERENCE_TORCH_IMAGES_PER_SECOND = 140;
 const PYTHON = '/usr/bin/python3';
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -405,7 +408,7 @@ const trainBench: BenchModule = {
         console.log(`ours / PyTorch: ${(torchMedian.total / oursMedian.total).toFixed(3)}x`);
       } else {
         const ratio = (BATCH * 1000 / oursMedian.total) / REFERENCE_TORCH_IMAGES_PER_SECOND;
-        console.log(`PyTorch not measured (${torchStart.error}); against the reference ${REFERENCE_TORCH_IMAGES_PER_SECOND} images/s of /work/shared/notes/cpu-kernels.md: ${ratio.toFixed(3)}x`);
+        console.log(`PyTorch not measured (${torchStart.error}); against PyTorch's ${REFERENCE_TORCH_IMAGES_PER_SECOND} images/s measured earlier (docs/performance.md): ${ratio.toFixed(3)}x`);
       }
       if (tfjs && tfjsMedian) {
         console.log(`ours / TensorFlow.js: ${(tfjsMedian.total / oursMedian.total).toFixed(2)}x (it trains ${tfjs.parameters} parameters, ours ${ours.parameters}: ` +

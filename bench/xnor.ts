@@ -1,5 +1,6 @@
 /**
- * Binary convolution and packed engine benchmark (issue 4 "Speed"), single-threaded:
+ * Binary convolution and packed engine benchmark (docs/performance.md, "The XNOR kernel"),
+ * single-threaded:
  *
  *   1. the XNOR-popcount convolution at BNext shapes, packing of the activations included
  *      (weights are packed once, at load), in G binary MAC/s: alone, and with the BatchNorm +
@@ -45,7 +46,7 @@ interface ConvShape {
   n: number; c: number; size: number; k: number; stride: number;
 }
 
-/** The issue's shapes: 3x3 and 1x1 layers of BNext (Cout = Cin). */
+/** BNext's layer shapes: 3x3 and 1x1 (Cout = Cin). */
 const SHAPES: ConvShape[] = [
   { n: 1, c: 128, size: 56, k: 3, stride: 1 },
   { n: 1, c: 512, size: 14, k: 3, stride: 1 },

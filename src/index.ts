@@ -37,7 +37,8 @@ export { forwardWithActivations, type ActivationsOptions, type ForwardActivation
 // Binarization (paper Sec. 3; docs/bnx-format.md for the bit layout).
 export { BinaryActivation, BinaryConv2d } from './binary/layers';
 export { binaryActivation, binarizeWeight, isFullyBinary, BNEXT_SIGN_THRESHOLD, BNEXT18_SIGN_THRESHOLD } from './binary/binarize';
-export { packWeights, unpackWeights, type PackedWeights } from './binary/pack';
+export { packWeights, unpackWeights } from './binary/pack';
+export type { PackedWeights } from './binary/packed-layout';
 
 // Models: by name, their configurations, statistics (Table 2).
 export { createModel, modelConfig, modelFromConfig, MODEL_NAMES, type BNextName, type ModelName, type ModelOptions } from './models/create';

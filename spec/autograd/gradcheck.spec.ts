@@ -3,11 +3,11 @@
  * finite differences of its forward op, in float32 with the step and tolerance justified in
  * spec/helpers/gradcheck.ts. The registry's keys are iterated, so a new op without a case fails.
  *
- * SignSTE and BinaryWeight are straight-through estimators: their backward is by definition not
- * the derivative of their forward (sign is flat almost everywhere), so they are checked against
- * their defining formula instead: paper Eq. 2 with the clip c = 1.5 for activations
- * (∂ℓ/∂x = ∂ℓ/∂x_b · 1_{|x| <= c}), and the identity for the latent weight (spec "Binary conv":
- * the gradient passes to w unchanged, no clipping).
+ * SignSTE and BinaryWeight are straight-through estimators: their backward is by definition not the
+ * derivative of their forward (sign is flat almost everywhere), so they are checked against their
+ * defining formula instead: paper Eq. 2 with the clip c = 1.5 for activations (∂ℓ/∂x = ∂ℓ/∂x_b ·
+ * 1_{|x| <= c}), and the identity for the latent weight (docs/paper-map.md, "The STE clip": the
+ * gradient passes to w unchanged, no clipping).
  */
 import { expect } from 'chai';
 import { gradients } from '../../src/autograd/gradients/index';

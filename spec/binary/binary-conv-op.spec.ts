@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import { conv2d } from '../../src/tensor/ops/conv';
-import { conv2dForwardReference } from '../../src/tensor/kernels/conv2d';
+import { conv2dForwardReference } from '../../src/tensor/kernels/reference/conv2d';
 import { conv2dGeometry } from '../../src/tensor/kernels/conv2d-geometry';
 import { sum } from '../../src/tensor/ops/reduce';
 import { mul } from '../../src/tensor/ops/elementwise';

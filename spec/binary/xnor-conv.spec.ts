@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
-import { conv2dForwardReference } from '../../src/tensor/kernels/conv2d';
+import { conv2dForwardReference } from '../../src/tensor/kernels/reference/conv2d';
 import { conv2dGeometry } from '../../src/tensor/kernels/conv2d-geometry';
 import { signOf } from '../../src/tensor/kernels/elementwise';
 import { batchNorm } from '../../src/tensor/ops/normalization';

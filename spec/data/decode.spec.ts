@@ -12,7 +12,7 @@
  * conversion the 4:2:0 fixture was off by up to 80 (mean 5.4). The tolerances are the measurements.
  */
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { decodeImage } from '../../src/data/decode';
@@ -241,6 +241,7 @@ describe('data/decode', () => {
       try {
         writePng(join(dir, 'out.png'), img);
         expectSameImage(readImage(join(dir, 'out.png')), img, 'written file');
+        expect(readdirSync(dir), 'no temporary file left beside it').to.deep.equal(['out.png']);
       } finally {
         rmSync(dir, { recursive: true, force: true });
       }

@@ -4,11 +4,11 @@
  * strictly, runs evaluation or a training step, and compares logits, loss, every parameter
  * gradient and every in-place update (BatchNorm statistics, clamps) with the reference.
  *
- * Tolerance (the issue's): max |ours - reference| <= 1e-4 · max |reference|, per tensor. The
- * reference is the float64 run rounded to float32; the exporter measured float32-vs-float64
- * differences of at most 4.5e-7 (logits) and 9.5e-6 (gradients) on these cases, so 1e-4 leaves
- * room for summation order but not for a wrong formula. Every case is also run through the
- * `bnext forward` command (tagged @slow).
+ * Tolerance (docs/conventions.md, "Tolerances"): max |ours - reference| <= 1e-4 · max |reference|,
+ * per tensor. The reference is the float64 run rounded to float32; the exporter measured
+ * float32-vs-float64 differences of at most 4.5e-7 (logits) and 9.5e-6 (gradients) on these cases,
+ * so 1e-4 leaves room for summation order but not for a wrong formula. Every case is also run
+ * through the `bnext forward` command (tagged @slow).
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';

@@ -1,7 +1,7 @@
 /**
  * Losses against PyTorch (fixtures/ops/losses.safetensors): F.cross_entropy with class-index and
  * probability targets, reductions mean/sum/none, label smoothing 0 and 0.1; the distribution loss
- * against the official BNext DistributionLoss (utils/KD_loss.py, imported by the exporter; the
+ * against the official BNext DistributionLoss (imported by the exporter; the
  * teacher gets no gradient); F.mse_loss with each reduction. Gradients of the logits, and of the
  * probability target and the MSE target, which PyTorch also differentiates.
  *

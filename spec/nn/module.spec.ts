@@ -109,6 +109,11 @@ describe('nn/module', () => {
     const a = new Net();
     manualSeed(11);
     const b = new Net();
-    expect([...a.fc.weight.data]).to.deep.equal([...b.fc.weight.data]);
+    const parameters = b.namedParameters();
+    expect(parameters.length).to.be.above(3);
+    for (const [i, [name, p]] of a.namedParameters().entries()) {
+      expect(parameters[i][0]).to.equal(name);
+      expect([...parameters[i][1].data], name).to.deep.equal([...p.data]);
+    }
   });
 });

@@ -150,7 +150,7 @@ describe('parallel/data-parallel', function () {
     expect(Math.max(...latent.map(Math.abs)), 'latent weights went past the clamp').to.be.greaterThan(1.5);
   });
 
-  it('evaluates on the workers with the main thread\'s logits and metrics, bit for bit, leaving the weights and buffers alone', async () => {
+  it('evaluates on the workers with the main thread\'s logits and metrics, bit for bit, with the weights sent at each call, leaving them alone', async () => {
     const { student, teachers } = setup();
     const small = new DigitDataset('held-out', subset(loadMnist().test, 70, 13));
     const before = copyState(student);
@@ -164,11 +164,18 @@ describe('parallel/data-parallel', function () {
       expect(logits.map((l) => l.shape)).to.deep.equal(direct.map((l) => l.shape));
       for (let k = 0; k < xs.length; k++) expect(bytes(logits[k].data).equals(bytes(direct[k].data)), `batch ${k} logits`).to.equal(true);
       expect(await evaluateBatches((b) => group.predict(b), small, 32)).to.deep.equal(expected);
-      expect(expected.top1).to.be.greaterThan(0);
+      for (const [key, v] of student.stateDict()) expect(bytes(v.data).equals(bytes(before.get(key)!.data)), key).to.equal(true);
+      // Other weights on the main thread: the workers predict with them at the next call.
+      for (const p of student.parameters()) for (let i = 0; i < p.size; i++) p.data[i] *= -0.5;
+      const changed = xs.map((x) => floatClassifier(student)(x));
+      const again = await group.predict(xs);
+      for (let k = 0; k < xs.length; k++) {
+        expect(bytes(again[k].data).equals(bytes(changed[k].data)), `batch ${k} logits after the weights changed`).to.equal(true);
+        expect(bytes(again[k].data).equals(bytes(direct[k].data)), `batch ${k}: the new weights change the logits`).to.equal(false);
+      }
     } finally {
       await group.close();
     }
-    for (const [key, v] of student.stateDict()) expect(bytes(v.data).equals(bytes(before.get(key)!.data)), key).to.equal(true);
   });
 
   it('reports an error inside a worker as an Error naming the worker and the cause, and stops', async () => {

@@ -5,6 +5,7 @@
  */
 import type { BoolTensor } from '../tensor/bool-tensor';
 import type { IntTensor } from '../tensor/int-tensor';
+import type { Conv2dParams } from '../tensor/kernels/conv2d-geometry';
 
 export interface ReduceAttrs {
   /** Reduced dimensions, normalised and sorted. */
@@ -12,12 +13,8 @@ export interface ReduceAttrs {
   keepdim: boolean;
 }
 
-export interface Conv2dAttrs {
-  stride: [number, number];
-  padding: [number, number];
-  dilation: [number, number];
-  groups: number;
-}
+/** A convolution's node keeps its parameters, from which the rule rebuilds the geometry. */
+export type Conv2dAttrs = Conv2dParams;
 
 export interface Pool2dAttrs {
   kernel: [number, number];

@@ -5,28 +5,23 @@
  */
 import type { GraphNode, Tensor } from '../tensor/tensor';
 import type { OpAttrs, OpName } from './op-attrs';
+import { ScopedSetting } from '../tensor/scoped-setting';
 
-let gradEnabled = true;
+const gradMode = new ScopedSetting(true);
 
 /** Whether ops record the graph (false inside `noGrad`). */
 export function isGradEnabled(): boolean {
-  return gradEnabled;
+  return gradMode.value;
 }
 
 /** Runs `fn` without recording the graph (evaluation, optimizer steps, backward itself). */
 export function noGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
-  }
+  return gradMode.during(false, fn);
 }
 
 /** Attaches a graph node to `output` when any input needs a gradient; returns `output`. */
 export function record<K extends OpName>(op: K, inputs: Tensor[], output: Tensor, attrs: OpAttrs[K]): Tensor {
-  if (!gradEnabled) return output;
+  if (!gradMode.value) return output;
   let needed = false;
   for (const t of inputs) if (t.requiresGrad) needed = true;
   if (!needed) return output;

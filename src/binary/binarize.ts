@@ -1,5 +1,6 @@
 /**
- * Binarization with straight-through gradients (paper Eq. 1 and 2; spec "Units").
+ * Binarization with straight-through gradients (paper Eq. 1 and 2; docs/paper-map.md, "sign(0)",
+ * "The STE clip", "How the binarized value is formed").
  *
  * - Activations: value sign(x) (sign(0) = 0, as torch.sign); gradient that of
  *   clamp(x, -1.5, 1.5), i.e. the incoming gradient where |x| <= 1.5, else 0.

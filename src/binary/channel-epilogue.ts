@@ -41,3 +41,9 @@ export function batchNormEpilogue(mean: Float32Array, variance: Float32Array, we
   }
   return e;
 }
+
+/** The epilogue of value v of output channel c: float32((v - center)·scale + shift), then the PReLU. */
+export function applyChannelEpilogue(e: ChannelEpilogue, c: number, v: number): number {
+  const y = Math.fround((v - e.center[c]) * e.scale[c] + e.shift[c]);
+  return y * e.gain[2 * c + +(y > 0)];
+}

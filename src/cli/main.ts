@@ -1,8 +1,10 @@
 /**
  * The `bnext` command line: dispatches to one file per command under `commands/`, loading only
- * the command that runs. User errors print one line and exit with code 1.
+ * the command that runs. User errors print one line and exit with code 1. BNEXT_KERNELS=reference
+ * runs the command on the reference kernels (io/environment.ts).
  */
 import { type CommandEntry, commands } from './commands/index';
+import { kernelsFromEnvironment } from '../io/environment';
 
 function help(list: readonly CommandEntry[]): string {
   const width = Math.max(...list.map((c) => c.name.length));
@@ -17,6 +19,7 @@ function help(list: readonly CommandEntry[]): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  kernelsFromEnvironment();
   const [name, ...rest] = argv;
   if (name === '--help' || name === '-h' || name === 'help') {
     console.log(help(commands));

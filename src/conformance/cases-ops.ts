@@ -7,7 +7,8 @@
  */
 import { backward } from '../autograd/graph';
 import { binarizeWeight, binaryActivation, BNEXT18_SIGN_THRESHOLD, BNEXT_SIGN_THRESHOLD } from '../binary/binarize';
-import { packActivations, packWeights, storedWords, wordsPerPixel } from '../binary/pack';
+import { packActivations, packWeights, storedWords } from '../binary/pack';
+import { wordsPerPixel } from '../binary/packed-layout';
 import { xnorConv2d } from '../binary/xnor-conv';
 import { gapSensitiveLoss, type EnsembleForm } from '../distill/ensemble';
 import { crossEntropy, distributionLoss } from '../nn/losses';

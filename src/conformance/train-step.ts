@@ -1,14 +1,14 @@
 /**
- * One training step as the official script takes it (spec "Training recipe"; docs/golden-testing.md,
- * "Training steps"): forward in training mode, the loss (cross-entropy, or with teachers the
- * gap-sensitive distillation loss of paper Eq. 4), backward, gradient clipping by global norm,
- * and an AdamW step over the recipe's two parameter groups at the schedule's learning rate.
- * `bnext step` and the bundle's train_step cases run it.
+ * One training step as the official script takes it (docs/paper-map.md, "Sec. 5.1";
+ * docs/golden-testing.md, "Training steps"): forward in training mode, the loss (cross-entropy, or
+ * with teachers the gap-sensitive distillation loss of paper Eq. 4), backward, gradient clipping by
+ * global norm, and an AdamW step over the recipe's two parameter groups at the schedule's learning
+ * rate. `bnext step` and the bundle's train_step cases run it.
  */
 import { backward } from '../autograd/graph';
-import { type EnsembleForm, gapSensitiveLoss } from '../distill/ensemble';
+import type { EnsembleForm } from '../distill/ensemble';
+import { studentLoss } from '../distill/student-loss';
 import type { Module } from '../nn/module';
-import { crossEntropy } from '../nn/losses';
 import { AdamW } from '../optim/adamw';
 import { clipGradNorm } from '../optim/clip';
 import { bnextSchedule, cosineLr } from '../optim/lr-schedule';
@@ -61,7 +61,7 @@ export function trainStep(model: Module, optimizer: AdamW, x: Tensor, target: In
   model.train();
   optimizer.zeroGrad(true);
   const logits = model.call(x);
-  const loss = teachers.length > 0 ? gapSensitiveLoss(logits, teachers, s.ensemble).loss : crossEntropy(logits, target);
+  const loss = studentLoss(logits, target, teachers, s.ensemble);
   backward(loss);
   const totalNorm = s.maxNorm === null ? null : clipGradNorm(model.parameters(), s.maxNorm);
   optimizer.step();

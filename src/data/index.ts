@@ -1,8 +1,8 @@
 /**
- * Images in and out (paper Sec. 5.1; spec "Training recipe"): decoding, PIL-exact transforms,
- * RandAugment / Mixup / CutMix / repeated augmentation, on decoded pixels. Files, ImageNet-style
- * folders and the loader, which read the file system, are files.ts, image-folder.ts and
- * loader.ts (Node only).
+ * Images in and out (paper Sec. 5.1; docs/paper-map.md, "Augmentation"): decoding, PIL-exact
+ * transforms, RandAugment / Mixup / CutMix / repeated augmentation, on decoded pixels. Files,
+ * ImageNet-style folders and the loader, which read the file system, are files.ts,
+ * image-folder.ts and loader.ts (Node only).
  */
 export { createImage, filledImage, imageFromView, imageView, describeSize, type RgbImage } from './image';
 export { decodeImage } from './decode';
@@ -13,7 +13,7 @@ export { crop, pad, hflip, type Rgb } from './geometry';
 export { affineTransform, rotate, type AffineFilter, type AffineMatrix } from './affine';
 export {
   centerCrop, randomCropWithPadding, randomHorizontalFlip, randomResizedCrop, randomResizedCropParams, resizedCrop,
-  resizeShortSide, roundHalfEven, toNormalizedCHW, IMAGENET_RRC,
+  resizeShortSide, toNormalizedCHW, IMAGENET_RRC,
   type CropBox, type NormalizeStats, type RandomResizedCropOptions,
 } from './transforms';
 export {

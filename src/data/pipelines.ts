@@ -1,6 +1,7 @@
 /**
- * The preprocessing pipelines of BNext's official training script (spec "Training recipe"; paper
- * Sec. 5.1), from a decoded image to the normalised float CHW input of the model:
+ * The preprocessing pipelines of BNext's official training script (docs/paper-map.md,
+ * "Augmentation"; paper Sec. 5.1), from a decoded image to the normalised float CHW input of the
+ * model:
  *
  * - imagenet-eval: bicubic resize of the short side to floor(size / 0.95), center crop to
  *   size x size, ImageNet mean/std (timm's eval transform with crop_pct 0.95).
@@ -26,7 +27,7 @@ import { checkNumber, IMAGE_SIDE } from '../tensor/arguments';
 
 /** ImageNet's per-channel mean and standard deviation (torchvision's). */
 export const IMAGENET_STATS: NormalizeStats = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-/** The official script's CIFAR statistics (spec "Training recipe"). */
+/** The official script's CIFAR statistics (docs/paper-map.md, "Augmentation"). */
 export const CIFAR_STATS: NormalizeStats = { mean: [0.507, 0.487, 0.441], std: [0.267, 0.256, 0.276] };
 
 /** The fraction of the resized image the evaluation crop keeps (official script: 0.95). */

@@ -1,7 +1,7 @@
 /**
  * PNG in and out, through fast-png. Decoding converts every colour type and bit depth to 8-bit RGB
  * exactly as PIL's `Image.open(f).convert('RGB')` does, which is what torchvision's image loader
- * runs (checked pixel for pixel against PIL 9.4 in spec/data/png.spec.ts):
+ * runs (checked pixel for pixel against PIL 9.4 in spec/data/decode.spec.ts):
  *
  * - 8-bit samples pass through; 1/2/4-bit grayscale is scaled to 0..255 (v * 255 / (2^d - 1)).
  * - 16-bit RGB, RGBA and gray+alpha keep the high byte (v >> 8).

@@ -1,6 +1,7 @@
 /**
- * RandAugment with timm 0.6's semantics (the version the official BNext script pins), configured
- * by timm's policy strings; BNext trains with "rand-m7-mstd0.5-inc1" (spec "Training recipe"):
+ * RandAugment with timm 0.6's semantics (the version the official BNext script pins), configured by
+ * timm's policy strings; BNext trains with "rand-m7-mstd0.5-inc1" (docs/paper-map.md,
+ * "Augmentation"):
  *
  * - `m7`: magnitude 7 on a 0..10 scale;
  * - `mstd0.5`: each applied operation draws its magnitude from N(7, 0.5^2), clipped to [0, 10]

@@ -1,6 +1,6 @@
 /**
- * The gap-sensitive knowledge ensemble (paper Sec. 4.2, Eq. 4; spec "Training recipe"), as the
- * official script computes it.
+ * The gap-sensitive knowledge ensemble (paper Sec. 4.2, Eq. 4; docs/paper-map.md, "The ensemble's
+ * form"), as the official script computes it.
  *
  * With teachers [assistant, strong] (in that order, as the script lists them), for each sample b
  * and teacher i let g_bi = -sum_c softmax(t_i)_bc * log_softmax(s)_bc, the soft-target

@@ -1,6 +1,6 @@
 /**
- * Teachers for knowledge distillation (paper Sec. 4; spec "Training recipe"). A teacher gives
- * constant logits [N, C] for a batch, either
+ * Teachers for knowledge distillation (paper Sec. 4; docs/paper-map.md, "Sec. 4.2"). A teacher
+ * gives constant logits [N, C] for a batch, either
  *
  *   - by running a model of ours in evaluation mode without recording a graph (`ModuleTeacher`;
  *     the script likewise runs its teachers in eval mode under no_grad), or

@@ -2,7 +2,7 @@
  * The packed inference engine: BNext and BNext-18 in evaluation mode with every binary
  * convolution on the XNOR-popcount kernel (binary/xnor-conv.ts) and everything else (stem,
  * BatchNorm, PReLU, squeeze-and-expand, pooling, head) in float32, with exactly the float
- * model's arithmetic (spec "Units", "BNext-18"; paper Sec. 3).
+ * model's arithmetic (paper Sec. 3; docs/paper-map.md, "Units and blocks", "BNext-18").
  *
  * It is compiled from a float model (models/bnext.ts, models/bnext18.ts) whose binary convs are
  * fully binary (binary-weights.ts); its float parameters are copied, so later changes to the
@@ -55,7 +55,8 @@ import { BNext18 } from '../models/bnext18';
 import { type BinaryUnit, ElmAttention, FeedForwardUnit, type SqueezeAndExpand } from '../models/units';
 import type { BNextModel } from '../models/factory';
 import type { ModelConfig } from '../models/config';
-import { type PackedActivations, type PackedWeights, packActivations } from '../binary/pack';
+import { packActivations } from '../binary/pack';
+import type { PackedActivations, PackedWeights } from '../binary/packed-layout';
 import { batchNormEpilogue, type ChannelEpilogue } from '../binary/channel-epilogue';
 import { xnorConv2d } from '../binary/xnor-conv';
 import { binaryConvs, packBinaryWeights } from './binary-weights';
@@ -362,7 +363,8 @@ class Compiler {
     if (!weights) throw new Error('packed engine: a binary convolution of the model has no packed weight');
     const bnext18 = !(u instanceof ElmAttention || u instanceof FeedForwardUnit);
     const attention = u instanceof ElmAttention || (bnext18 && 'downsample' in u);
-    // Which units clamp `scale` to [0, 1] in evaluation mode too (spec "Units", "BNext-18").
+    // Which units clamp `scale` to [0, 1] in evaluation mode too (docs/paper-map.md, "Units and
+    // blocks", "BNext-18").
     const clampsInEval = bnext18 ? !attention : u.binaryConv.kernelSize === 1;
     const n1 = u.norm1;
     const branch = batchNormEpilogue(n1.runningMean.data, n1.runningVar.data, n1.weight.data, n1.bias.data, n1.eps, u.activation2.weight.data);

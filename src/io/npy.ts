@@ -1,5 +1,5 @@
 /**
- * numpy's `.npy` format (numpy/lib/format.py, NEP 1), as written by `np.save`:
+ * numpy's `.npy` format (NEP 1), as written by `np.save`:
  *
  *     "\x93NUMPY" major minor  header-length (u16 LE in 1.0; u32 LE in 2.0 and 3.0)
  *     header: a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }

@@ -1,6 +1,6 @@
 /**
- * Architecture configurations: the BNext family by base width C and stage ratios (spec "Widths
- * and the family"), the presets T/S/M/L, and BNext-18.
+ * Architecture configurations: the BNext family by base width C and stage ratios (paper Table 1;
+ * docs/paper-map.md, "Sec. 3.2"), the presets T/S/M/L, and BNext-18.
  */
 import { describeBounds, type NumberBounds, withinBounds } from '../tensor/arguments';
 

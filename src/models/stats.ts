@@ -1,7 +1,7 @@
 /**
- * Model statistics as the paper's Table 2 counts them (spec "Widths and the family"):
- * parameters, parameters in binary convolutions, BOPs (multiply-accumulates of binary convs),
- * FLOPs (multiply-accumulates of the other convs and linear layers), OPs = BOPs/64 + FLOPs,
+ * Model statistics as the paper's Table 2 counts them (docs/paper-map.md, "Counting BOPs, FLOPs and
+ * size"): parameters, parameters in binary convolutions, BOPs (multiply-accumulates of binary
+ * convs), FLOPs (multiply-accumulates of the other convs and linear layers), OPs = BOPs/64 + FLOPs,
  * and the size with binary weights at 1 bit and everything else at 32 bits.
  *
  * Spatial sizes come from a forward pass on an empty batch (N = 0): every layer sees its real

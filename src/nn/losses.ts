@@ -1,7 +1,7 @@
 /**
  * Losses, as torch.nn.functional defines them: cross-entropy (class indices or probability
  * targets, optional label smoothing), the distillation "distribution loss" of the official
- * training script (spec: Training recipe), and mean squared error.
+ * training script (docs/paper-map.md, "The ensemble's form"), and mean squared error.
  */
 import { Tensor } from '../tensor/tensor';
 import { IntTensor } from '../tensor/int-tensor';

@@ -2,7 +2,7 @@
  * The Module base, in PyTorch's manner: named parameters and buffers in registration order,
  * child modules, train/eval mode, and a state_dict keyed by dotted paths
  * (`feature.3.Attention.norm1.running_mean`) so weights move both ways between bnext and
- * PyTorch checkpoints (spec: "state_dict names").
+ * PyTorch checkpoints (docs/paper-map.md, "state_dict names").
  */
 import { Tensor } from '../tensor/tensor';
 import { IntTensor } from '../tensor/int-tensor';

@@ -1,8 +1,8 @@
 /**
  * Progressive binarization (paper Sec. 5.1 "progressive weight binarization as proposed in [11]",
- * Fig. 8's temperature curve; spec "Training recipe"): a binary conv uses clamp(w / T, -1, 1)
- * while its temperature T is at least its threshold (1e-7 for BNext, 1e-5 for BNext-18) and
- * sign(w) below it, so lowering T moves the forward weights from real to binary.
+ * Fig. 8's temperature curve; docs/paper-map.md, "Progressive binarization"): a binary conv uses
+ * clamp(w / T, -1, 1) while its temperature T is at least its threshold (1e-7 for BNext, 1e-5 for
+ * BNext-18) and sign(w) below it, so lowering T moves the forward weights from real to binary.
  *
  * Schedules map an epoch (0-based) to the temperature used during that epoch:
  *

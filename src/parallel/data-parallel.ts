@@ -1,7 +1,7 @@
 /**
  * Data-parallel training on worker threads, with the semantics of PyTorch's
- * DistributedDataParallel as the official BNext script runs it on N GPUs (spec "Training
- * recipe"), W workers standing for the W processes:
+ * DistributedDataParallel as the official BNext script runs it on N GPUs (paper Sec. 5.1;
+ * docs/paper-map.md, "Sec. 5.1"), W workers standing for the W processes:
  *
  *   - each batch (the one the single-thread trainer would draw: same indices, same augmentation,
  *     both done here on the main thread) is cut into W contiguous shards (shards.ts);

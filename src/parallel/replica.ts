@@ -11,11 +11,10 @@ import { backward } from '../autograd/graph';
 import { noGrad } from '../autograd/record';
 import { Tensor } from '../tensor/tensor';
 import { IntTensor } from '../tensor/int-tensor';
-import { crossEntropy } from '../nn/losses';
 import type { Module } from '../nn/module';
 import { withoutInit } from '../nn/init';
 import { buildAnyModel } from '../models/zoo';
-import { gapSensitiveLoss } from '../distill/ensemble';
+import { studentLoss } from '../distill/student-loss';
 import type { Teacher } from '../distill/teacher';
 import { FlatState } from './flat-state';
 import type { LogitsReply, PredictRequest, StepReply, StepRequest, WorkerInit } from './protocol';
@@ -54,9 +53,7 @@ export class Replica {
     this.student.train();
     for (const s of this.state.params) s.tensor.grad = null;
     const logits = this.student.call(x);
-    const loss = teachers.length > 0
-      ? gapSensitiveLoss(logits, teachers.map((t) => t.logits({ images: x, indices: r.indices })), r.form).loss
-      : crossEntropy(logits, y);
+    const loss = studentLoss(logits, y, teachers.map((t) => t.logits({ images: x, indices: r.indices })), r.form);
     backward(loss);
     const { grads, present } = this.state.packGradients();
     const buffers = r.returnState ? this.state.packBuffers() : null;

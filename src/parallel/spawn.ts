@@ -12,6 +12,7 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { environmentWithKernels } from '../io/environment';
 
 let tsxApi: string | null = null;
 let live = 0;
@@ -45,7 +46,8 @@ export function spawnTypeScriptWorker(entry: URL, workerData: unknown, resourceL
     ? `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`
     : `import(${JSON.stringify(entry.href)});`;
   // The parent's flags are tsx's own preflight and loader, which do not work inside a worker.
-  const worker = new Worker(load, { eval: true, execArgv: [], workerData, resourceLimits });
+  // BNEXT_KERNELS carries this thread's kernel choice (io/environment.ts), which serve.ts reads.
+  const worker = new Worker(load, { eval: true, execArgv: [], workerData, resourceLimits, env: environmentWithKernels() });
   live++;
   worker.once('exit', () => live--);
   return worker;

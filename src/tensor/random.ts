@@ -3,6 +3,7 @@
  * gives the same bits everywhere. Its state can be saved and restored for exact resume.
  */
 import seedrandom from 'seedrandom';
+import { ScopedSetting } from './scoped-setting';
 
 /** Everything needed to continue a generator bit-identically. */
 export interface RngState {
@@ -70,25 +71,20 @@ export class Rng {
   }
 }
 
-let global = new Rng(0);
+/** The generator layer initialisation draws from by default. */
+const global = new ScopedSetting(new Rng(0));
 
 /** Reseeds the generator that layer initialisation uses by default (as torch.manual_seed). */
 export function manualSeed(seed: string | number): void {
-  global = new Rng(seed);
+  global.value = new Rng(seed);
 }
 
 /** The default generator for parameter initialisation. */
 export function globalRng(): Rng {
-  return global;
+  return global.value;
 }
 
 /** Runs `fn` with `rng` as the default generator, then restores the one before. */
 export function withGlobalRng<T>(rng: Rng, fn: () => T): T {
-  const previous = global;
-  global = rng;
-  try {
-    return fn();
-  } finally {
-    global = previous;
-  }
+  return global.during(rng, fn);
 }

@@ -5,7 +5,7 @@
  * Tensors are always contiguous: reshape shares storage, every other layout change copies. This
  * keeps every kernel a plain loop over a typed array.
  */
-import { checkShape, formatShape, type Shape, sizeOf } from './shape';
+import { formatShape, type Shape, storageShape } from './shape';
 import type { OpAttrs, OpName } from '../autograd/op-attrs';
 
 /**
@@ -47,12 +47,8 @@ export class Tensor {
   retainsGrad = false;
 
   constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
-    checkShape(shape, 'Tensor');
-    if (data.length !== sizeOf(shape)) {
-      throw new Error(`Tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${data.length}`);
-    }
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    this.shape = storageShape(shape, data.length, 'Tensor');
     this.requiresGrad = requiresGrad;
   }
 

@@ -37,9 +37,8 @@ import { BATCH_SIZE, checkNumber, EPOCHS, POSITIVE, SEED, WORKERS } from '../ten
 /**
  * The side of the canvas the digits are centred on. MNIST digits are scaled into a 20x20 box
  * inside their 28x28 frame, so a 24x24 canvas crops only (nearly always empty) margin, and every
- * map of the network has 0.56x the positions of a 32x32 canvas: the student's training epoch ran
- * 1.33x faster (same process conditions) at the same held-out top-1 (6-epoch runs: 95.86 vs
- * 96.01 after 4 epochs, 96.71 vs 96.01 after 5; closing note of issue 5).
+ * map of the network has 0.56x the positions of a 32x32 canvas: the student's epoch ran 1.33x
+ * faster at the same held-out top-1 (docs/performance.md, "The digits recipe").
  */
 export const DIGITS_SIZE = 24;
 export const DIGITS_SHIFT = 2;
@@ -69,18 +68,15 @@ export interface RecipeOptions {
   teacherLr: number;
   studentLr: number;
   /**
-   * The teachers' AdamW betas. As for the student (below), (0.9, 0.999) suit a run this short:
-   * over 4 epochs cnn-m reached 98.00% held-out top-1 with the paper's (0.99, 0.999) at lr 3e-3,
-   * 98.35% with (0.9, 0.999), 98.50% with (0.9, 0.999) at lr 6e-3; and the stronger teachers
-   * made the better student (96.81%, 97.01%, 97.06% in the same three recipes; closing note of
-   * issue 5).
+   * The teachers' AdamW betas: (0.9, 0.999), as for the student (below), gave the stronger teachers
+   * in a run this short, and the stronger teachers the better student (docs/performance.md, "The
+   * digits recipe").
    */
   teacherBetas: [number, number];
   /**
-   * The student's AdamW betas. The paper's (0.99, 0.999) suit its
-   * 512 epochs; over the recipe's ~1,500 steps a first moment averaged over ~100 steps lags the
-   * gradient: (0.9, 0.999) reached 96.56% held-out top-1 where (0.99, 0.999) reached 95.76%,
-   * same seed and epochs (4 then; closing note of issue 5).
+   * The student's AdamW betas. The paper's (0.99, 0.999) suit its 512 epochs; over the recipe's
+   * ~1,500 steps a first moment averaged over ~100 steps lags the gradient, and (0.9, 0.999)
+   * trained the better student (docs/performance.md, "The digits recipe").
    */
   studentBetas: [number, number];
   /**
@@ -183,8 +179,8 @@ export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> 
     // (as for a teacher trained elsewhere, distill/teacher.ts) and kept beside its weights for
     // `bnext train --teacher-logits`: the student's steps then run no teacher (14% of a
     // single-thread step), at the price of targets from the centred digit where the student sees
-    // it shifted (one-worker runs, seed 0: held-out top-1 96.26% against 96.56% with the
-    // teachers run on every batch, within seed-to-seed noise).
+    // it shifted, which cost no accuracy beyond seed-to-seed noise (docs/performance.md, "The
+    // digits recipe").
     const logits = new Tensor(predictLogits(floatClassifier(model), trainSet), [trainSet.count, 10]);
     const logitsFile = join(dir, 'train-logits.npy');
     writeNpy(logitsFile, { dtype: 'F32', shape: [...logits.shape], data: logits.data });

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Rng } from '../../../src/tensor/random';
-import { gemmPacked, KC, MC, MR, NC, NR, sgemm, sgemmReference, type MatrixRef } from '../../../src/tensor/kernels/gemm';
+import { gemmPacked, KC, MC, MR, NC, NR, sgemm } from '../../../src/tensor/kernels/gemm';
+import { type MatrixRef, sgemmReference } from '../../../src/tensor/kernels/reference/gemm';
 import { expectClose, randomArray } from './helpers';
 
 /**

@@ -1,6 +1,7 @@
 /** Backward rules of the pooling ops. */
 import { Tensor } from '../../tensor/tensor';
-import { adaptiveAvgPool2dBackward, avgPool2dBackward, poolGeometry } from '../../tensor/kernels/pool2d';
+import { adaptiveAvgPool2dBackward, avgPool2dBackward } from '../../tensor/kernels/pool2d';
+import { poolGeometry } from '../../tensor/kernels/pool2d-geometry';
 import type { GradientRule } from '../gradient-rule';
 import { uninitializedArray } from '../buffer-pool';
 

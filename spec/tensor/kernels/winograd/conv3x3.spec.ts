@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Rng } from '../../../../src/tensor/random';
-import { conv2dBackwardFilterReference, conv2dBackwardInputReference, conv2dForwardReference } from '../../../../src/tensor/kernels/conv2d';
+import { conv2dBackwardFilterReference, conv2dBackwardInputReference, conv2dForwardReference } from '../../../../src/tensor/kernels/reference/conv2d';
 import { conv2dGeometry } from '../../../../src/tensor/kernels/conv2d-geometry';
 import { stridedTilingFor, tilingFor, winogradApplies, winogradBackwardFilter, winogradBackwardInput, winogradForward } from '../../../../src/tensor/kernels/winograd/conv3x3';
 import { expectClose, randomArray } from '../helpers';
@@ -37,27 +37,6 @@ function check(rng: Rng, c: Case): void {
   winogradBackwardFilter(dy, x, g, dw);
   conv2dBackwardFilterReference(dy, x, g, dwRef);
   expectClose(dw, dwRef, `backward filter ${what}`);
-}
-
-/** The direct convolution in float64 (no rounding until the caller's). */
-function directInDouble(x: Float32Array, w: Float32Array, n: number, channels: number, size: number, stride: number): Float64Array {
-  const outSize = size / stride;
-  const out = new Float64Array(n * channels * outSize * outSize);
-  for (let b = 0; b < n; b++) for (let co = 0; co < channels; co++) for (let oy = 0; oy < outSize; oy++) for (let ox = 0; ox < outSize; ox++) {
-    let s = 0;
-    for (let ci = 0; ci < channels; ci++) {
-      for (let ky = 0; ky < 3; ky++) {
-        const iy = oy * stride - 1 + ky;
-        if (iy < 0 || iy >= size) continue;
-        for (let kx = 0; kx < 3; kx++) {
-          const ix = ox * stride - 1 + kx;
-          if (ix >= 0 && ix < size) s += x[((b * channels + ci) * size + iy) * size + ix] * w[((co * channels + ci) * 3 + ky) * 3 + kx];
-        }
-      }
-    }
-    out[((b * channels + co) * outSize + oy) * outSize + ox] = s;
-  }
-  return out;
 }
 
 describe('winograd F(4x4, 3x3), F(2x2, 3x3) and the 2x2-map form', () => {
@@ -129,7 +108,8 @@ describe('winograd F(4x4, 3x3), F(2x2, 3x3) and the 2x2-map form', () => {
       const x = new Float32Array(n * channels * size * size).map(() => Math.sign(rng.uniform() - 0.5));
       const w = new Float32Array(channels * channels * 9).map(() => (rng.uniform() - 0.5) * 0.002);
       const g = conv2dGeometry([n, channels, size, size], [channels, channels, 3, 3], { stride: [stride, stride], padding: [1, 1], dilation: [1, 1], groups: 1 });
-      const exact = directInDouble(x, w, n, channels, size, stride);
+      const exact = new Float64Array(n * channels * g.outH * g.outW);
+      conv2dForwardReference(x, w, null, g, exact);
       const out = new Float32Array(exact.length);
       winogradForward(x, w, null, g, out);
       let scale = 0;

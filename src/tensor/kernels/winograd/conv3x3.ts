@@ -35,9 +35,8 @@
  * strided outputs (9x9 input patches stepping by 8, 81 products per channel pair instead of 144)
  * and 2x2 blocks (5x5 patches, 25 instead of 36). Their input gradient is the adjoint of the
  * forward instead, dV[ξ] = U[ξ]ᵀ · dM[ξ], whose patches B dV Bᵀ are added back where the forward
- * read them. Measured on BNext's layers (C = 8, batch 32, forward and both gradients): 1.5-1.8x
- * faster than F(2x2, 3x3) with float32 intermediates on stride 1 (1.66x on the 2x2 map), and
- * 1.3-1.5x faster than im2col + GEMM on stride 2.
+ * read them. What the tilings gained on BNext's layers is in docs/performance.md, "Float
+ * convolution".
  *
  * BNext spends most of its training time in 3x3 convolutions, hence this file; ../conv2d.ts sends
  * a convolution here when `winogradApplies` says so and uses im2col + GEMM otherwise.
@@ -53,15 +52,15 @@ import { F4x4_STRIDE2 } from './f4x4-3x3-stride2';
 
 /**
  * Most values one scratch buffer holds at once (2 MB of float64); larger batches go in chunks
- * of images. Measured against 8 MB: the early layers (few channels, many tiles) ran 2-5% faster,
- * their transformed tiles staying in cache between the transforms and the products.
+ * of images, so that transformed tiles stay in cache between the transforms and the products
+ * (docs/performance.md, "Float convolution").
  */
 const BUDGET = 1 << 18;
 /**
  * Fewest input and output channels worth it: the transforms cost a few dozen additions per
- * channel and tile, the GEMM saves 5-7 multiply-adds per channel pair and output. Measured on
- * 32x32 maps: an RGB stem (3 -> 8) ran 1.6x faster than by im2col, 2 -> 8 1.3x, but with one
- * channel the gradient for the input (a GEMM of one row, padded to 8) ran 0.75x.
+ * channel and tile, the GEMM saves 5-7 multiply-adds per channel pair and output; with one
+ * channel the input gradient (a GEMM of one row, padded to 8) loses (docs/performance.md,
+ * "Float convolution").
  */
 const MIN_CHANNELS = 2;
 /**

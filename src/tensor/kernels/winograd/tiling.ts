@@ -2,6 +2,12 @@
  * What a Winograd tiling provides to the driver (conv3x3.ts): the transforms of F(m x m, 3x3),
  * Y = Aᵀ [(G g Gᵀ) ⊙ (Bᵀ d B)] A, each reading or writing its transformed values straight in
  * the GEMM's packed-panel layout. One file per tiling implements it.
+ *
+ * The tilings' transforms look alike from file to file: each walks images, channels and tiles
+ * the same way, with its own tile arithmetic written out inside (the α² values of a tile held in
+ * locals). A walk shared by the tilings would call that arithmetic through a function per tile,
+ * in the loops that take most of a training step's convolution time; the repeat is the price of
+ * speed.
  */
 
 /**
