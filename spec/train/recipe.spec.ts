@@ -31,7 +31,7 @@ describe('train/recipe', function () {
     let summary: RecipeSummary;
     try {
       summary = await runDigitsRecipe({
-        ...RECIPE_DEFAULTS, outDir, teacherEpochs: 1, studentEpochs: 2, batchSize: 16, teacherBatchSize: 16, batchNormSamples: 32, workers: 1, progress: false,
+        ...RECIPE_DEFAULTS, outDir, teacherEpochs: 1, studentEpochs: 2, batchSize: 16, batchNormSamples: 32, workers: 1, progress: false,
         student: { ...RECIPE_DEFAULTS.student, baseWidth: 8, stages: [1, 0, 0, 0] }, data: { train, test },
       });
     } finally {

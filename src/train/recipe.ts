@@ -64,10 +64,7 @@ export interface RecipeOptions {
   seed: number;
   teacherEpochs: number;
   studentEpochs: number;
-  /** The student's batch size (split across the workers). */
   batchSize: number;
-  /** The teachers' batch size. */
-  teacherBatchSize: number;
   teacherLr: number;
   studentLr: number;
   /**
@@ -78,17 +75,10 @@ export interface RecipeOptions {
   teacherBetas: [number, number];
   /**
    * The student's AdamW betas. The paper's (0.99, 0.999) suit its 512 epochs; over the recipe's
-   * ~900 steps a first moment averaged over ~100 steps lags the gradient, and (0.9, 0.999)
+   * ~1,500 steps a first moment averaged over ~100 steps lags the gradient, and (0.9, 0.999)
    * trained the better student (docs/performance.md, "The digits recipe").
    */
   studentBetas: [number, number];
-  /**
-   * Step the student's cosine learning rate after every update rather than once per epoch
-   * (trainer.ts `lrPerStep`): over a handful of epochs the per-epoch steps leave the last epoch at
-   * 7% of the peak, while per update the rate falls to nearly zero as the weights settle on their
-   * signs.
-   */
-  studentLrPerStep: boolean;
   /**
    * Unaugmented training digits on which the student's BatchNorm statistics are recalibrated
    * after its last epoch (train/batchnorm-recalibration.ts); 0 skips it.
@@ -110,14 +100,12 @@ export interface RecipeOptions {
 export const RECIPE_DEFAULTS: Omit<RecipeOptions, 'outDir'> = {
   seed: 0,
   teacherEpochs: 4,
-  studentEpochs: 7,
-  batchSize: 64,
-  teacherBatchSize: 32,
+  studentEpochs: 6,
+  batchSize: 32,
   teacherLr: 6e-3,
   teacherBetas: [0.9, 0.999],
   studentLr: 1e-2,
   studentBetas: [0.9, 0.999],
-  studentLrPerStep: true,
   batchNormSamples: 4096,
   student: DIGITS_STUDENT,
   workers: availableParallelism() >= 2 ? 2 : 1,
@@ -159,7 +147,6 @@ function checkRecipeOptions(o: RecipeOptions): void {
   checkNumber(o.teacherEpochs, 'recipe: teacherEpochs', EPOCHS);
   checkNumber(o.studentEpochs, 'recipe: studentEpochs', EPOCHS);
   checkNumber(o.batchSize, 'recipe: batchSize', BATCH_SIZE);
-  checkNumber(o.teacherBatchSize, 'recipe: teacherBatchSize', BATCH_SIZE);
   checkNumber(o.teacherLr, 'recipe: teacherLr', POSITIVE);
   checkNumber(o.studentLr, 'recipe: studentLr', POSITIVE);
   checkNumber(o.batchNormSamples, 'recipe: batchNormSamples', { integer: true, min: 0 });
@@ -174,16 +161,16 @@ export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> 
   checkRecipeOptions(o);
   const started = performance.now();
   const { train: trainSet, test: testSet } = o.data ?? digitsDatasets();
-  const common = { train: trainSet, test: testSet, warmupEpochs: 0, seed: o.seed, maxGradNorm: 5, workers: o.workers, progress: o.progress ?? true };
+  const common = { train: trainSet, test: testSet, batchSize: o.batchSize, warmupEpochs: 0, seed: o.seed, maxGradNorm: 5, workers: o.workers, progress: o.progress ?? true };
 
   const teachers: { summary: TeacherSummary; teacher: LogitsFileTeacher }[] = [];
   for (const name of ['cnn-s', 'cnn-m']) {
     const config = resolveAnyConfig({ arch: name, numClasses: 10, inChannels: 1 });
     const dir = join(o.outDir, 'teachers', name);
-    prepareRunFolder(dir, config, { epochs: o.teacherEpochs, batchSize: o.teacherBatchSize, lr: o.teacherLr, betas: o.teacherBetas, seed: o.seed, workers: o.workers });
+    prepareRunFolder(dir, config, { epochs: o.teacherEpochs, batchSize: o.batchSize, lr: o.teacherLr, betas: o.teacherBetas, seed: o.seed, workers: o.workers });
     manualSeed(o.seed);
     const model = buildAnyModel(config);
-    const trained = await train({ ...common, name: `teacher ${name}`, model, outDir: dir, batchSize: o.teacherBatchSize, epochs: o.teacherEpochs, lr: o.teacherLr, betas: o.teacherBetas, temperature: null, distillation: null });
+    const trained = await train({ ...common, name: `teacher ${name}`, model, outDir: dir, epochs: o.teacherEpochs, lr: o.teacherLr, betas: o.teacherBetas, temperature: null, distillation: null });
     const top1 = finalTestTop1(trained);
     const params = countParameters(model);
     const kc = knowledgeComplexity(params, top1 / 100);
@@ -205,12 +192,12 @@ export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> 
 
   const config = resolveAnyConfig(o.student);
   const dir = join(o.outDir, 'student');
-  prepareRunFolder(dir, config, { epochs: o.studentEpochs, batchSize: o.batchSize, lr: o.studentLr, lrPerStep: o.studentLrPerStep, betas: o.studentBetas, recalibrateBatchNorm: o.batchNormSamples, seed: o.seed, workers: o.workers, teachers: [strong.summary.name], assistants: [assistant.summary.name] });
+  prepareRunFolder(dir, config, { epochs: o.studentEpochs, batchSize: o.batchSize, lr: o.studentLr, betas: o.studentBetas, recalibrateBatchNorm: o.batchNormSamples, seed: o.seed, workers: o.workers, teachers: [strong.summary.name], assistants: [assistant.summary.name] });
   manualSeed(o.seed);
   const student = buildAnyModel(config);
   console.log(`student: ${describeConfig(config)}, ${countParameters(student)} parameters; distilled from [${assistant.summary.name}, ${strong.summary.name}]`);
   const result = await train({
-    ...common, name: 'student', model: student, outDir: dir, epochs: o.studentEpochs, batchSize: o.batchSize, lr: o.studentLr, lrPerStep: o.studentLrPerStep, betas: o.studentBetas,
+    ...common, name: 'student', model: student, outDir: dir, epochs: o.studentEpochs, lr: o.studentLr, betas: o.studentBetas,
     ...(o.batchNormSamples > 0 ? { recalibrateBatchNorm: o.batchNormSamples } : {}),
     temperature: binaryByEndTemperature(o.studentEpochs),
     distillation: { strong: strong.teacher, assistants: [assistant.teacher], form: 'script' },

@@ -16,9 +16,8 @@ teachers/, student/ (checkpoint, log, weights), curves.png and summary.json.
   --seed S               (default ${RECIPE_DEFAULTS.seed})
   --teacher-epochs N     (default ${RECIPE_DEFAULTS.teacherEpochs})
   --student-epochs N     (default ${RECIPE_DEFAULTS.studentEpochs})
-  --batch-size B         the student's batch size (default ${RECIPE_DEFAULTS.batchSize}; the teachers' is ${RECIPE_DEFAULTS.teacherBatchSize})
-  --lr LR                the student's peak learning rate (default ${RECIPE_DEFAULTS.studentLr}), on a cosine stepped
-                         after every update
+  --batch-size B         (default ${RECIPE_DEFAULTS.batchSize})
+  --lr LR                the student's peak learning rate (default ${RECIPE_DEFAULTS.studentLr})
   --betas B1,B2          the student's AdamW betas (default ${RECIPE_DEFAULTS.studentBetas.join(',')}; the paper's
                          0.99,0.999 suit 512 epochs, not a handful)
   --workers N            worker threads, data-parallel as PyTorch DDP on N GPUs (default
