@@ -38,7 +38,7 @@ export { forwardWithActivations, type ActivationsOptions, type ForwardActivation
 export { BinaryActivation, BinaryConv2d } from './binary/layers';
 export { binaryActivation, binarizeWeight, isFullyBinary, BNEXT_SIGN_THRESHOLD, BNEXT18_SIGN_THRESHOLD } from './binary/binarize';
 export { packActivations, packWeights, unpackWeights } from './binary/pack';
-export type { PackedActivations, PackedWeights } from './binary/packed-layout';
+export { packedSign, type PackedActivations, type PackedWeights } from './binary/packed-layout';
 export { xnorConv2d } from './binary/xnor-conv';
 export { popcount32 } from './binary/popcount';
 
