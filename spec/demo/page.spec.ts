@@ -5,6 +5,8 @@
  * same digitFromDrawing, into the packed engine of the same .bnx), that the layer views and the
  * worked XNOR-popcount rendered, and that a broken model file gets a visible message. It takes
  * the screenshot docs/figures/demo.png. Without a Chromium binary it says so and skips.
+ * Its callbacks run in the page and use the DOM's types: demo/tsconfig.json type-checks this
+ * file (`tsc -p demo` in `npm test`), the root tsconfig.json leaves it out.
  */
 import { expect } from 'chai';
 import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -15,6 +17,10 @@ import type { Browser, Page } from 'puppeteer-core';
 import { buildDemo, DEMO_MODEL, serveDemo } from '../../demo/build';
 import { DIGIT_SIZE, digitFromDrawing } from '../../demo/src/digit-image';
 import { loadPackedModel } from '../../src/engine/bnx-file';
+import { serializeBnx } from '../../src/engine/bnx';
+import { bnxContentsOf } from '../../src/engine/load';
+import { createModel } from '../../src/models/create';
+import { setTemperature } from '../../src/optim/temperature';
 import { Tensor } from '../../src/tensor/tensor';
 
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
@@ -130,15 +136,22 @@ describe('demo page in headless Chromium @browser', function () {
     expect(statSync(SCREENSHOT).size).to.be.below(400_000);
   });
 
-  it('refuses a broken model file with a visible message and keeps working', async () => {
+  it('refuses a broken model file, and a model for colour images, with a visible message and keeps working', async () => {
+    const input = (await page.$('#model-file')) as unknown as { uploadFile(path: string): Promise<void> };
     const broken = join(dir, 'broken.bnx');
     writeFileSync(broken, Buffer.from('this is not a bnx model'));
-    const input = await page.$('#model-file');
-    await (input as unknown as { uploadFile(path: string): Promise<void> }).uploadFile(broken);
+    await input.uploadFile(broken);
     await page.waitForSelector('#message.shown');
-    const text = await page.$eval('#message', (m) => m.textContent ?? '');
-    expect(text).to.match(/Cannot use broken\.bnx: broken\.bnx: .+/);
+    expect(await page.$eval('#message', (m) => m.textContent ?? '')).to.match(/^Cannot use broken\.bnx: broken\.bnx: .+The page keeps model\/digits\.bnx\.$/);
     expect(await page.$eval('#message', (m) => getComputedStyle(m).display)).to.not.equal('none');
     expect(await page.$eval('#prediction', (p) => p.textContent)).to.match(/Packed engine: \d/);
+
+    const colour = createModel('bnext', { baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10, inChannels: 3, seed: 0 });
+    setTemperature(colour, 1e-8);
+    const rgb = join(dir, 'rgb.bnx');
+    writeFileSync(rgb, serializeBnx(bnxContentsOf(colour.eval())));
+    await input.uploadFile(rgb);
+    await page.waitForFunction(() => (document.getElementById('message')!.textContent ?? '').includes('rgb.bnx'));
+    expect(await page.$eval('#message', (m) => m.textContent ?? '')).to.include('rgb.bnx: this page feeds one-channel digits; the model reads 3 channels');
   });
 });
