@@ -156,7 +156,9 @@ function classify(): void {
   if (!digit) {
     reading = null;
     prediction.textContent = 'Draw a digit in the black square.';
-    prediction.removeAttribute('data-packed-logits');
+    delete prediction.dataset.packedLogits;
+    delete prediction.dataset.floatLogits;
+    for (const id of ['packed-top5', 'float-top5', 'layers', 'weight-bits', 'worked']) byId(id).replaceChildren();
     return;
   }
   try {
