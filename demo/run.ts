@@ -11,5 +11,11 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 }
 const built = await buildDemo(join(import.meta.dirname, 'dist'));
 console.log(`built ${built.dir} (main.js ${(built.bundleBytes / 1024).toFixed(0)} KiB)`);
-const { url } = await serveDemo(built.dir, port);
-console.log(`open ${url} (Ctrl-C stops the server)`);
+try {
+  const { url } = await serveDemo(built.dir, port);
+  console.log(`open ${url} (Ctrl-C stops the server)`);
+} catch (e) {
+  const busy = (e as NodeJS.ErrnoException).code === 'EADDRINUSE';
+  console.error(busy ? `demo: port ${port} is in use; pick another with npm run demo -- --port N` : `demo: cannot serve on port ${port}: ${String(e)}`);
+  process.exit(1);
+}
