@@ -2,7 +2,9 @@
  * The tutorial runs (docs/learn/): every ```ts snippet of every step is run as written, its
  * `import … from 'bnext'` / `'bnext/node'` resolved to src/index.ts / src/node.ts, and what it
  * prints with console.log must equal, line for line, the ```text block that follows it in the
- * step. A snippet that throws, or an API change that alters its output, fails here.
+ * step. A snippet that throws, or an API change that alters its output, fails here (and one
+ * that no longer type-checks fails spec/package.spec.ts, which compiles every snippet against
+ * the shipped declarations).
  */
 import { expect } from 'chai';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
