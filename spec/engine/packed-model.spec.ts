@@ -4,6 +4,10 @@ import { Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import type { ArchOptions } from '../../src/models/factory';
 import { packModel } from '../../src/engine/packed-model';
+import { createModel } from '../../src/models/create';
+import { setTemperature } from '../../src/optim/temperature';
+import { forwardWithActivations } from '../../src/nn/activations';
+import { packedSign } from '../../src/binary/packed-layout';
 import { argmaxRows, randomInput, randomModel, relativeError } from './helpers';
 
 const CASES: { name: string; options: ArchOptions; input: number[] }[] = [
@@ -43,6 +47,19 @@ describe('engine/packed-model', () => {
     expect(relativeError(got.data, want.data)).to.be.below(1e-5);
   });
 
+  it('a freshly initialised model on a two-level image (integer sums with exact ties at 0): the float model\'s logits bit for bit', () => {
+    // Fresh BatchNorm statistics (mean 0, variance 1) pass a convolution's exact 0 on to the next
+    // sign; a float kernel that leaves 1e-14 there flips that sign (docs/conventions.md, "sign(0)").
+    for (const seed of [0, 1]) {
+      const model = createModel('bnext', { baseWidth: 16, stages: [1, 1, 0, 0], numClasses: 10, inChannels: 1, seed });
+      setTemperature(model, 1e-8);
+      model.eval();
+      const x = randomInput(new Rng(`two levels ${seed}`), [4, 1, 24, 24]);
+      for (let i = 0; i < x.data.length; i++) x.data[i] = x.data[i] > 0.5 ? 1 : 0;
+      expect([...packModel(model).run(x).data], `seed ${seed}`).to.deep.equal([...noGrad(() => model.call(x)).data]);
+    }
+  });
+
   it('refuses weights that are not fully binary, naming the layer and the threshold', () => {
     const model = randomModel({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10 }, 'progressive');
     model.stateDict().get('feature.2.FFN_1.binary_conv.temperature')!.data[0] = 0.3;
@@ -63,6 +80,36 @@ describe('engine/packed-model', () => {
     expect([...engine.run(other).data]).to.deep.equal([...noGrad(() => model.call(other)).data]);
     expect([...engine.run(x).data]).to.deep.equal(first);
   });
+
+  for (const c of [CASES[0], CASES[5]]) {
+    it(`${c.name}: trace shows each binary convolution's signs and integer sums as the float model computes them`, () => {
+      const model = randomModel(c.options, `${c.name} trace`);
+      const x = randomInput(new Rng(`${c.name} trace input`), c.input);
+      const engine = packModel(model);
+      const trace = engine.trace(x);
+      const { activations } = forwardWithActivations(model, x);
+      expect([...trace.logits.data]).to.deep.equal([...engine.run(x).data]);
+      expect([...trace.binaryConvs.keys()]).to.deep.equal([...engine.binaryWeights.keys()]);
+      for (const [key, conv] of trace.binaryConvs) {
+        const path = key.replace(/\.binary_conv\.weight$/, '');
+        // The float model binarizes move(x) = x + shift and convolves the ±1 tensors to exact integers.
+        const shifted = activations.get(`${path}.move`)!;
+        const [n, ch, h, w] = shifted.shape;
+        expect(conv.input.shape, key).to.deep.equal(shifted.shape);
+        expect(conv.weights, key).to.equal(engine.binaryWeights.get(key));
+        let wrongSigns = 0;
+        for (let b = 0; b < n; b++) for (let k = 0; k < ch; k++) for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) {
+          const v = shifted.data[((b * ch + k) * h + y) * w + xx];
+          if (packedSign(conv.packed, b, k, y, xx) !== (v < 0 ? -1 : 1)) wrongSigns++;
+        }
+        expect(wrongSigns, `${key}: packed signs against sign(move(x))`).to.equal(0);
+        const floatSums = activations.get(`${path}.binary_conv`)!;
+        expect(conv.sums.shape, key).to.deep.equal(floatSums.shape);
+        const off = conv.sums.data.findIndex((v, i) => !Number.isInteger(v) || v !== floatSums.data[i]);
+        expect(off, `${key}: integer sums against the float model's convolution of the signs`).to.equal(-1);
+      }
+    });
+  }
 
   it('keeps its own copy of the float parameters', () => {
     const model = randomModel({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10 }, 'copy');
