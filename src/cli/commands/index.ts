@@ -9,5 +9,6 @@ import { pack } from './pack';
 import { trainCommand } from './train';
 import { evalCommand } from './evaluate';
 import { predict } from './predict';
+import { landscape } from './landscape';
 
-export const commands: readonly Command[] = [recipe, trainCommand, evalCommand, predict, forward, stats, kc, preprocess, pack];
+export const commands: readonly Command[] = [recipe, trainCommand, evalCommand, predict, forward, stats, kc, preprocess, pack, landscape];
