@@ -1,6 +1,7 @@
-/** The landscape heat map: layout, colour scale, contour lines, and what it refuses. */
+/** The landscape figures: the heat map (layout, colour scale, contour lines) and the 3-D surface, and what they refuse. */
 import { expect } from 'chai';
 import { renderHeatmap, viridis } from '../../src/analysis/heatmap';
+import { renderSurface } from '../../src/analysis/surface';
 
 describe('analysis/heatmap', () => {
   const n = 5;
@@ -37,5 +38,25 @@ describe('analysis/heatmap', () => {
     expect(viridis(1)).to.deep.equal([253, 231, 37]);
     expect(viridis(-3)).to.deep.equal(viridis(0));
     expect(viridis(0.0625)).to.deep.equal([70, 23, 103]);
+  });
+});
+
+describe('analysis/surface', () => {
+  it('draws the surface with the highest cells bright and the base outlined, and refuses a grid of the wrong size', () => {
+    const n = 5;
+    const coordinates = [-1, -0.5, 0, 0.5, 1];
+    const bowl = Array.from({ length: n * n }, (_, k) => 0.1 + ((k % n) - 2) ** 2 + (Math.floor(k / n) - 2) ** 2);
+    const img = renderSurface(bowl, { title: 'bowl', coordinates });
+    let bright = 0;
+    let dark = 0;
+    for (let p = 0; p < img.width * img.height; p++) {
+      const [r, g, b] = [img.data[3 * p], img.data[3 * p + 1], img.data[3 * p + 2]];
+      if (g > 190 && b < 110) bright++;
+      if (r < 80 && b > 130) dark++;
+    }
+    // The rim (high loss) is yellow-green, the bottom of the bowl (low loss) blue, and both show.
+    expect(bright).to.be.above(500);
+    expect(dark).to.be.above(20);
+    expect(() => renderSurface(bowl.slice(2), { title: '', coordinates })).to.throw('renderSurface: expected 5x5 values for 5 coordinates, got 23');
   });
 });

@@ -58,7 +58,7 @@ describe('cli: bnext landscape', function () {
     const out = join(root, 'figs', 'tiny');
     const lines = await run(['--run', runDir, '--grid', '3', '--range', '0.5', '--samples', '8', '--out', out, '--title', 'tiny']);
     expect(lines.join('\n')).to.match(/3x3 points in \[-0\.5, 0\.5\]², 8 train digits each/);
-    for (const suffix of ['.png', '.npy', '-top1.npy', '.json', '-directions.safetensors']) expect(existsSync(out + suffix), suffix).to.equal(true);
+    for (const suffix of ['.png', '-3d.png', '.npy', '-top1.npy', '.json', '-directions.safetensors']) expect(existsSync(out + suffix), suffix).to.equal(true);
     const loss = readNpy(`${out}.npy`);
     expect(loss.shape).to.deep.equal([3, 3]);
     const summary = JSON.parse(readFileSync(`${out}.json`, 'utf8')) as { centre: { loss: number }; coordinates: number[]; roughness: { localMinima: number }; samples: number };

@@ -62,19 +62,33 @@ function blend(c: Rgb, toward: Rgb, f: number): Rgb {
   return [Math.round(c[0] + (toward[0] - c[0]) * f), Math.round(c[1] + (toward[1] - c[1]) * f), Math.round(c[2] + (toward[2] - c[2]) * f)];
 }
 
+/** How values map to [0, 1] on the colour bar (and to height in the surface view, analysis/surface.ts). */
+export interface ColorScale {
+  unit: (v: number) => number;
+  log: boolean;
+  /** The ends of the bar on the scale (log10 of the values when `log`). */
+  t0: number;
+  t1: number;
+}
+
+/** The colour scale of a grid: log10 or linear, from the given range or the grid's extremes. */
+export function colorScale(values: ArrayLike<number>, o: Pick<HeatmapOptions, 'logScale' | 'colorRange'>): ColorScale {
+  const log = o.logScale ?? true;
+  const scale = (v: number): number => (log ? Math.log10(v) : v);
+  const finite = Array.from(values).filter((v) => Number.isFinite(v) && (!log || v > 0));
+  if (finite.length === 0) throw new Error(`colour scale: no finite${log ? ' positive' : ''} value to draw`);
+  const [lo, hi] = o.colorRange ?? [Math.min(...finite), Math.max(...finite)];
+  if (!(hi > lo) || (log && !(lo > 0))) throw new Error(`colour scale: the colour range must rise${log ? ' and be positive on a log scale' : ''}, got ${lo} to ${hi}`);
+  const [t0, t1] = [scale(lo), scale(hi)];
+  return { unit: (v) => (scale(v) - t0) / (t1 - t0), log, t0, t1 };
+}
+
 /** Draws a square grid of values ([n, n] row-major, row j at y = coordinates[j]) as a heat map. */
 export function renderHeatmap(values: ArrayLike<number>, o: HeatmapOptions): RgbImage {
   const n = o.coordinates.length;
   if (n < 2 || values.length !== n * n) throw new Error(`renderHeatmap: expected ${n}x${n} values for ${n} coordinates, got ${values.length}`);
-  const log = o.logScale ?? true;
-  const scale = (v: number): number => (log ? Math.log10(v) : v);
-  const finite = Array.from(values).filter((v) => Number.isFinite(v) && (!log || v > 0));
-  if (finite.length === 0) throw new Error(`renderHeatmap: no finite${log ? ' positive' : ''} value to draw`);
-  const [lo, hi] = o.colorRange ?? [Math.min(...finite), Math.max(...finite)];
-  if (!(hi > lo) || (log && !(lo > 0))) throw new Error(`renderHeatmap: the colour range must rise${log ? ' and be positive on a log scale' : ''}, got ${lo} to ${hi}`);
-  const [t0, t1] = [scale(lo), scale(hi)];
+  const { unit, log, t0, t1 } = colorScale(values, o);
   const levels = o.levels ?? 12;
-  const unit = (v: number): number => (scale(v) - t0) / (t1 - t0);
   const level = (v: number): number => Math.floor(Math.min(1 - 1e-9, Math.max(0, unit(v))) * levels);
 
   const width = LEFT + PLOT + BAR_GAP + BAR_W + RIGHT;

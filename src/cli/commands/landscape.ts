@@ -1,7 +1,7 @@
 /**
  * `bnext landscape`: the loss around trained weights along two filter-normalized random
  * directions (paper Fig. 2 and Fig. 6; analysis/landscape.ts), as a PNG heat map with contour
- * lines, the loss grid as .npy, and a JSON summary with roughness measures (analysis/roughness.ts).
+ * lines and a 3-D view, the loss grid as .npy, and a JSON summary with roughness measures (analysis/roughness.ts).
  * Every option, the model, the directions and the output folder are checked before the first of
  * the grid's evaluations, which take minutes.
  */
@@ -23,8 +23,9 @@ import {
 } from '../../analysis/landscape';
 import { roughness } from '../../analysis/roughness';
 import { writeHeatmap } from '../../analysis/heatmap';
+import { writeSurface } from '../../analysis/surface';
 
-const DEFAULTS = { grid: 25, range: 1, samples: 1000, seed: 0, batchSize: 256, levels: 12 };
+const DEFAULTS = { grid: 21, range: 1, samples: 500, seed: 0, batchSize: 256, levels: 12 };
 
 const USAGE = `usage: bnext landscape (--run DIR | --weights W.safetensors [architecture options]) [--out PREFIX]
                        [--grid N] [--range R] [--samples N] [--split train|test] [--seed S]
@@ -34,7 +35,7 @@ Evaluates the mean cross-entropy of a trained model on the embedded digits (cent
 at the weights θ + a·dx + b·dy for an N x N grid of (a, b) in [-R, R]², dx and dy two random Gaussian
 directions with every filter rescaled to the norm of the model's filter (Li et al., 2018; only
 convolution and linear weights move, BatchNorm, biases, PReLU, shifts and scales do not). Writes
-PREFIX.png (heat map, contour lines, colour bar), PREFIX.npy (the loss, [N, N] float32, row j at
+PREFIX.png (heat map, contour lines, colour bar), PREFIX-3d.png (the surface), PREFIX.npy (the loss, [N, N] float32, row j at
 b = the j-th coordinate), PREFIX-top1.npy, PREFIX.json (coordinates, settings, roughness) and
 PREFIX-directions.safetensors (to recompute with --directions). docs/landscapes.md shows examples.
 
@@ -159,9 +160,9 @@ export const landscape: Command = {
     writeNpy(`${prefix}.npy`, { dtype: 'F32', shape: [n, n], data: result.loss });
     writeNpy(`${prefix}-top1.npy`, { dtype: 'F32', shape: [n, n], data: result.top1 });
     writeDirections(`${prefix}-directions.safetensors`, directions);
-    writeHeatmap(`${prefix}.png`, result.loss, {
-      title: args.options.get('title') ?? description, coordinates: coords, logScale: !linear, levels, ...(range ? { colorRange: range } : {}),
-    });
+    const figure = { title: args.options.get('title') ?? description, coordinates: coords, logScale: !linear, ...(range ? { colorRange: range } : {}) };
+    writeHeatmap(`${prefix}.png`, result.loss, { ...figure, levels });
+    writeSurface(`${prefix}-3d.png`, result.loss, figure);
     writeJson(`${prefix}.json`, {
       model: description, source, split, samples: data.count, grid: n, range: grid.range, seed: directionsFile ? null : seed,
       directions: directionsFile ?? null, coordinates: coords,
@@ -175,7 +176,7 @@ export const landscape: Command = {
       `loss at the trained weights ${result.loss[centre].toFixed(4)} (top-1 ${result.top1[centre].toFixed(2)}%), lowest ${result.loss[lowest].toFixed(4)}; ` +
       `roughness: mean |second difference| ${measures.meanAbsSecondDifference.toFixed(4)}, / mean |first difference| ${measures.secondToFirst.toFixed(3)}, ${measures.localMinima} local minima`,
     );
-    console.log(`wrote ${prefix}.png, ${prefix}.npy, ${prefix}-top1.npy, ${prefix}.json, ${prefix}-directions.safetensors`);
+    console.log(`wrote ${prefix}.png, ${prefix}-3d.png, ${prefix}.npy, ${prefix}-top1.npy, ${prefix}.json, ${prefix}-directions.safetensors`);
     return 0;
   },
 };
