@@ -1,6 +1,6 @@
 /**
- * Data pipeline benchmark (issue "Speed"): images per second, single-threaded, from 500x375 JPEG
- * bytes in memory to normalised 224x224 model inputs stacked in a batch:
+ * Data pipeline benchmark (docs/performance.md): images per second, single-threaded, from 500x375
+ * JPEG bytes in memory to normalised 224x224 model inputs stacked in a batch:
  *
  * - decode: JPEG bytes to RGB (jpeg-js + libjpeg-style colour stage);
  * - train: decode, random-resized crop (bicubic), flip, RandAugment rand-m7-mstd0.5-inc1,
@@ -21,8 +21,10 @@ import { Rng } from '../src/tensor/random';
 import { formatTable, timeInterleaved, type BenchModule } from './harness';
 import { withoutInit } from '../src/nn/init';
 import { buildModel, resolveConfig } from '../src/models/factory';
-import { IntTensor, Tensor } from '../src/tensor/tensor';
+import { Tensor } from '../src/tensor/tensor';
+import { IntTensor } from '../src/tensor/int-tensor';
 import { crossEntropy } from '../src/nn/losses';
+import { backward } from '../src/autograd/graph';
 
 const WIDTH = 500;
 const HEIGHT = 375;
@@ -84,7 +86,7 @@ export async function runDataBench(): Promise<void> {
   const y = new IntTensor(new Int32Array(batch), [batch]);
   model.train();
   const t0 = performance.now();
-  crossEntropy(model.call(x), y).backward();
+  backward(crossEntropy(model.call(x), y));
   const stepMs = performance.now() - t0;
   const trainRow = rows.find((r) => r[0].startsWith('train ('));
   console.log(`BNext-T training step at ${SIZE}x${SIZE}, batch ${batch}, one thread: ${(stepMs / batch).toFixed(0)} ms/image (${((1000 * batch) / stepMs).toFixed(2)} images/s, one step); the training pipeline above supplies ${trainRow ? trainRow[2] : '?'} images/s`);

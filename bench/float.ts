@@ -1,7 +1,8 @@
 /**
- * Float kernel benchmark (issue "Speed"): conv2d forward and a square matmul, in GFLOP/s,
- * for bnext's blocked kernels (src/tensor/kernels), the direct loops they replaced (the
- * *Reference functions), and TensorFlow.js's pure-JavaScript CPU backend, all on one thread.
+ * Float kernel benchmark (docs/performance.md, "Float GEMM", "Float convolution"): conv2d forward
+ * and a square matmul, in GFLOP/s, for bnext's blocked kernels (src/tensor/kernels), the direct
+ * loops they replaced (the *Reference functions), and TensorFlow.js's pure-JavaScript CPU backend,
+ * all on one thread.
  *
  * TensorFlow.js runs in its native NHWC layout (weights [kH, kW, Cin, Cout]) and in production
  * mode, its fastest setting; the conversion of inputs to that layout is not timed. Each output
@@ -9,8 +10,11 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import '@tensorflow/tfjs-backend-cpu';
-import { conv2dForward, conv2dForwardReference, conv2dGeometry } from '../src/tensor/kernels/conv2d';
-import { sgemm, sgemmReference } from '../src/tensor/kernels/gemm';
+import { conv2dForward } from '../src/tensor/kernels/conv2d';
+import { conv2dForwardReference } from '../src/tensor/kernels/reference/conv2d';
+import { conv2dGeometry } from '../src/tensor/kernels/conv2d-geometry';
+import { sgemm } from '../src/tensor/kernels/gemm';
+import { sgemmReference } from '../src/tensor/kernels/reference/gemm';
 import { loadavg } from 'node:os';
 import { Rng } from '../src/tensor/random';
 import { formatTable, measureInterleaved, type BenchModule, type Timing, type Variant } from './harness';

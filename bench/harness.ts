@@ -96,3 +96,42 @@ export function formatTable(header: readonly string[], rows: readonly (readonly 
     cells.map((cell, c) => (c === 0 ? cell.padEnd(widths[c]) : cell.padStart(widths[c]))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
 }
+
+/** A variant whose call returns a promise (work on worker threads, child processes). */
+export interface AsyncVariant {
+  name: string;
+  fn: () => Promise<void>;
+}
+
+export interface RoundsTiming {
+  /** Median milliseconds per call. */
+  median: number;
+  /** The fastest call: on a shared machine, the nearest to an idle one. */
+  fastest: number;
+  /** Median CPU milliseconds of this process per call, all threads together (its ratio to the wall time is the cores kept busy). */
+  cpu: number;
+}
+
+/**
+ * `warmup` calls of each variant, then `rounds` rounds, each timing one call of every variant
+ * in an order rotated from round to round (as measureInterleaved does), one call at a time.
+ */
+export async function measureRounds(variants: readonly AsyncVariant[], rounds: number, warmup: number): Promise<Map<string, RoundsTiming>> {
+  for (const v of variants) for (let i = 0; i < warmup; i++) await v.fn();
+  const wall = variants.map((): number[] => []);
+  const cpu = variants.map((): number[] => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let step = 0; step < variants.length; step++) {
+      const i = (round + step) % variants.length;
+      const c0 = process.cpuUsage();
+      const t0 = performance.now();
+      await variants[i].fn();
+      wall[i].push(performance.now() - t0);
+      const c = process.cpuUsage(c0);
+      cpu[i].push((c.user + c.system) / 1000);
+    }
+  }
+  const result = new Map<string, RoundsTiming>();
+  variants.forEach((v, i) => result.set(v.name, { median: median(wall[i]), fastest: Math.min(...wall[i]), cpu: median(cpu[i]) }));
+  return result;
+}

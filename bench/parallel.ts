@@ -13,7 +13,7 @@
  * load average before and after.
  */
 import { loadavg } from 'node:os';
-import type { BenchModule } from './harness';
+import { measureRounds, type BenchModule } from './harness';
 import { DIGITS_STUDENT, digitsDatasets } from '../src/train/recipe';
 import { buildAnyModel, resolveAnyConfig } from '../src/models/zoo';
 import type { ArchOptions } from '../src/models/factory';
@@ -21,7 +21,7 @@ import { AdamW } from '../src/optim/adamw';
 import { bnextParamGroups } from '../src/optim/param-groups';
 import { clipGradNorm } from '../src/optim/clip';
 import { setTemperature } from '../src/optim/temperature';
-import { noGrad } from '../src/autograd/graph';
+import { noGrad } from '../src/autograd/record';
 import { gapSensitiveLoss } from '../src/distill/ensemble';
 import { ModuleTeacher, type Teacher } from '../src/distill/teacher';
 import { manualSeed, Rng } from '../src/tensor/random';
@@ -76,12 +76,6 @@ async function variant(student: ArchOptions, batch: number, workers: number): Pr
   return { name: `C=${width} batch ${batch} ${workers === 0 ? 'this thread' : `${workers} worker${workers > 1 ? 's' : ''}`}`, batch, step, close: async () => group?.close() };
 }
 
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-}
-
 /** The main thread's own cost per step of moving state: pack, clone for 2 workers, average 2 gradients. */
 function transferCost(student: ArchOptions): { floats: number; ms: number } {
   const state = new FlatState(buildAnyModel(resolveAnyConfig(student)));
@@ -110,27 +104,15 @@ async function main(): Promise<void> {
       const variants: Variant[] = [];
       for (const workers of [0, 1, 2]) variants.push(await variant(s, batch, workers));
       try {
-        for (const v of variants) for (let i = 0; i < WARMUP_STEPS; i++) await v.step();
-        const samples = variants.map((): number[] => []);
-        const cpu = variants.map((): number[] => []);
-        for (let round = 0; round < ROUNDS; round++) {
-          for (let k = 0; k < variants.length; k++) {
-            const i = (round + k) % variants.length;
-            const c0 = process.cpuUsage();
-            const t0 = performance.now();
-            for (let j = 0; j < STEPS_PER_SAMPLE; j++) await variants[i].step();
-            samples[i].push((performance.now() - t0) / STEPS_PER_SAMPLE);
-            const c = process.cpuUsage(c0);
-            cpu[i].push((c.user + c.system) / 1000 / STEPS_PER_SAMPLE);
-          }
-        }
-        const base = median(samples[0]);
-        const baseBest = Math.min(...samples[0]);
-        for (let i = 0; i < variants.length; i++) {
-          const ms = median(samples[i]);
-          const best = Math.min(...samples[i]);
-          const ips = (b: number): string => ((variants[i].batch * 1000) / b).toFixed(1).padStart(6);
-          console.log(`${variants[i].name.padEnd(26)} median ${ms.toFixed(0).padStart(5)} ms ${ips(ms)} img/s x${(base / ms).toFixed(2)} | fastest ${best.toFixed(0).padStart(5)} ms ${ips(best)} img/s x${(baseBest / best).toFixed(2)} | CPU ${median(cpu[i]).toFixed(0).padStart(5)} ms/step`);
+        // One call is STEPS_PER_SAMPLE steps; times below are per step.
+        const calls = variants.map((v) => ({ name: v.name, fn: async () => { for (let j = 0; j < STEPS_PER_SAMPLE; j++) await v.step(); } }));
+        const t = await measureRounds(calls, ROUNDS, WARMUP_STEPS / STEPS_PER_SAMPLE);
+        const base = t.get(variants[0].name)!;
+        for (const v of variants) {
+          const r = t.get(v.name)!;
+          const [ms, best] = [r.median / STEPS_PER_SAMPLE, r.fastest / STEPS_PER_SAMPLE];
+          const ips = (b: number): string => ((v.batch * 1000) / b).toFixed(1).padStart(6);
+          console.log(`${v.name.padEnd(26)} median ${ms.toFixed(0).padStart(5)} ms ${ips(ms)} img/s x${(base.median / r.median).toFixed(2)} | fastest ${best.toFixed(0).padStart(5)} ms ${ips(best)} img/s x${(base.fastest / r.fastest).toFixed(2)} | CPU ${(r.cpu / STEPS_PER_SAMPLE).toFixed(0).padStart(5)} ms/step`);
         }
       } finally {
         for (const v of variants) await v.close();

@@ -12,6 +12,8 @@ const modules: [string, () => Promise<{ default: BenchModule }>][] = [
   ['xnor', () => import('./xnor')],
   ['train', () => import('./train')],
   ['parallel', () => import('./parallel')],
+  ['infer', () => import('./infer')],
+  ['cli', () => import('./cli')],
 ];
 
 async function main(): Promise<void> {

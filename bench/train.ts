@@ -1,6 +1,6 @@
 /**
- * Training throughput (issue 5, "Targets"): images per second of one full BNext training step,
- * single thread, beside the same step in PyTorch 1.13 on this machine.
+ * Training throughput (docs/performance.md, "The training step"): images per second of one full
+ * BNext training step, single thread, beside the same step in PyTorch 1.13 on this machine.
  *
  * The model is BNext with C = 8, stages 1:1:3:1, 10 classes, on seeded random 32x32 RGB inputs,
  * batch 32, in training mode. A step is what the trainer does per batch: zero the gradients,
@@ -11,12 +11,20 @@
  * substituted for the "tiny" one as fixtures/export/export_models.py does), with
  * torch.set_num_threads(1), torch.optim.AdamW over the same two groups and cross-entropy. It is a
  * child process that times one step per request, so its steps interleave with ours and a drift
- * of the shared machine's speed hits both alike. Without Python, torch or the checkout, the
- * measurement in /work/shared/notes/cpu-kernels.md (about 140 images/s) is printed instead and
- * marked as not measured.
+ * of the shared machine's speed hits both alike. Without Python, torch or the checkout, the ratio
+ * is taken against PyTorch's step as measured earlier on this kind of machine (about 140
+ * images/s, docs/performance.md) and marked as not measured.
+ *
+ * The pure-JavaScript peer is TensorFlow.js on its CPU backend (@tensorflow/tfjs-backend-cpu):
+ * the same network built from tfjs ops, trained the same way (bench/tfjs-bnext.ts says exactly
+ * what differs). It also runs in a child process answering one step per request, bundled first
+ * with esbuild because tfjs-core's Node build registers no gradients (the @tensorflow/tfjs
+ * bundle adds them from tfjs-core's ES modules, which Node cannot load as published). Its steps
+ * are far slower, so it takes fewer of them, within a time budget.
  *
  * Reported: the median of the timed steps after warm-up, as images/s and split into forward
- * (zeroing, forward and loss), backward and optimizer milliseconds.
+ * (zeroing, forward and loss), backward and optimizer milliseconds, and our throughput over each
+ * peer's.
  *
  * Then the two kinds of work a step is made of, each beside PyTorch in the same way: the float
  * convolutions of the 4x4-map stage (3x3, which we run by Winograd, and 1x1; more than half of
@@ -26,7 +34,8 @@
  * (oneDNN convolutions, vectorised elementwise loops).
  */
 import { spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { loadavg } from 'node:os';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildModel, resolveConfig } from '../src/models/factory';
@@ -35,10 +44,11 @@ import { AdamW } from '../src/optim/adamw';
 import { bnextParamGroups } from '../src/optim/param-groups';
 import { randn } from '../src/tensor/create';
 import { manualSeed, Rng } from '../src/tensor/random';
-import { IntTensor } from '../src/tensor/tensor';
-import { conv2dForward, conv2dGeometry } from '../src/tensor/kernels/conv2d';
+import { IntTensor } from '../src/tensor/int-tensor';
+import { conv2dForward } from '../src/tensor/kernels/conv2d';
+import { conv2dGeometry } from '../src/tensor/kernels/conv2d-geometry';
 import { add } from '../src/tensor/ops/elementwise';
-import { noGrad } from '../src/autograd/graph';
+import { noGrad } from '../src/autograd/record';
 import { releaseArray } from '../src/autograd/buffer-pool';
 import { formatTable, median, type BenchModule } from './harness';
 
@@ -49,7 +59,14 @@ const BASE_WIDTH = 8;
 const STAGES: [number, number, number, number] = [1, 1, 3, 1];
 const WARMUP_STEPS = 2;
 const TIMED_STEPS = 7;
-/** The issue's reference when PyTorch cannot run here. */
+/** TensorFlow.js: one warm-up step, then timed steps until TFJS_STEPS or TFJS_BUDGET_MS (at least one). */
+const TFJS_WARMUP_STEPS = 1;
+const TFJS_STEPS = 3;
+const TFJS_BUDGET_MS = 180_000;
+/**
+ * PyTorch's images/s measured earlier (docs/performance.md, "The training step"), when it cannot
+ * run here.
+ */
 const REFERENCE_TORCH_IMAGES_PER_SECOND = 140;
 const PYTHON = '/usr/bin/python3';
 const REPO_ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
@@ -70,8 +87,8 @@ interface StepTime {
   optimizer: number;
 }
 
-/** Our training step, built once; each call runs and times one step. */
-function ourStep(): () => StepTime {
+/** Our training step, built once; each call of `step` runs and times one step. */
+function ourStep(): { step: () => StepTime; parameters: number } {
   manualSeed('bench-train');
   const model = buildModel(resolveConfig({ arch: 'bnext', baseWidth: BASE_WIDTH, stages: STAGES, numClasses: CLASSES }));
   const rng = new Rng('bench-train-data');
@@ -79,17 +96,18 @@ function ourStep(): () => StepTime {
   const y = new IntTensor(Int32Array.from({ length: BATCH }, () => rng.int(CLASSES)), [BATCH]);
   model.train();
   const optimizer = new AdamW(bnextParamGroups(model));
-  return () => {
+  const step = (): StepTime => {
     const t0 = performance.now();
     optimizer.zeroGrad(true);
     const loss = crossEntropy(model.call(x), y);
     const t1 = performance.now();
-    loss.backward();
+    backward(loss);
     const t2 = performance.now();
     optimizer.step();
     const t3 = performance.now();
     return { total: t3 - t0, forward: t1 - t0, backward: t2 - t1, optimizer: t3 - t2 };
   };
+  return { step, parameters: model.parameters().reduce((n, p) => n + p.size, 0) };
 }
 
 /**
@@ -163,6 +181,7 @@ print('ready torch ' + torch.__version__, flush=True)
 for line in sys.stdin:
     print(json.dumps(step() if line.strip() == 'step' else kernels()), flush=True)
 `;
+import { backward } from '../src/autograd/graph';
 
 /** Milliseconds per call of the comparison kernels. */
 interface KernelTime {
@@ -171,27 +190,20 @@ interface KernelTime {
   add: number;
 }
 
-/** A running PyTorch child: `step()` resolves with the timing of one step, `kernels()` with one kernel sample. */
-interface TorchStepper {
-  version: string;
-  step(): Promise<StepTime>;
-  kernels(): Promise<KernelTime>;
+/**
+ * A child process that prints "ready <name> <version> ..." once warmed up, then answers each
+ * request line on stdin with one line on stdout.
+ */
+interface Peer {
+  /** The words of its "ready" line after "ready". */
+  ready: string[];
+  ask(request: string): Promise<string>;
   close(): void;
 }
 
-/** Why PyTorch cannot be measured here, or null when it can. */
-function torchUnavailable(): string | null {
-  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
-  if (probe.error || probe.status !== 0) return `${PYTHON} cannot import torch`;
-  return null;
-}
-
-/** Starts the PyTorch child and waits for its warm-up; rejects with its stderr if it fails. */
-function startTorch(): Promise<TorchStepper> {
-  const child: ChildProcessWithoutNullStreams = spawn(PYTHON, [
-    '-c', TORCH_SCRIPT, REPO_ROOT, String(BATCH), String(SIZE), String(CLASSES), String(BASE_WIDTH), String(WARMUP_STEPS), STAGES.join(','),
-    String(KERNEL_CALLS), CONV_INPUT.join(','),
-  ], { env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' } });
+/** Starts a peer and waits for its "ready" line; rejects with its stderr if it fails. */
+function startPeer(command: string, args: readonly string[], env: NodeJS.ProcessEnv): Promise<Peer> {
+  const child: ChildProcessWithoutNullStreams = spawn(command, args, { env });
   let stderr = '';
   child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
   // Lines not yet asked for, and the one request waiting for a line (requests are sequential).
@@ -213,7 +225,7 @@ function startTorch(): Promise<TorchStepper> {
   });
   let exited: string | null = null;
   child.on('exit', (code) => {
-    exited = `PyTorch child exited with code ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
+    exited = `${command} child exited with code ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`;
     pending?.reject(new Error(exited));
     pending = null;
   });
@@ -223,20 +235,70 @@ function startTorch(): Promise<TorchStepper> {
     else pending = { resolve, reject };
   });
   return nextLine().then((ready) => {
-    if (!ready.startsWith('ready')) throw new Error(`PyTorch child: unexpected first line '${ready}'`);
+    if (!ready.startsWith('ready ')) throw new Error(`${command} child: unexpected first line '${ready}'`);
     return {
-      version: ready.split(' ')[2] ?? '?',
-      step: async () => {
-        child.stdin.write('step\n');
-        return JSON.parse(await nextLine()) as StepTime;
-      },
-      kernels: async () => {
-        child.stdin.write('kernels\n');
-        return JSON.parse(await nextLine()) as KernelTime;
+      ready: ready.split(' ').slice(1),
+      ask: async (request) => {
+        child.stdin.write(`${request}\n`);
+        return nextLine();
       },
       close: () => child.stdin.end(),
     };
   });
+}
+
+/** The PyTorch child: steps, and samples of the comparison kernels. */
+interface TorchStepper {
+  version: string;
+  step(): Promise<StepTime>;
+  kernels(): Promise<KernelTime>;
+  close(): void;
+}
+
+/** Why PyTorch cannot be measured here, or null when it can. */
+function torchUnavailable(): string | null {
+  const probe = spawnSync(PYTHON, ['-c', 'import torch'], { encoding: 'utf8' });
+  if (probe.error || probe.status !== 0) return `${PYTHON} cannot import torch`;
+  return null;
+}
+
+async function startTorch(): Promise<TorchStepper> {
+  const peer = await startPeer(PYTHON, [
+    '-c', TORCH_SCRIPT, REPO_ROOT, String(BATCH), String(SIZE), String(CLASSES), String(BASE_WIDTH), String(WARMUP_STEPS), STAGES.join(','),
+    String(KERNEL_CALLS), CONV_INPUT.join(','),
+  ], { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' });
+  return {
+    version: peer.ready[1] ?? '?',
+    step: async () => JSON.parse(await peer.ask('step')) as StepTime,
+    kernels: async () => JSON.parse(await peer.ask('kernels')) as KernelTime,
+    close: () => peer.close(),
+  };
+}
+
+/** The TensorFlow.js child (bench/tfjs-bnext.ts, bundled into `dir`). */
+interface TfjsStepper {
+  version: string;
+  parameters: number;
+  step(): Promise<StepTime>;
+  close(): void;
+}
+
+async function startTfjs(dir: string): Promise<TfjsStepper> {
+  const { build } = await import('esbuild');
+  const bundle = join(dir, 'tfjs-bnext.mjs');
+  await build({
+    entryPoints: [join(REPO_ROOT, 'bench', 'tfjs-bnext.ts')], outfile: bundle, bundle: true, platform: 'node', format: 'esm', logLevel: 'warning',
+    // tfjs-core's ES modules (where its gradients live), and `require` for the Node built-ins its platform code asks for.
+    mainFields: ['module', 'main'],
+    banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+  });
+  const peer = await startPeer(process.execPath, [bundle, String(BATCH), String(SIZE), String(CLASSES), String(BASE_WIDTH), String(TFJS_WARMUP_STEPS), STAGES.join(',')], process.env);
+  return {
+    version: peer.ready[1] ?? '?',
+    parameters: Number(peer.ready[2]),
+    step: async () => JSON.parse(await peer.ask('step')) as StepTime,
+    close: () => peer.close(),
+  };
 }
 
 /** Our side of the kernel comparison; each call of the result times one sample. */
@@ -298,44 +360,68 @@ async function compareKernels(torch: TorchStepper): Promise<void> {
   ]));
 }
 
+/** Starts a peer, or says why it could not start. */
+async function tryStart<P>(start: () => Promise<P>): Promise<{ peer: P | null; error: string | null }> {
+  try {
+    return { peer: await start(), error: null };
+  } catch (e) {
+    return { peer: null, error: (e as Error).message };
+  }
+}
+
 const trainBench: BenchModule = {
   name: 'train',
-  title: `Training throughput: BNext C=${BASE_WIDTH} ${STAGES.join(':')}, ${CLASSES} classes, ${SIZE}x${SIZE} RGB, batch ${BATCH}, one thread`,
+  title: `Training throughput: BNext C=${BASE_WIDTH} ${STAGES.join(':')}, ${CLASSES} classes, ${SIZE}x${SIZE} RGB, batch ${BATCH}, one thread, beside PyTorch and TensorFlow.js`,
   async run(): Promise<void> {
-    const step = ourStep();
-    for (let i = 0; i < WARMUP_STEPS; i++) step();
+    const ours = ourStep();
+    for (let i = 0; i < WARMUP_STEPS; i++) ours.step();
     const why = torchUnavailable();
-    let torch: TorchStepper | null = null;
-    let torchError = why;
-    if (!why) {
-      try {
-        torch = await startTorch();
-      } catch (e) {
-        torchError = (e as Error).message;
+    const torchStart = why ? { peer: null, error: why } : await tryStart(startTorch);
+    const torch = torchStart.peer;
+    const dir = mkdtempSync(join(tmpdir(), 'bench-train-'));
+    const { peer: tfjs, error: tfjsError } = await tryStart(() => startTfjs(dir));
+    try {
+      const versions = [torch ? `PyTorch ${torch.version} (official BNext, 1 thread)` : null, tfjs ? `TensorFlow.js ${tfjs.version} (tfjs-backend-cpu)` : null];
+      console.log(`node ${process.version}${versions.filter((v) => v).map((v) => `, ${v}`).join('')}, load average ${loadavg()[0].toFixed(2)}`);
+      console.log(`median of ${TIMED_STEPS} steps after ${WARMUP_STEPS} warm-up steps` +
+        (tfjs ? ` (TensorFlow.js: of ${TFJS_STEPS} steps, or as many as fit in ${TFJS_BUDGET_MS / 1000} s, after ${TFJS_WARMUP_STEPS})` : '') +
+        (torch || tfjs ? ', alternating step by step' : ''));
+      const samples = { ours: [] as StepTime[], torch: [] as StepTime[], tfjs: [] as StepTime[] };
+      let tfjsSpent = 0;
+      for (let i = 0; i < TIMED_STEPS; i++) {
+        samples.ours.push(ours.step());
+        if (torch) samples.torch.push(await torch.step());
+        if (tfjs && samples.tfjs.length < TFJS_STEPS && (samples.tfjs.length === 0 || tfjsSpent < TFJS_BUDGET_MS)) {
+          const t = await tfjs.step();
+          tfjsSpent += t.total;
+          samples.tfjs.push(t);
+        }
       }
-    }
-    console.log(`node ${process.version}${torch ? `, PyTorch ${torch.version} (official BNext, 1 thread)` : ''}, load average ${loadavg()[0].toFixed(2)}`);
-    console.log(`median of ${TIMED_STEPS} steps after ${WARMUP_STEPS} warm-up steps${torch ? ', ours and PyTorch alternating step by step' : ''}`);
-    const ours: StepTime[] = [];
-    const theirs: StepTime[] = [];
-    for (let i = 0; i < TIMED_STEPS; i++) {
-      ours.push(step());
-      if (torch) theirs.push(await torch.step());
-    }
-    const oursMedian = medianStep(ours);
-    const rows = [row('bnext (TypeScript)', oursMedian)];
-    const header = ['', 'images/s', 'step ms', 'forward ms', 'backward ms', 'optimizer ms'];
-    if (torch) {
-      const torchMedian = medianStep(theirs);
-      rows.push(row('PyTorch', torchMedian));
-      console.log(formatTable(header, rows));
-      console.log(`ours / PyTorch: ${(torchMedian.total / oursMedian.total).toFixed(3)}x (issue target: at least 0.3x, goal 1x); load average now ${loadavg()[0].toFixed(2)}`);
-      await compareKernels(torch);
-      torch.close();
-    } else {
-      console.log(formatTable(header, rows));
-      const ratio = (BATCH * 1000 / oursMedian.total) / REFERENCE_TORCH_IMAGES_PER_SECOND;
-      console.log(`PyTorch not measured (${torchError}); against the reference ${REFERENCE_TORCH_IMAGES_PER_SECOND} images/s of /work/shared/notes/cpu-kernels.md: ${ratio.toFixed(3)}x`);
+      const oursMedian = medianStep(samples.ours);
+      const rows = [row('bnext (TypeScript)', oursMedian)];
+      const torchMedian = torch ? medianStep(samples.torch) : null;
+      const tfjsMedian = tfjs ? medianStep(samples.tfjs) : null;
+      if (torchMedian) rows.push(row('PyTorch', torchMedian));
+      if (tfjsMedian) rows.push(row(`TensorFlow.js (${samples.tfjs.length} steps)`, tfjsMedian));
+      console.log(formatTable(['', 'images/s', 'step ms', 'forward ms', 'backward ms', 'optimizer ms'], rows));
+      if (torchMedian) {
+        console.log(`ours / PyTorch: ${(torchMedian.total / oursMedian.total).toFixed(3)}x`);
+      } else {
+        const ratio = (BATCH * 1000 / oursMedian.total) / REFERENCE_TORCH_IMAGES_PER_SECOND;
+        console.log(`PyTorch not measured (${torchStart.error}); against PyTorch's ${REFERENCE_TORCH_IMAGES_PER_SECOND} images/s measured earlier (docs/performance.md): ${ratio.toFixed(3)}x`);
+      }
+      if (tfjs && tfjsMedian) {
+        console.log(`ours / TensorFlow.js: ${(tfjsMedian.total / oursMedian.total).toFixed(2)}x (it trains ${tfjs.parameters} parameters, ours ${ours.parameters}: ` +
+          'the stem\'s PReLU and the activation1 of every FFN unit, 3x3 ones included, which ours registers as the official model does but never uses, do not exist there)');
+      } else {
+        console.log(`TensorFlow.js not measured: ${tfjsError}`);
+      }
+      console.log(`load average now ${loadavg()[0].toFixed(2)}`);
+      if (torch) await compareKernels(torch);
+    } finally {
+      torch?.close();
+      tfjs?.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   },
 };

@@ -1,5 +1,6 @@
 /**
- * Binary convolution and packed engine benchmark (issue 4 "Speed"), single-threaded:
+ * Binary convolution and packed engine benchmark (docs/performance.md, "The XNOR kernel"),
+ * single-threaded:
  *
  *   1. the XNOR-popcount convolution at BNext shapes, packing of the activations included
  *      (weights are packed once, at load), in G binary MAC/s: alone, and with the BatchNorm +
@@ -25,23 +26,27 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Tensor4D } from '@tensorflow/tfjs-core';
 import { Rng, manualSeed } from '../src/tensor/random';
-import { IntTensor, Tensor } from '../src/tensor/tensor';
-import { conv2dForward, conv2dGeometry } from '../src/tensor/kernels/conv2d';
+import { Tensor } from '../src/tensor/tensor';
+import { IntTensor } from '../src/tensor/int-tensor';
+import { conv2dForward } from '../src/tensor/kernels/conv2d';
+import { conv2dGeometry } from '../src/tensor/kernels/conv2d-geometry';
 import { packActivations, packWeights } from '../src/binary/pack';
-import { batchNormEpilogue, xnorConv2d, type ChannelEpilogue } from '../src/binary/xnor-conv';
+import { batchNormEpilogue, type ChannelEpilogue } from '../src/binary/channel-epilogue';
+import { xnorConv2d } from '../src/binary/xnor-conv';
 import { withFloatBinaryConvs } from '../src/binary/binary-conv-op';
 import { buildModel, resolveConfig, type ArchOptions, type BNextModel } from '../src/models/factory';
-import { noGrad } from '../src/autograd/graph';
+import { noGrad } from '../src/autograd/record';
 import { crossEntropy } from '../src/nn/losses';
 import { bnxSizeLine } from '../src/quantize/file-sizes';
 import { packModel } from '../src/engine/packed-model';
 import { formatTable, measureInterleaved, type BenchModule } from './harness';
+import { backward } from '../src/autograd/graph';
 
 interface ConvShape {
   n: number; c: number; size: number; k: number; stride: number;
 }
 
-/** The issue's shapes: 3x3 and 1x1 layers of BNext (Cout = Cin). */
+/** BNext's layer shapes: 3x3 and 1x1 (Cout = Cin). */
 const SHAPES: ConvShape[] = [
   { n: 1, c: 128, size: 56, k: 3, stride: 1 },
   { n: 1, c: 512, size: 14, k: 3, stride: 1 },
@@ -164,7 +169,7 @@ function trainingStep(rng: Rng): string {
   const y = new IntTensor(Int32Array.from({ length: 8 }, (_, i) => i % 10), [8]);
   const step = (): void => {
     for (const p of model.parameters()) p.grad = null;
-    crossEntropy(model.call(x), y).backward();
+    backward(crossEntropy(model.call(x), y));
   };
   const t = measureInterleaved([
     { name: 'packed', rounds: 5, budgetMs: 10000, fn: step },

@@ -3,22 +3,25 @@
  * finite differences of its forward op, in float32 with the step and tolerance justified in
  * spec/helpers/gradcheck.ts. The registry's keys are iterated, so a new op without a case fails.
  *
- * SignSTE and BinaryWeight are straight-through estimators: their backward is by definition not
- * the derivative of their forward (sign is flat almost everywhere), so they are checked against
- * their defining formula instead: paper Eq. 2 with the clip c = 1.5 for activations
- * (∂ℓ/∂x = ∂ℓ/∂x_b · 1_{|x| <= c}), and the identity for the latent weight (spec "Binary conv":
- * the gradient passes to w unchanged, no clipping).
+ * SignSTE and BinaryWeight are straight-through estimators: their backward is by definition not the
+ * derivative of their forward (sign is flat almost everywhere), so they are checked against their
+ * defining formula instead: paper Eq. 2 with the clip c = 1.5 for activations (∂ℓ/∂x = ∂ℓ/∂x_b ·
+ * 1_{|x| <= c}), and the identity for the latent weight (docs/paper-map.md, "The STE clip": the
+ * gradient passes to w unchanged, no clipping).
  */
 import { expect } from 'chai';
 import { gradients } from '../../src/autograd/gradients/index';
-import type { OpName } from '../../src/autograd/node';
+import type { OpName } from '../../src/autograd/op-attrs';
 import * as T from '../../src/tensor/ops/index';
-import { BoolTensor, IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { BoolTensor } from '../../src/tensor/bool-tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { Rng } from '../../src/tensor/random';
 import { binarizeWeight, binaryActivation } from '../../src/binary/binarize';
 import { recouplingMean } from '../../src/tensor/ops/recouple';
 import { crossEntropy, distributionLoss, mseLoss } from '../../src/nn/losses';
 import { awayFrom, distinct, type GradCase, gradcheck, normal, recordedOps, uniform } from '../helpers/gradcheck';
+import { backward } from '../../src/autograd/graph';
 
 /** Linear (or multilinear) in each input: any step is exact up to rounding. */
 const LINEAR = 0.5;
@@ -249,7 +252,7 @@ describe('straight-through estimators: the defining formula, not the derivative'
     expect(recordedOps(y).has('SignSTE')).to.equal(true);
     // The official (sign - clamp(x)).detach() + clamp(x) can land one float32 ulp off sign(x).
     xs.forEach((v, i) => expect(Math.abs(y.data[i] - Math.sign(v)), `sign(${v})`).to.be.at.most(2 ** -23));
-    y.backward(T.tensor(dyValues));
+    backward(y, T.tensor(dyValues));
     const expected = xs.map((v, i) => (Math.abs(Math.fround(v)) <= 1.5 ? Math.fround(dyValues[i]) : 0));
     expect(Array.from(x.grad!.data)).to.deep.equal(expected);
   });
@@ -257,7 +260,7 @@ describe('straight-through estimators: the defining formula, not the derivative'
   it('SignSTE honours another clip value', () => {
     const xs = [-1.2, -0.9, 0.5, 1.0, 1.01];
     const x = T.tensor(xs).requireGrad();
-    binaryActivation(x, { clip: 1 }).backward(T.tensor(dyValues.slice(0, 5)));
+    backward(binaryActivation(x, { clip: 1 }), T.tensor(dyValues.slice(0, 5)));
     expect(Array.from(x.grad!.data)).to.deep.equal(xs.map((v, i) => (Math.abs(v) <= 1 ? Math.fround(dyValues[i]) : 0)));
   });
 
@@ -267,7 +270,7 @@ describe('straight-through estimators: the defining formula, not the derivative'
       const w = T.tensor(ws).requireGrad();
       const y = binarizeWeight(w, temperature, true);
       expect(recordedOps(y).has('BinaryWeight')).to.equal(true);
-      y.backward(T.tensor(dyValues));
+      backward(y, T.tensor(dyValues));
       expect(Array.from(w.grad!.data)).to.deep.equal(dyValues.map(Math.fround));
     });
   }

@@ -5,7 +5,8 @@
  * and broadcast gradients reduced back to each input's shape.
  */
 import { expect } from 'chai';
-import { backward, isGradEnabled, noGrad } from '../../src/autograd/graph';
+import { backward } from '../../src/autograd/graph';
+import { isGradEnabled, noGrad } from '../../src/autograd/record';
 import * as T from '../../src/tensor/ops/index';
 import type { Tensor } from '../../src/tensor/tensor';
 

@@ -4,17 +4,19 @@ import { join } from 'node:path';
 import { Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import { conv2d } from '../../src/tensor/ops/conv';
-import { conv2dForwardReference, conv2dGeometry } from '../../src/tensor/kernels/conv2d';
+import { conv2dForwardReference } from '../../src/tensor/kernels/reference/conv2d';
+import { conv2dGeometry } from '../../src/tensor/kernels/conv2d-geometry';
 import { sum } from '../../src/tensor/ops/reduce';
 import { mul } from '../../src/tensor/ops/elementwise';
 import { binaryConv2d, isSignValued, withFloatBinaryConvs } from '../../src/binary/binary-conv-op';
 import { BinaryConv2d } from '../../src/binary/layers';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/files';
 import { toIntTensor, toTensor } from '../../src/io/stored';
 import { stateValueOf } from '../../src/nn/serialize';
 import { buildModel, resolveConfig, type ArchOptions } from '../../src/models/factory';
 import { withoutInit } from '../../src/nn/init';
 import { crossEntropy } from '../../src/nn/losses';
+import { backward } from '../../src/autograd/graph';
 
 /** ±1 one float32 ulp off (as (b - r) + r may give), with some exact zeros. */
 function nearSigns(rng: Rng, shape: number[], zeroRate = 0.05): Tensor {
@@ -54,11 +56,11 @@ describe('binary/binary-conv-op', () => {
       expect(relative(packed.data, float.data)).to.be.below(1e-6);
       // The same recorded op: gradients equal bit for bit.
       const g = new Tensor(Float32Array.from({ length: packed.size }, () => rng.normal()), packed.shape);
-      sum(mul(packed, g)).backward();
+      backward(sum(mul(packed, g)));
       const [dx, dw] = [x.grad!.data.slice(), w.grad!.data.slice()];
       x.grad = null;
       w.grad = null;
-      sum(mul(float, g)).backward();
+      backward(sum(mul(float, g)));
       expect([...dx]).to.deep.equal([...x.grad!.data]);
       expect([...dw]).to.deep.equal([...w.grad!.data]);
     }
@@ -108,7 +110,7 @@ describe('binary/binary-conv-op', () => {
           model.loadStateDict(sd);
           const logits = model.train().call(toTensor(file.tensors.get('input')!, 'input'));
           const loss = crossEntropy(logits, toIntTensor(file.tensors.get('target')!, 'target'));
-          loss.backward();
+          backward(loss);
           return { logits, loss, params: model.namedParameters() };
         };
         const packed = step();

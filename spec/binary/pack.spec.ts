@@ -1,8 +1,7 @@
 import { expect } from 'chai';
 import { Rng } from '../../src/tensor/random';
-import {
-  packActivations, packedSign, packedWeightsFromWords, packWeights, storedWords, unpackWeights, wordsPerPixel,
-} from '../../src/binary/pack';
+import { packActivations, packedWeightsFromWords, packWeights, storedWords, unpackWeights } from '../../src/binary/pack';
+import { packedSign, wordsPerPixel } from '../../src/binary/packed-layout';
 
 describe('binary/pack', () => {
   it('sets bit c mod 32 of word c / 32 for a negative value (1 = -1), channels last', () => {

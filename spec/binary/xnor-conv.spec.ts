@@ -1,12 +1,14 @@
 import { expect } from 'chai';
 import { Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
-import { conv2dForwardReference, conv2dGeometry } from '../../src/tensor/kernels/conv2d';
+import { conv2dForwardReference } from '../../src/tensor/kernels/reference/conv2d';
+import { conv2dGeometry } from '../../src/tensor/kernels/conv2d-geometry';
 import { signOf } from '../../src/tensor/kernels/elementwise';
 import { batchNorm } from '../../src/tensor/ops/normalization';
 import { prelu } from '../../src/tensor/ops/activation';
 import { packActivations, packWeights } from '../../src/binary/pack';
-import { batchNormEpilogue, xnorConv2d } from '../../src/binary/xnor-conv';
+import { batchNormEpilogue } from '../../src/binary/channel-epilogue';
+import { xnorConv2d } from '../../src/binary/xnor-conv';
 
 interface Case {
   n: number; c: number; h: number; w: number; cout: number; k: 1 | 3 | 5; stride: 1 | 2;

@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpy } from '../../src/io/npy';
-import { writeStateDict } from '../../src/nn/serialize';
+import { writeNpy } from '../../src/io/files';
+import { writeStateDict } from '../../src/nn/state-dict-file';
 import { buildModel, resolveConfig } from '../../src/models/factory';
 import { manualSeed } from '../../src/tensor/random';
 
@@ -40,7 +40,7 @@ describe('cli: bnext forward bad input @slow', function () {
   const cases: [string, () => string[], RegExp][] = [
     ['unknown --arch', () => ['--arch', 'bnext-xl', '--weights', weights, '--input', input, '--out', out], /unknown architecture 'bnext-xl'/],
     ['inconsistent widths (a skipped stage)', () => ['--arch', 'bnext', '--base-width', '8', '--stages', '1,0,1,0', '--weights', weights, '--input', input, '--out', out], /skip a stage/],
-    ['a base width too small for squeeze-and-expand', () => ['--arch', 'bnext', '--base-width', '4', '--stages', '1,1,1,1', '--weights', weights, '--input', input, '--out', out], /base width must be an integer >= 8/],
+    ['a base width too small for squeeze-and-expand', () => ['--arch', 'bnext', '--base-width', '4', '--stages', '1,1,1,1', '--weights', weights, '--input', input, '--out', out], /--base-width must be an integer from 8 to 4096, got .4./],
     ['a state_dict of another architecture', () => ['--arch', 'bnext', '--base-width', '8', '--stages', '1,1,0,0', '--classes', '10', '--weights', weights, '--input', input, '--out', out], /w\.safetensors does not fit the model: missing keys: feature\.4\.Attention\.scale/],
     ['a state_dict of another class count', () => [...SMALL.slice(0, -1), '12', '--weights', weights, '--input', input, '--out', out], /fc\.weight: expected shape \[12, 32\], found \[10, 32\]/],
     ['a missing weights file', () => [...SMALL, '--weights', join(dir, 'nope.safetensors'), '--input', input, '--out', out], /nope\.safetensors/],

@@ -8,8 +8,8 @@ import { UsageError } from '../../src/cli/args';
 import { buildAnyModel, resolveAnyConfig } from '../../src/models/zoo';
 import { manualSeed } from '../../src/tensor/random';
 import { prepareRunFolder } from '../../src/train/run-folder';
-import { writeStateDict } from '../../src/nn/serialize';
-import { readNpy } from '../../src/io/npy';
+import { writeStateDict } from '../../src/nn/state-dict-file';
+import { readNpy } from '../../src/io/files';
 import { decodePng } from '../../src/data/png';
 import { randomDirections, writeDirections } from '../../src/analysis/landscape';
 

@@ -1,5 +1,5 @@
 /**
- * `bnext forward/eval/predict --engine xnor` from a .bnx file (model-io.ts's packedEngineFromArgs),
+ * `bnext forward/eval/predict --engine xnor` from a .bnx file (model-io.ts's packedSourceFromArgs),
  * run in-process: the same logits, metrics and top-5 as from the state_dict it was packed from,
  * quantized files, and the refusals (a .bnx for the float engine, architecture options that
  * disagree with the file).
@@ -8,47 +8,23 @@ import { expect } from 'chai';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from '../../src/cli/command';
 import { forward } from '../../src/cli/commands/forward';
 import { evalCommand } from '../../src/cli/commands/evaluate';
 import { predict } from '../../src/cli/commands/predict';
-import { writeNpy } from '../../src/io/npy';
+import { writeNpy } from '../../src/io/files';
 import { fromTensor } from '../../src/io/stored';
-import { writeStateDict } from '../../src/nn/serialize';
-import { writeBnx } from '../../src/engine/bnx';
+import { writeStateDict } from '../../src/nn/state-dict-file';
+import { writeBnx } from '../../src/engine/bnx-file';
 import { bnxContentsOf, packedModelFromContents } from '../../src/engine/load';
 import { parseQuantization } from '../../src/quantize/scheme';
 import type { BNextModel } from '../../src/models/factory';
 import { Rng } from '../../src/tensor/random';
 import { randomInput, randomModel } from '../engine/helpers';
+import { refusal, run } from '../helpers/commands';
 
 const BNEXT = ['--arch', 'bnext', '--base-width', '8', '--stages', '1,0,0,0', '--classes', '10'];
 const BNEXT18 = ['--arch', 'bnext-18', '--base-width', '8', '--stages', '1,1,1,1', '--classes', '10'];
 const IMAGES = 'fixtures/images/decode';
-
-/** Runs a command in-process, expecting success; returns what it printed. */
-async function run(command: Command, argv: string[]): Promise<string> {
-  const lines: string[] = [];
-  const log = console.log;
-  console.log = (...parts: unknown[]) => void lines.push(parts.join(' '));
-  try {
-    expect(await command.run(argv)).to.equal(0);
-  } finally {
-    console.log = log;
-  }
-  return lines.join('\n');
-}
-
-/** Runs a command in-process, expecting it to refuse; returns the error. */
-async function refusal(command: Command, argv: string[]): Promise<Error> {
-  try {
-    await run(command, argv);
-  } catch (e) {
-    if (e instanceof Error) return e;
-    throw e;
-  }
-  throw new Error(`${command.name} ${argv.join(' ')} did not fail`);
-}
 
 describe('cli: forward/eval/predict --engine xnor from a .bnx file', () => {
   let dir: string;
@@ -129,7 +105,7 @@ describe('cli: forward/eval/predict --engine xnor from a .bnx file', () => {
 
   it('refuses a .bnx with the float engine, for each command, writing nothing', async () => {
     const { bnx } = files.get('bnext')!;
-    const message = /is a \.bnx file \(packed weights for --engine xnor\); the float engine needs a safetensors state_dict/;
+    const message = /is a \.bnx file \(packed weights for --engine xnor\); the float engine needs a state_dict \(safetensors or a torch\.save file\)/;
     const out = join(dir, 'none.npy');
     for (const engine of [[], ['--engine', 'float']]) {
       expect((await refusal(forward, [...BNEXT, ...engine, '--weights', bnx, '--input', input, '--out', out])).message).to.match(/^forward: .*bnext\.bnx /).and.match(message);

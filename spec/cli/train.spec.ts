@@ -4,16 +4,12 @@
  * spec/train/trainer.spec.ts).
  */
 import { expect } from 'chai';
-import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { writeNpy } from '../../src/io/npy';
-
-function bnext(args: string[]): { status: number | null; stderr: string; stdout: string } {
-  const r = spawnSync(process.execPath, ['bin/bnext.mjs', ...args], { encoding: 'utf8' });
-  return { status: r.status, stderr: r.stderr, stdout: r.stdout };
-}
+import { writeNpy } from '../../src/io/files';
+import { bnext } from '../helpers/cli';
 
 const TINY = ['--base-width', '8', '--stages', '1,0,0,0', '--epochs', '1'];
 
@@ -61,7 +57,7 @@ describe('cli: bnext train bad input @slow', function () {
 });
 
 describe('cli: bnext train Ctrl-C @slow', function () {
-  this.timeout(120_000);
+  this.timeout(300_000);
 
   it('saves a checkpoint mid-epoch on SIGINT when training on this thread alone, and --resume finishes the run', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'bnext-train-sigint-'));
@@ -89,6 +85,15 @@ describe('cli: bnext train Ctrl-C @slow', function () {
       expect(state.epoch).to.equal(0);
       expect(state.batch).to.be.greaterThan(0).and.lessThan(500);
       expect(existsSync(join(out, 'model.safetensors'))).to.equal(false);
+      // A resume under other settings is refused, naming each with both values, and writes nothing.
+      const files = (): Map<string, Buffer> => new Map(readdirSync(out).map((f) => [f, readFileSync(join(out, f))]));
+      const before = files();
+      const other = bnext([...args, '--resume', '--betas', '0.9,0.99', '--temperature', 'paper', '--seed', '1']);
+      expect(other.status).to.equal(1);
+      expect(other.stderr).to.match(/checkpoint\.json: the checkpoint is of another run configuration; .*Differing: betas: \[0\.99,0\.999\] in the checkpoint, \[0\.9,0\.99\] now; temperature: \[9\.99999993922529e-9\] in the checkpoint, \[1\] now; seed: 0 in the checkpoint, 1 now\./);
+      const after = files();
+      expect([...after.keys()]).to.deep.equal([...before.keys()]);
+      for (const [f, bytes] of before) expect(after.get(f)!.equals(bytes), `${f} untouched`).to.equal(true);
       const resumed = bnext([...args, '--resume']);
       expect(resumed.status, resumed.stderr).to.equal(0);
       expect(existsSync(join(out, 'model.safetensors'))).to.equal(true);

@@ -5,9 +5,9 @@
 import { expect } from 'chai';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { readImage } from '../../src/data/decode';
+import { readImage } from '../../src/data/files';
 import { createImage, type RgbImage } from '../../src/data/image';
-import { readNpy } from '../../src/io/npy';
+import { readNpy } from '../../src/io/files';
 
 export const IMAGES = 'fixtures/images';
 

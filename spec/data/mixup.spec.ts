@@ -6,7 +6,8 @@ import { expect } from 'chai';
 import { sampleBeta, sampleGamma } from '../../src/data/distributions';
 import { cutmixBox, cutmixBoxMinMax, Mixup, mixTargets } from '../../src/data/mixup';
 import { Rng } from '../../src/tensor/random';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 
 /** A batch of n single-channel h x w images, image i filled with value i + 1. */
 function constantBatch(n: number, h: number, w: number): Tensor {
@@ -100,6 +101,8 @@ describe('data/mixup', () => {
     const labels = new IntTensor(Int32Array.from([0, 1]), [2]);
     const none = new Mixup({ mixupAlpha: 1, prob: 0, numClasses: 2 }).apply(images, labels, new Rng(1));
     expect(Array.from(none.images.data)).to.deep.equal(Array.from(images.data));
+    // The targets are the labels' own one-hot rows (no smoothing by default).
+    expect(Array.from(none.targets.data)).to.deep.equal([1, 0, 0, 1]);
     const mixer = new Mixup({ mixupAlpha: 1, cutmixAlpha: 1, switchProb: 0.5, numClasses: 2 });
     const rng = new Rng(4);
     let cut = 0;

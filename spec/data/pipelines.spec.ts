@@ -11,7 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { preprocess } from '../../src/cli/commands/preprocess';
 import { evalPipeline, makePipeline, PIPELINE_NAMES, runPipeline } from '../../src/data/pipelines';
-import { readNpy } from '../../src/io/npy';
+import { readImage } from '../../src/data/files';
+import { readNpy } from '../../src/io/files';
 import { Rng } from '../../src/tensor/random';
 import { goldenFloats, IMAGES, manifest, source } from './fixtures';
 
@@ -22,11 +23,11 @@ const evalCase = (src: string) => {
 };
 
 describe('data/pipelines', () => {
-  it('evalPipeline from a path and from bytes equals torchvision', () => {
+  it('evalPipeline from a decoded image and from bytes equals torchvision', () => {
     const path = join(IMAGES, manifest.sources.s2);
-    expect(Array.from(evalPipeline(path, 32))).to.deep.equal(Array.from(evalCase('s2')));
+    expect(Array.from(evalPipeline(readImage(path), 32))).to.deep.equal(Array.from(evalCase('s2')));
     expect(Array.from(evalPipeline(readFileSync(path), 32))).to.deep.equal(Array.from(evalCase('s2')));
-    expect(evalPipeline(path).length).to.equal(3 * 224 * 224);
+    expect(evalPipeline(readImage(path)).length).to.equal(3 * 224 * 224);
     expect(() => evalPipeline(new Uint8Array(0), 32, 'upload')).to.throw('upload: empty file (0 bytes)');
   });
 
@@ -45,7 +46,8 @@ describe('data/pipelines', () => {
     }
     expect(makePipeline('imagenet-eval').size).to.equal(224);
     expect(makePipeline('cifar-train').size).to.equal(32);
-    expect(() => makePipeline('imagenet-eval', { size: 0 })).to.throw(/size must be a positive integer/);
+    expect(() => makePipeline('imagenet-eval', { size: 0 })).to.throw(/size must be an integer from 1 to 4096, got 0/);
+    expect(() => makePipeline('cifar-train', { size: 100000 })).to.throw(/pipeline cifar-train: size must be an integer from 1 to 4096, got 100000/);
   });
 
   describe('bnext preprocess', () => {

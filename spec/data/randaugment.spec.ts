@@ -75,7 +75,7 @@ describe('data/randaugment', () => {
       const img = source('s0');
       const a = ra.apply(img, new Rng(11));
       const b = ra.apply(img, new Rng(11));
-      expect(a.width).to.equal(img.width);
+      expect([a.width, a.height]).to.deep.equal([img.width, img.height]);
       expect(Array.from(a.data)).to.deep.equal(Array.from(b.data));
     });
 

@@ -9,7 +9,7 @@ import { expect } from 'chai';
 import { crop, hflip, pad } from '../../src/data/geometry';
 import { createImage } from '../../src/data/image';
 import {
-  centerCrop, randomCropWithPadding, randomHorizontalFlip, randomResizedCropParams, resizedCrop, roundHalfEven,
+  centerCrop, randomCropWithPadding, randomHorizontalFlip, randomResizedCropParams, resizedCrop,
   toNormalizedCHW, IMAGENET_RRC,
 } from '../../src/data/transforms';
 import { CIFAR_STATS, IMAGENET_STATS, imagenetEvalImage } from '../../src/data/pipelines';
@@ -105,10 +105,6 @@ describe('data/transforms', () => {
       expect(box.width / box.height).to.be.within(0.7, 1.4);
     }
     expect(fallbacks).to.be.below(40);
-  });
-
-  it('roundHalfEven rounds halfway cases to even, like Python 3', () => {
-    expect([0.5, 1.5, 2.5, -0.5, -1.5, 2.4, 2.6, 7].map(roundHalfEven)).to.deep.equal([0, 2, 2, -0, -2, 2, 3, 7]);
   });
 
   it('random crop with padding: seeded, and within the padded image', () => {

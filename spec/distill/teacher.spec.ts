@@ -6,8 +6,9 @@ import { expect } from 'chai';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LogitsFileTeacher, ModuleTeacher } from '../../src/distill/teacher';
-import { writeNpy } from '../../src/io/npy';
+import { ModuleTeacher } from '../../src/distill/teacher';
+import { loadLogitsTeacher } from '../../src/distill/teacher-file';
+import { writeNpy } from '../../src/io/files';
 import { Linear } from '../../src/nn/layers/linear';
 import { Tensor } from '../../src/tensor/tensor';
 import { tensor } from '../../src/tensor/create';
@@ -28,7 +29,7 @@ describe('LogitsFileTeacher', () => {
 
   it('gives the rows of the batch\'s samples, as constants', () => {
     const path = logitsFile('ok.npy', 5, 3);
-    const teacher = LogitsFileTeacher.load(path, { numSamples: 5, numClasses: 3 }, 'effnet-b0');
+    const teacher = loadLogitsTeacher(path, { numSamples: 5, numClasses: 3 }, 'effnet-b0');
     const out = teacher.logits({ images: new Tensor(new Float32Array(2), [2, 1]), indices: Int32Array.from([4, 1]) });
     expect(out.shape).to.deep.equal([2, 3]);
     expect(Array.from(out.data)).to.deep.equal([40, 41, 42, 10, 11, 12]);
@@ -39,20 +40,20 @@ describe('LogitsFileTeacher', () => {
   it('reads float16 logits (teachers run under autocast)', () => {
     const path = join(dir, 'half.npy');
     writeNpy(path, { dtype: 'F16', shape: [2, 2], data: Uint16Array.from([0x3c00, 0x4000, 0xbc00, 0x0000]) });
-    const teacher = LogitsFileTeacher.load(path, { numSamples: 2, numClasses: 2 });
+    const teacher = loadLogitsTeacher(path, { numSamples: 2, numClasses: 2 });
     expect(Array.from(teacher.logits({ images: new Tensor(new Float32Array(2), [2, 1]), indices: Int32Array.from([0, 1]) }).data)).to.deep.equal([1, 2, -1, 0]);
   });
 
   it('refuses a file whose row count is not the number of training samples, naming the file and both numbers', () => {
     const path = logitsFile('rows.npy', 9, 10);
-    expect(() => LogitsFileTeacher.load(path, { numSamples: 10, numClasses: 10 })).to.throw(
+    expect(() => loadLogitsTeacher(path, { numSamples: 10, numClasses: 10 })).to.throw(
       `${path}: teacher logits have 9 rows but the training data has 10 samples (shape [9, 10], expected [10, 10])`,
     );
   });
 
   it('refuses a file whose class count is not the student\'s, naming the file and both numbers', () => {
     const path = logitsFile('classes.npy', 10, 1000);
-    expect(() => LogitsFileTeacher.load(path, { numSamples: 10, numClasses: 10 })).to.throw(
+    expect(() => loadLogitsTeacher(path, { numSamples: 10, numClasses: 10 })).to.throw(
       `${path}: teacher logits have 1000 classes but the student has 10 (shape [10, 1000], expected [10, 10])`,
     );
   });
@@ -60,19 +61,19 @@ describe('LogitsFileTeacher', () => {
   it('refuses a file that is not 2-D, integer logits and non-finite values', () => {
     const flat = join(dir, 'flat.npy');
     writeNpy(flat, { dtype: 'F32', shape: [6], data: new Float32Array(6) });
-    expect(() => LogitsFileTeacher.load(flat, { numSamples: 6, numClasses: 1 })).to.throw(`${flat}: teacher logits must be 2-D [samples, classes], found shape [6]`);
+    expect(() => loadLogitsTeacher(flat, { numSamples: 6, numClasses: 1 })).to.throw(`${flat}: teacher logits must be 2-D [samples, classes], found shape [6]`);
     const ints = join(dir, 'ints.npy');
     writeNpy(ints, { dtype: 'I64', shape: [1, 2], data: BigInt64Array.from([1n, 2n]) });
-    expect(() => LogitsFileTeacher.load(ints, { numSamples: 1, numClasses: 2 })).to.throw(`${ints}: expected a float array`);
+    expect(() => loadLogitsTeacher(ints, { numSamples: 1, numClasses: 2 })).to.throw(`${ints}: expected a float array`);
     const nan = join(dir, 'nan.npy');
     writeNpy(nan, { dtype: 'F32', shape: [2, 2], data: Float32Array.from([0, 1, 2, NaN]) });
-    expect(() => LogitsFileTeacher.load(nan, { numSamples: 2, numClasses: 2 })).to.throw(`${nan}: teacher logit at row 1, class 1 is NaN`);
-    expect(() => LogitsFileTeacher.load(join(dir, 'missing.npy'), { numSamples: 2, numClasses: 2 })).to.throw(/missing\.npy/);
+    expect(() => loadLogitsTeacher(nan, { numSamples: 2, numClasses: 2 })).to.throw(`${nan}: teacher logit at row 1, class 1 is NaN`);
+    expect(() => loadLogitsTeacher(join(dir, 'missing.npy'), { numSamples: 2, numClasses: 2 })).to.throw(/missing\.npy/);
   });
 
   it('refuses a sample index outside the table', () => {
     const path = logitsFile('idx.npy', 3, 2);
-    const teacher = LogitsFileTeacher.load(path, { numSamples: 3, numClasses: 2 });
+    const teacher = loadLogitsTeacher(path, { numSamples: 3, numClasses: 2 });
     expect(() => teacher.logits({ images: new Tensor(new Float32Array(1), [1, 1]), indices: Int32Array.from([3]) })).to.throw(`${path}: sample index 3 is outside the 3 rows of the teacher logits`);
   });
 });

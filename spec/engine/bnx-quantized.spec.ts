@@ -8,8 +8,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/tensor/random';
 import { crc32 } from '../../src/engine/crc32';
-import { parseBnx, serializeBnx, writeBnx } from '../../src/engine/bnx';
-import { bnxContentsOf, loadPackedModel, packedModelFromContents } from '../../src/engine/load';
+import { parseBnx, serializeBnx } from '../../src/engine/bnx';
+import { writeBnx, loadPackedModel } from '../../src/engine/bnx-file';
+import { bnxContentsOf, packedModelFromContents } from '../../src/engine/load';
 import { parseQuantization } from '../../src/quantize/scheme';
 import { randomInput, randomModel } from './helpers';
 

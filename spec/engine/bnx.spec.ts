@@ -3,10 +3,11 @@ import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Rng } from '../../src/tensor/random';
-import { writeStateDict } from '../../src/nn/serialize';
+import { writeStateDict } from '../../src/nn/state-dict-file';
 import { crc32 } from '../../src/engine/crc32';
-import { BNX_VERSION, BNX_VERSIONS, parseBnx, readBnx, serializeBnx, writeBnx } from '../../src/engine/bnx';
-import { bnxContentsOf, loadPackedEngine, loadPackedModel } from '../../src/engine/load';
+import { BNX_VERSION, BNX_VERSIONS, parseBnx, serializeBnx } from '../../src/engine/bnx';
+import { readBnx, writeBnx, loadPackedModel } from '../../src/engine/bnx-file';
+import { bnxContentsOf } from '../../src/engine/load';
 import { packModel } from '../../src/engine/packed-model';
 import { unpackWeights } from '../../src/binary/pack';
 import { resolveConfig } from '../../src/models/factory';
@@ -65,10 +66,10 @@ describe('engine/bnx', () => {
       expect([...loadPackedModel(join(dir, 'm.bnx')).run(x).data]).to.deep.equal([...want.data]);
       // From the state_dict too, and a config mismatch with a .bnx is refused.
       writeStateDict(join(dir, 'm.safetensors'), model);
-      expect([...loadPackedEngine(join(dir, 'm.safetensors'), model.config).run(x).data]).to.deep.equal([...want.data]);
-      expect([...loadPackedEngine(join(dir, 'm.bnx'), model.config).run(x).data]).to.deep.equal([...want.data]);
+      expect([...loadPackedModel(join(dir, 'm.safetensors'), { config: model.config }).run(x).data]).to.deep.equal([...want.data]);
+      expect([...loadPackedModel(join(dir, 'm.bnx'), { config: model.config }).run(x).data]).to.deep.equal([...want.data]);
       const other = resolveConfig({ ...OPTIONS, numClasses: 11 });
-      expect(() => loadPackedEngine(join(dir, 'm.bnx'), other)).to.throw(/m\.bnx: the file holds .*"numClasses":10.* the options ask for .*"numClasses":11/);
+      expect(() => loadPackedModel(join(dir, 'm.bnx'), { config: other })).to.throw(/m\.bnx: the file holds .*"numClasses":10.* the options ask for .*"numClasses":11/);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -134,8 +135,29 @@ describe('engine/bnx', () => {
       ['bad config', (h) => { (h.config as Record<string, unknown>).stages = [1, 0, 1, 0]; }, /config is invalid: bnext: stage ratios 1:0:1:0 skip a stage/],
       ['missing config field', (h) => { delete (h.config as Record<string, unknown>).numClasses; }, /config field "numClasses" must be an integer/],
       ['wrong format', (h) => { h.format = 'other'; }, /expected a JSON object with "format": "bnext-packed"/],
+      // 2^32 would wrap to 0 in the engine's Int32Array and silently zero weight 0 (found by the fuzzer).
+      ['zero index past the weights', (h) => { Object.assign((h.tensors as Table).find((e) => e.dtype === 'B1')!, { zeros: [2 ** 32] }); }, /has an invalid zero list \(flat indices below \d+ expected\)/],
     ];
     for (const [what, edit, message] of edits) expect(parse(withHeader(bytes, edit)), what).to.throw(message);
+  });
+
+  it('bounds the architecture by the tensor table and the file size before building any model', () => {
+    // Each file below has a valid checksum: only the header's architecture is out of bounds.
+    const config = (edit: Record<string, unknown>) => withHeader(bytes, (h) => Object.assign(h.config as Record<string, unknown>, edit));
+    const cases: [Record<string, unknown>, RegExp][] = [
+      [{ stages: [1e308, 0, 0, 0] }, /^m\.bnx: corrupt \.bnx header: config is invalid: bnext: stage ratio 1 must be an integer from 0 to 64, got 1e\+308$/],
+      [{ stages: [60, 0, 0, 0] }, /^m\.bnx: corrupt \.bnx header: config field "stages" is \[60,0,0,0\], which makes 121 blocks of at least two binary convolutions each, but the tensor table has 13 B1 entries$/],
+      [{ baseWidth: 1e9 }, /config is invalid: bnext: base width must be an integer from 8 to 4096, got 1000000000$/],
+      [{ baseWidth: 4096 }, /config is invalid: bnext: base width 4096, stage ratios 1:1:0:0, 10 classes and 3 input channels make \d+ weights, more than the 1073741824 a model may have$/],
+      [{ baseWidth: 512 }, /config fields "baseWidth" 512 and "stages" \[1,1,0,0\] make \d+ binary-conv weights, the tensor table's B1 entries hold \d+$/],
+      [{ numClasses: 1e9 }, /config is invalid: bnext: number of classes must be an integer from 1 to 1000000, got 1000000000$/],
+      [{ numClasses: 100000 }, /config field "numClasses" is 100000, but a classifier of 64 features stores at least 4 bits per weight: the \d+-byte data area holds at most \d+ classes$/],
+      [{ inChannels: 4000 }, /config field "inChannels" is 4000, but the stem convolution of 8 channels stores at least 4 bits per weight: the \d+-byte data area holds at most \d+ input channels$/],
+    ];
+    for (const [edit, message] of cases) expect(parse(config(edit)), JSON.stringify(edit)).to.throw(message);
+    const b18 = serializeBnx(bnxContentsOf(randomModel({ arch: 'bnext-18', baseWidth: 8, stages: [1, 1, 1, 1], numClasses: 10 }, 'b18')));
+    const blocks = withHeader(b18, (h) => Object.assign(h.config as Record<string, unknown>, { blocksPerLayer: [64, 64, 64, 64] }));
+    expect(parse(blocks)).to.throw(/config field "blocksPerLayer" is \[64,64,64,64\], which makes 256 blocks of at least two binary convolutions each, but the tensor table has 8 B1 entries$/);
   });
 
   it('refuses packed words with bits set past the last channel', () => {

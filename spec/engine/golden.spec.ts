@@ -8,14 +8,14 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/files';
 import { toTensor } from '../../src/io/stored';
 import { stateValueOf } from '../../src/nn/serialize';
 import type { StateDict } from '../../src/nn/module';
 import { buildModel, resolveConfig } from '../../src/models/factory';
 import { archOptionsOf, MODEL_FIXTURES, modelCases } from '../helpers/model-cases';
 import { withoutInit } from '../../src/nn/init';
-import { noGrad } from '../../src/autograd/graph';
+import { noGrad } from '../../src/autograd/record';
 import { packModel } from '../../src/engine/packed-model';
 import { argmaxRows, relativeError } from './helpers';
 

@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { noGrad } from '../../src/autograd/graph';
+import { noGrad } from '../../src/autograd/record';
 import { Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import type { ArchOptions } from '../../src/models/factory';

@@ -12,14 +12,14 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { noGrad } from '../../src/autograd/graph';
+import { noGrad } from '../../src/autograd/record';
 import { Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import { Conv2d } from '../../src/nn/layers/conv2d';
 import { Linear } from '../../src/nn/layers/linear';
 import type { Module, StateDict } from '../../src/nn/module';
 import { withoutInit } from '../../src/nn/init';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/files';
 import { toTensor } from '../../src/io/stored';
 import { stateValueOf } from '../../src/nn/serialize';
 import { buildModel, resolveConfig, type ArchOptions, type BNextModel } from '../../src/models/factory';

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../../src/io/atomic';
+import { spawnSync } from 'node:child_process';
+import { removeStaleTempFiles, writeFileAtomic } from '../../src/io/atomic';
 import { withTempDir } from './helpers';
 
 describe('io/atomic', () => {
@@ -58,6 +59,28 @@ describe('io/atomic', () => {
       writeFileAtomic(path, new Uint8Array([9]));
       expect([...readFileSync(path)]).to.deep.equal([9]);
       expect(existsSync(`${path}.tmp-${process.pid}-0`)).to.equal(true); // not ours to remove
+    });
+  });
+
+  it('removes the temporary files of ended processes only, and only names of its own pattern', () => {
+    withTempDir((dir) => {
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+      const stale = [`a.json.tmp-${dead}-0`, `b.safetensors.tmp-${dead}-1z`];
+      const kept = [`c.json.tmp-${process.pid}-0`, `d.tmp-${dead}`, `e.tmp-${dead}-X`, `f.tmp-0-1`, 'g.json'];
+      for (const f of [...stale, ...kept]) writeFileSync(join(dir, f), 'x');
+      expect(removeStaleTempFiles(dir).sort()).to.deep.equal(stale.map((f) => join(dir, f)).sort());
+      expect(readdirSync(dir).sort()).to.deep.equal([...kept].sort());
+      expect(removeStaleTempFiles(join(dir, 'missing'))).to.deep.equal([]);
+    });
+  });
+
+  it('removes a killed writer\'s temporary files of the same target when it writes', () => {
+    withTempDir((dir) => {
+      const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+      writeFileSync(join(dir, `out.bin.tmp-${dead}-0`), 'half');
+      writeFileSync(join(dir, `other.bin.tmp-${dead}-0`), 'half');
+      writeFileAtomic(join(dir, 'out.bin'), new Uint8Array([1]));
+      expect(readdirSync(dir).sort()).to.deep.equal(['other.bin.tmp-' + dead + '-0', 'out.bin']);
     });
   });
 });

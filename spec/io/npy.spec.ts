@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseNpy, readNpy, serializeNpy, writeNpy } from '../../src/io/npy';
+import { parseNpy, serializeNpy } from '../../src/io/npy';
+import { readNpy, writeNpy } from '../../src/io/files';
 import { type StoredArray, type StoredDType, toTensor } from '../../src/io/stored';
 import { expected, expectSameNumbers, expectStoredEquals, FIXTURES, fixtureBytes, floatOf, withTempDir } from './helpers';
 
@@ -164,7 +165,23 @@ describe('io/npy', () => {
       expect(parseBad(npyWith('[1, 2]'))).to.throw(/bad\.npy: header is not a Python dict/);
       expect(parseBad(npyWith("{'descr': '<f4', 'shape': (1,), }"))).to.throw(/bad\.npy: header has keys \[descr, shape\]/);
       expect(parseBad(npyWith("{'descr': '<f4', 'fortran_order': 0, 'shape': (1,), }"))).to.throw(/bad\.npy: fortran_order is 0/);
-      expect(parseBad(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"))).to.throw(/bad\.npy: shape \[-1\] is not a tuple/);
+      expect(parseBad(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': (-1,), }"))).to.throw(/bad\.npy: shape \(-1,\) is not a tuple/);
+      // numpy's reader refuses a list where the shape's tuple belongs.
+      expect(parseBad(npyWith("{'descr': '<f4', 'fortran_order': False, 'shape': [2, 3], }"))).to.throw(/bad\.npy: shape \[2,3\] is not a tuple/);
+    });
+
+    it('names a huge shape by its first and last dimensions and its rank, not in full', () => {
+      const rank = 20000;
+      const shape = `(${Array.from({ length: rank }, (_, i) => (i === rank - 1 ? 7 : 1)).join(', ')})`;
+      let message = '';
+      try {
+        parseNpy(npyWith(`{'descr': '<f4', 'fortran_order': False, 'shape': ${shape}, }`, new Uint8Array(4)), 'bad.npy');
+      } catch (e) {
+        message = (e as Error).message;
+      }
+      expect(message).to.equal('bad.npy: data is too short: 4 bytes, shape (1, 1, 1, 1, 1, 1, …, 7) [20000 dimensions] of <f4 needs 28');
+      const descr = 'x'.repeat(50000);
+      expect(parseBad(npyWith(`{'descr': '<${descr}', 'fortran_order': False, 'shape': (1,), }`))).to.throw(/^bad\.npy: unsupported dtype '<x{76}\.\.\.' \(supported/);
     });
 
     it('refuses unsupported and structured dtypes', () => {

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parseSafetensors, readSafetensors, serializeSafetensors, writeSafetensors } from '../../src/io/safetensors';
+import { parseSafetensors, serializeSafetensors } from '../../src/io/safetensors';
+import { readSafetensors, writeSafetensors } from '../../src/io/files';
 import { type StoredArray, toTensor } from '../../src/io/stored';
 import { expected, expectSameNumbers, expectStoredEquals, FIXTURES, fixtureBytes, floatOf, withTempDir } from './helpers';
 

@@ -3,7 +3,8 @@ import { decodeBF16, decodeF16 } from '../../src/io/half';
 import {
   checkStoredArray, fromIntTensor, fromTensor, type StoredArray, toIntTensor, toTensor,
 } from '../../src/io/stored';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { expectSameNumbers } from './helpers';
 
 describe('io/stored', () => {

@@ -4,19 +4,18 @@
  * strictly, runs evaluation or a training step, and compares logits, loss, every parameter
  * gradient and every in-place update (BatchNorm statistics, clamps) with the reference.
  *
- * Tolerance (the issue's): max |ours - reference| <= 1e-4 · max |reference|, per tensor. The
- * reference is the float64 run rounded to float32; the exporter measured float32-vs-float64
- * differences of at most 4.5e-7 (logits) and 9.5e-6 (gradients) on these cases, so 1e-4 leaves
- * room for summation order but not for a wrong formula. Every case is also run through the
- * `bnext forward` command (tagged @slow).
+ * Tolerance (docs/conventions.md, "Tolerances"): max |ours - reference| <= 1e-4 · max |reference|,
+ * per tensor. The reference is the float64 run rounded to float32; the exporter measured
+ * float32-vs-float64 differences of at most 4.5e-7 (logits) and 9.5e-6 (gradients) on these cases,
+ * so 1e-4 leaves room for summation order but not for a wrong formula. Every case is also run
+ * through the `bnext forward` command (tagged @slow).
  */
 import { expect } from 'chai';
 import { mkdtempSync, rmSync, existsSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readSafetensors, writeSafetensors } from '../../src/io/safetensors';
-import { readNpy, writeNpy } from '../../src/io/npy';
+import { readSafetensors, writeSafetensors, readNpy, writeNpy } from '../../src/io/files';
 import { type StoredArray, toIntTensor, toTensor } from '../../src/io/stored';
 import { stateValueOf } from '../../src/nn/serialize';
 import type { StateDict } from '../../src/nn/module';
@@ -24,9 +23,11 @@ import { buildModel, resolveConfig } from '../../src/models/factory';
 import { archOptionsOf, MODEL_FIXTURES, type ModelCase, modelCases, relativeError } from '../helpers/model-cases';
 import { withoutInit } from '../../src/nn/init';
 import { crossEntropy } from '../../src/nn/losses';
-import { noGrad } from '../../src/autograd/graph';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { noGrad } from '../../src/autograd/record';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { formatShape } from '../../src/tensor/shape';
+import { backward } from '../../src/autograd/graph';
 
 const DIR = MODEL_FIXTURES;
 const cases = modelCases;
@@ -93,7 +94,7 @@ describe('models: golden cases from the official PyTorch code', function () {
         logits = model.call(x);
         const loss = crossEntropy(logits, toIntTensor(get('target'), 'target'));
         expectClose(c.name, 'loss', loss, toTensor(get('loss'), 'loss'), c.tolerance.loss);
-        loss.backward();
+        backward(loss);
         const params = new Map(model.namedParameters());
         for (const [name, ref] of grads) {
           const p = params.get(name);

@@ -8,8 +8,9 @@ import { BatchNorm2d } from '../../src/nn/layers/batchnorm';
 import { Linear } from '../../src/nn/layers/linear';
 import { PReLU } from '../../src/nn/layers/prelu';
 import { Sequential } from '../../src/nn/layers/sequential';
-import { readStateDict, writeStateDict } from '../../src/nn/serialize';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { readStateDict, writeStateDict } from '../../src/nn/state-dict-file';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { Rng, manualSeed } from '../../src/tensor/random';
 import { randn } from '../../src/tensor/create';
 
@@ -108,6 +109,11 @@ describe('nn/module', () => {
     const a = new Net();
     manualSeed(11);
     const b = new Net();
-    expect([...a.fc.weight.data]).to.deep.equal([...b.fc.weight.data]);
+    const parameters = b.namedParameters();
+    expect(parameters.length).to.be.above(3);
+    for (const [i, [name, p]] of a.namedParameters().entries()) {
+      expect(parameters[i][0]).to.equal(name);
+      expect([...parameters[i][1].data], name).to.deep.equal([...p.data]);
+    }
   });
 });

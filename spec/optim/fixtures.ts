@@ -3,7 +3,7 @@
  * its docstring gives the layout): tensors are keyed `<case>/<what>/<param>` or `<case>/<what>`,
  * and each case's metadata is a JSON object.
  */
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/files';
 import { toTensor, type StoredArray } from '../../src/io/stored';
 import { Tensor } from '../../src/tensor/tensor';
 import type { JsonValue } from '../helpers/golden';

@@ -1,8 +1,9 @@
 /**
- * The learning-rate schedule against timm's CosineLRScheduler formula at every epoch (or update)
- * of several runs (fixtures/optim/schedule.json). timm is not installed here: the exporter
- * evaluates the formula as the spec states it, in timm's order of operations, in Python floats.
- * A few values are also checked against numbers worked out by hand from the spec.
+ * The learning-rate schedule against timm's CosineLRScheduler formula at every epoch (or update) of
+ * several runs (fixtures/optim/schedule.json). timm is not installed here: the exporter evaluates
+ * the formula as docs/paper-map.md ("The learning-rate schedule") states it, in timm's order of
+ * operations, in Python floats. A few values are also checked against numbers worked out by hand
+ * from that formula.
  *
  * Tolerance: |ours - formula| <= 1e-15 · base lr (a few float64 ulps of the base lr: JavaScript's
  * and Python's cos may differ in the last bit, which 1 + cos(...) amplifies near the end of the
@@ -46,7 +47,7 @@ describe('cosineLr vs the timm formula (fixtures/optim/schedule.json)', () => {
   });
 });
 
-describe('bnextSchedule (spec "Training recipe", values worked out by hand)', () => {
+describe('bnextSchedule (docs/paper-map.md, "The learning-rate schedule": values worked out by hand)', () => {
   const o = bnextSchedule(512);
   const close = (a: number, b: number): void => {
     expect(Math.abs(a - b)).to.be.at.most(1e-18);

@@ -19,6 +19,7 @@ import { resolveConfig } from '../../src/models/factory';
 import type { ModelConfig } from '../../src/models/config';
 import { manualSeed, Rng } from '../../src/tensor/random';
 import { randn } from '../../src/tensor/create';
+import { backward } from '../../src/autograd/graph';
 
 const EPOCHS = 4;
 const N = 4;
@@ -52,7 +53,7 @@ function epoch(run: Run, e: number): void {
   const teachers = teachersForEpoch(plan, e, EPOCHS).map((t) => t.logits({ images, indices }));
   const { loss } = gapSensitiveLoss(run.model.call(images), teachers);
   run.losses.push(loss.item());
-  loss.backward();
+  backward(loss);
   clipGradNorm(run.opt.parameters(), BNEXT_MAX_GRAD_NORM);
   run.opt.step();
   run.opt.zeroGrad();

@@ -15,7 +15,7 @@ import { buildAnyModel, resolveAnyConfig } from '../../src/models/zoo';
 import { manualSeed } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import { binaryByEndTemperature } from '../../src/optim/temperature';
-import { readStateDict } from '../../src/nn/serialize';
+import { readStateDict } from '../../src/nn/state-dict-file';
 import { LogitsFileTeacher, ModuleTeacher } from '../../src/distill/teacher';
 import { liveWorkers } from '../../src/parallel/spawn';
 import { failure, subset } from '../helpers/training';
@@ -79,6 +79,6 @@ describe('parallel: train with workers', function () {
   });
 
   it('refuses a worker count below one', async () => {
-    expect(await failure(train(options(join(root, 'zero'), { workers: 0 })))).to.equal('data-parallel: worker count must be a positive integer, got 0');
+    expect(await failure(train(options(join(root, 'zero'), { workers: 0 })))).to.equal('train: workers must be an integer from 1 to 256, got 0');
   });
 });

@@ -11,7 +11,7 @@ describe('quantize/file-sizes', () => {
     expect(bnxSizeLine(model, 'm')).to.match(/^m files: \.bnx \(float32 rest\) [\d.]+ MiB \(\d+ bytes\), \.bnx --quantize paper [\d.]+ MiB \(\d+ bytes\), float32 safetensors [\d.]+ MiB \(\d+ bytes\): 1\/[\d.]+ and 1\/[\d.]+$/);
   });
 
-  it('BNext-T with --quantize paper is at most 1/20 of its float32 safetensors file (issue 4) @slow', function () {
+  it('BNext-T with --quantize paper is at most 1/20 of its float32 safetensors file @slow', function () {
     this.timeout(120_000);
     const s = bnxFileSizes(randomModel({ arch: 'bnext-t' }, 'bnext-t sizes'));
     expect(s.safetensors).to.equal(123_691_504);

@@ -1,6 +1,6 @@
 /**
  * Our quantization against the official code's numbers (fixtures/quant/quant.safetensors, written
- * by fixtures/export/export_quant.py from hpi-xnor/BNext's utils_quant.py).
+ * by fixtures/export/export_quant.py, which imports the official quantizer).
  *
  * Tolerances: exact (bit for bit) for the float32 sums, Eq. 5 on activations and Eq. 6 on
  * weights: every step there is one float32 operation in a fixed order, and torch's summation
@@ -9,7 +9,7 @@
  * accumulate the products in different orders.
  */
 import { expect } from 'chai';
-import { readSafetensors } from '../../src/io/safetensors';
+import { readSafetensors } from '../../src/io/files';
 import { toTensor } from '../../src/io/stored';
 import { Tensor } from '../../src/tensor/tensor';
 import { conv2d } from '../../src/tensor/ops/conv';
@@ -17,7 +17,8 @@ import { add } from '../../src/tensor/ops/elementwise';
 import { matmul } from '../../src/tensor/ops/matmul';
 import { transpose } from '../../src/tensor/ops/layout';
 import { torchSum } from '../../src/quantize/torch-sum';
-import { fakeQuantizeRows, levelsOf, rangeOf, roundHalfEven } from '../../src/quantize/asymmetric';
+import { fakeQuantizeRows, levelsOf, rangeOf } from '../../src/quantize/asymmetric';
+import { roundHalfEven } from '../../src/tensor/rounding';
 import { dequantizeWeight, quantizeWeight } from '../../src/quantize/weights';
 import { packCodes, unpackCodes } from '../../src/quantize/codes';
 import { CONV_CLIP, LINEAR_CLIP } from '../../src/quantize/plan';
@@ -52,7 +53,7 @@ function scaleError(ours: Float32Array, ref: Float32Array): number {
   return diff / scale;
 }
 
-describe('quantize: the official utils_quant.py numbers (fixtures/quant)', () => {
+describe('quantize: the official quantizer\'s numbers (fixtures/quant)', () => {
   it('holds every kind of case', () => {
     for (const kind of ['sum', 'asym', 'conv', 'linear']) expect(casesOf(kind).length, kind).to.be.at.least(2);
   });

@@ -9,10 +9,11 @@
  */
 import { expect } from 'chai';
 import { join } from 'node:path';
-import { readStateDict } from '../../src/nn/serialize';
+import { readStateDict } from '../../src/nn/state-dict-file';
 import { BatchNorm2d } from '../../src/nn/layers/batchnorm';
 import { Cnn } from '../../src/models/cnn';
-import { IntTensor, Tensor } from '../../src/tensor/tensor';
+import { Tensor } from '../../src/tensor/tensor';
+import { IntTensor } from '../../src/tensor/int-tensor';
 import { recalibrateBatchNorm } from '../../src/train/batchnorm-recalibration';
 import { measure } from '../helpers/golden';
 

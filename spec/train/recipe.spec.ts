@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { loadMnist } from '../../src/data/mnist';
 import { DigitDataset } from '../../src/train/dataset';
 import { DIGITS_SHIFT, DIGITS_SIZE, RECIPE_DEFAULTS, type RecipeSummary, runDigitsRecipe } from '../../src/train/recipe';
-import { readNpy } from '../../src/io/npy';
-import { loadRun } from '../../src/models/zoo';
+import { readNpy } from '../../src/io/files';
+import { loadRun } from '../../src/train/run-folder';
 import { floatClassifier, predictLogits } from '../../src/train/evaluate';
 import { subset } from '../helpers/training';
 
@@ -45,6 +45,12 @@ describe('train/recipe', function () {
     const written = JSON.parse(readFileSync(join(outDir, 'summary.json'), 'utf8')) as RecipeSummary;
     expect(written).to.deep.equal(summary);
     for (const f of ['curves.png', 'student/model.safetensors', 'student/model.bnx', 'student/log.jsonl']) expect(existsSync(join(outDir, f)), f).to.equal(true);
+    // The sample batch the README runs `bnext forward` on: the first held-out digits and their labels.
+    const sample = readNpy(join(outDir, 'sample-batch.npy'));
+    expect(sample.shape).to.deep.equal([16, 1, DIGITS_SIZE, DIGITS_SIZE]);
+    expect([...sample.data]).to.deep.equal([...test.batch(Int32Array.from({ length: 16 }, (_, i) => i), null).x.data]);
+    const targets = readNpy(join(outDir, 'sample-targets.npy'));
+    expect(targets).to.deep.include({ dtype: 'I64', shape: [16] });
     // Each teacher's logits file holds what its saved model predicts on the centred digits.
     for (const name of ['cnn-s', 'cnn-m']) {
       const dir = join(outDir, 'teachers', name);

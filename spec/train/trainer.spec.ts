@@ -1,18 +1,20 @@
 import { expect } from 'chai';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadMnist } from '../../src/data/mnist';
 import { DigitDataset } from '../../src/train/dataset';
-import { train, type TrainOptions } from '../../src/train/trainer';
+import { checkResume, NonFiniteLossError, train, type TrainOptions } from '../../src/train/trainer';
+import { ResumeMismatchError } from '../../src/train/fingerprint';
+import { LogitsFileTeacher } from '../../src/distill/teacher';
+import { Tensor } from '../../src/tensor/tensor';
 import { buildModel, resolveConfig } from '../../src/models/factory';
 import { manualSeed } from '../../src/tensor/random';
 import { binaryByEndTemperature, modelIsFullyBinary } from '../../src/optim/temperature';
-import { readStateDict } from '../../src/nn/serialize';
+import { readStateDict } from '../../src/nn/state-dict-file';
 import { bnextSchedule, cosineLr, perStepSchedule } from '../../src/optim/lr-schedule';
 import { failure, subset } from '../helpers/training';
-
-/** The message of the error `p` rejects with (fails the test if it resolves). */
 
 describe('train/trainer', function () {
   this.timeout(300_000);
@@ -96,12 +98,69 @@ describe('train/trainer', function () {
     await train(options(dir, { stopAfterBatches: 1 }));
     manualSeed(5);
     const wider = buildModel(resolveConfig({ arch: 'bnext', baseWidth: 16, stages: [1, 0, 0, 0], numClasses: 10, inChannels: 1 }));
-    expect(await failure(train(options(dir, { resume: true, model: wider })))).to.match(/checkpoint-model-0-1\.safetensors does not fit the model: mismatched: feature\.0\.conv1\.weight: expected shape \[16, 1, 3, 3\], found \[8, 1, 3, 3\]/);
+    expect(await failure(train(options(dir, { resume: true, model: wider })))).to.match(/checkpoint\.json: the checkpoint is of another run configuration; .*Differing: model\.config\.baseWidth: 8 in the checkpoint, 16 now; model\.shapes: "[0-9a-f]{8}" in the checkpoint, "[0-9a-f]{8}" now\./);
   });
 
   it('refuses to resume a checkpoint of another configuration', async () => {
     const dir = join(root, 'other');
     await train(options(dir, { stopAfterBatches: 1 }));
-    expect(await failure(train(options(dir, { resume: true, batchSize: 8 })))).to.match(/checkpoint\.json: the checkpoint is of another run configuration/);
+    expect(await failure(train(options(dir, { resume: true, batchSize: 8 })))).to.match(/checkpoint\.json: the checkpoint is of another run configuration; .*Differing: batchSize: 16 in the checkpoint, 8 now\./);
+  });
+
+  it('names every differing setting (betas, warm-up, temperature, distillation, recalibration), touching no checkpoint file', async () => {
+    const dir = join(root, 'settings');
+    await train(options(dir, { stopAfterBatches: 1 }));
+    const before = new Map(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]));
+    const teacher = new LogitsFileTeacher('t', new Tensor(new Float32Array(48 * 10), [48, 10]), 't.npy');
+    const changed = options(dir, {
+      resume: true, betas: [0.9, 0.99], warmupEpochs: 0, temperature: (e) => 0.5 ** e, recalibrateBatchNorm: 8, maxGradNorm: 1,
+      distillation: { strong: teacher, assistants: [], form: 'per-sample' },
+    });
+    const err = await train(changed).then(() => null, (e: unknown) => e);
+    expect(err).to.be.instanceOf(ResumeMismatchError);
+    const differences = (err as ResumeMismatchError).differences;
+    expect(differences.map((d) => d.setting)).to.deep.equal(['betas', 'warmupEpochs', 'temperature', 'distillation', 'maxGradNorm', 'recalibrateBatchNorm']);
+    expect(differences[0]).to.deep.equal({ setting: 'betas', checkpoint: [0.99, 0.999], now: [0.9, 0.99] });
+    expect(differences[1]).to.deep.equal({ setting: 'warmupEpochs', checkpoint: 1, now: 0 });
+    expect(differences[3].checkpoint).to.equal(null);
+    expect((err as Error).message).to.include('warmupEpochs: 1 in the checkpoint, 0 now');
+    // checkResume, which `bnext train` calls before it writes config.json, refuses the same way.
+    expect(() => checkResume(changed)).to.throw(ResumeMismatchError);
+    const after = new Map(readdirSync(dir).map((f) => [f, readFileSync(join(dir, f))]));
+    expect([...after.keys()]).to.deep.equal([...before.keys()]);
+    for (const [f, bytes] of before) expect(after.get(f)!.equals(bytes), f).to.equal(true);
+    // The same settings resume.
+    expect(() => checkResume(options(dir, { resume: true }))).to.not.throw();
+  });
+
+  it('stops with NonFiniteLossError when the loss diverges, writing no weights', async () => {
+    const dir = join(root, 'diverged');
+    const err = await train(options(dir, { lr: 1e30, warmupEpochs: 0 })).then(() => null, (e: unknown) => e);
+    expect(err).to.be.instanceOf(NonFiniteLossError);
+    expect((err as Error).message).to.match(/^tiny: the training loss is (NaN|Infinity|-Infinity) at epoch 1, batch [23]: training diverged \(peak learning rate 1e\+30; try a lower one\)/);
+    expect(existsSync(join(dir, 'model.safetensors'))).to.equal(false);
+    expect(existsSync(join(dir, 'checkpoint.json'))).to.equal(false);
+  });
+
+  it('refuses options out of range by name before writing anything', async () => {
+    const dir = join(root, 'bad-options');
+    expect(await failure(train(options(dir, { batchSize: 0 })))).to.equal('train: batchSize must be an integer from 1 to 65536, got 0');
+    expect(await failure(train(options(dir, { epochs: 1.5 })))).to.equal('train: epochs must be an integer from 1 to 100000, got 1.5');
+    expect(await failure(train(options(dir, { lr: 0 })))).to.equal('train: lr must be a finite number > 0, got 0');
+    expect(await failure(train(options(dir, { warmupEpochs: 4 })))).to.equal('train: warmupEpochs must be an integer from 0 to 3, got 4');
+    expect(existsSync(dir)).to.equal(false);
+  });
+
+  it('removes temporary files a killed run left in its folder, and only those of ended processes', async () => {
+    const dir = join(root, 'leftovers');
+    mkdirSync(dir);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
+    const stale = [`checkpoint.json.tmp-${dead}-0`, `checkpoint-model-1-0.safetensors.tmp-${dead}-1a`, `log.jsonl.tmp-${dead}-2`];
+    const kept = [`log.jsonl.tmp-${process.pid}-zz`, `notes.tmp-${dead}`, `other.tmp-x-1`];
+    for (const f of [...stale, ...kept]) writeFileSync(join(dir, f), 'half');
+    await train(options(dir, { epochs: 1 }));
+    const files = readdirSync(dir);
+    for (const f of stale) expect(files, f).to.not.include(f);
+    for (const f of kept) expect(files, f).to.include(f);
   });
 });

@@ -7,7 +7,7 @@
  * and the grid's corners.
  */
 import type { RgbImage } from '../data/image';
-import { writePng } from '../data/png';
+import { writePng } from '../data/files';
 import { Canvas, type Rgb, tickLabel } from '../train/plot';
 import { GLYPH_HEIGHT, textWidth } from '../train/font';
 

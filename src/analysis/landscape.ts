@@ -26,7 +26,7 @@ import { formatShape, shapesEqual } from '../tensor/shape';
 import { Rng } from '../tensor/random';
 import type { Dataset } from '../train/dataset';
 import { evaluate, floatClassifier } from '../train/evaluate';
-import { readSafetensors, writeSafetensors } from '../io/safetensors';
+import { readSafetensors, writeSafetensors } from '../io/files';
 import { fromTensor, type StoredArray, toTensor } from '../io/stored';
 
 /** A direction in weight space: one tensor per moving parameter, keyed by its state_dict name. */

@@ -6,7 +6,7 @@
  * nearest so nearer ones hide what is behind them (the painter's algorithm).
  */
 import type { RgbImage } from '../data/image';
-import { writePng } from '../data/png';
+import { writePng } from '../data/files';
 import { Canvas, type Rgb } from '../train/plot';
 import { textWidth } from '../train/font';
 import { colorScale, type HeatmapOptions, viridis } from './heatmap';

@@ -1,44 +1,26 @@
 /**
- * Dynamic reverse-mode autograd in PyTorch's manner. Every op that has an input requiring grad
- * records a `GraphNode` on its output while grad mode is on; `backward` walks the recorded graph
- * in reverse topological order, applies each op's rule from the registry and accumulates into
- * the `.grad` of leaves (across calls, as PyTorch does, until the caller zeroes them).
+ * Dynamic reverse-mode autograd in PyTorch's manner: `backward` walks the graph the ops recorded
+ * (record.ts) in reverse topological order, applies each op's rule from the registry and
+ * accumulates into the `.grad` of leaves (across calls, as PyTorch does, until the caller zeroes
+ * them).
+ *
+ * How the rules reach backward, without an import cycle: the ops import only record.ts, which
+ * knows no rule; the rules (gradients/*.ts) compute with the ops; the registry
+ * (gradients/index.ts) assembles one rule per op name, typed so that an op without a rule does
+ * not compile; and this module, the one that runs backward, imports the registry. Whoever can
+ * call backward therefore imports this module, by name: `backward` itself, or src/index.ts.
+ * `Tensor.backward()` cannot import it (tensor.ts sits below the ops), so this module hands it
+ * `backward` when it loads (`setBackwardImpl`, last line); the method throws a clear error if
+ * called where this module was never imported. spec/architecture/imports.spec.ts checks that
+ * every file calling `.backward(` reaches this module through its imports.
  */
 import { setBackwardImpl, Tensor } from '../tensor/tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
-import type { GraphNode, OpAttrs, OpName } from './node';
+import type { OpName } from './op-attrs';
+import type { GradientRule } from './gradient-rule';
 import { gradients } from './gradients/index';
+import { noGrad } from './record';
 import { releaseArray, uninitializedArray } from './buffer-pool';
-import type { GradientRule } from './node';
-
-let gradEnabled = true;
-
-export function isGradEnabled(): boolean {
-  return gradEnabled;
-}
-
-/** Runs `fn` without recording the graph (evaluation, optimizer steps, backward itself). */
-export function noGrad<T>(fn: () => T): T {
-  const previous = gradEnabled;
-  gradEnabled = false;
-  try {
-    return fn();
-  } finally {
-    gradEnabled = previous;
-  }
-}
-
-/** Attaches a graph node to `output` when any input needs a gradient; returns `output`. */
-export function record<K extends OpName>(op: K, inputs: Tensor[], output: Tensor, attrs: OpAttrs[K]): Tensor {
-  if (!gradEnabled) return output;
-  let needed = false;
-  for (const t of inputs) if (t.requiresGrad) needed = true;
-  if (!needed) return output;
-  output.requiresGrad = true;
-  const node: GraphNode<K> = { op, inputs, output, attrs };
-  output.node = node as unknown as GraphNode;
-  return output;
-}
 
 function topologicalOrder(root: Tensor): Tensor[] {
   const order: Tensor[] = [];

@@ -1,5 +1,6 @@
 /**
- * Binarization with straight-through gradients (paper Eq. 1 and 2; spec "Units").
+ * Binarization with straight-through gradients (paper Eq. 1 and 2; docs/paper-map.md, "sign(0)",
+ * "The STE clip", "How the binarized value is formed").
  *
  * - Activations: value sign(x) (sign(0) = 0, as torch.sign); gradient that of
  *   clamp(x, -1.5, 1.5), i.e. the incoming gradient where |x| <= 1.5, else 0.
@@ -11,7 +12,7 @@
  * sum is not always exactly b (e.g. 1 - 0.1 rounds, and adding 0.1 back may land one ulp off),
  * so we evaluate the same expression with float32 rounding to compute the very same numbers.
  */
-import { record } from '../autograd/graph';
+import { record } from '../autograd/record';
 import { Tensor } from '../tensor/tensor';
 import { signOf } from '../tensor/kernels/elementwise';
 import { uninitializedArray } from '../autograd/buffer-pool';
@@ -68,6 +69,7 @@ function signOfClamped(d: Float32Array, clip: number, out: Float32Array): void {
 
 /** The float32 threshold below which a temperature means "fully binary". */
 export const BNEXT_SIGN_THRESHOLD = 1e-7;
+/** BNext-18's threshold (the official code's, larger than BNext's). */
 export const BNEXT18_SIGN_THRESHOLD = 1e-5;
 
 /** Whether weights at this temperature are exactly sign(w). */

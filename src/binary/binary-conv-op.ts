@@ -1,10 +1,10 @@
 /**
- * The binary convolution as a differentiable op whose forward runs on packed bits (issue 4,
- * "training uses it too"): when both operands are sign-valued, x conv w (zero padding k//2) is
- * a convolution of signs, an integer per output, and the XNOR-popcount kernel (xnor-conv.ts)
- * computes it. The result is recorded as the float Conv2d of the same tensors, so the backward
- * (and with it the straight-through gradients of binaryActivation and binarizeWeight) is the
- * float one, unchanged.
+ * The binary convolution as a differentiable op whose forward runs on packed bits (paper Sec. 3.1;
+ * docs/architecture.md, "One training step"): when both operands are sign-valued, x conv w (zero
+ * padding k//2) is a convolution of signs, an integer per output, and the XNOR-popcount kernel
+ * (xnor-conv.ts) computes it. The result is recorded as the float Conv2d of the same tensors, so
+ * the backward (and with it the straight-through gradients of binaryActivation and binarizeWeight)
+ * is the float one, unchanged.
  *
  * "Sign-valued" allows a few ulps: in training the official binarized values are formed as
  * (b - r) + r in float32 (binarize.ts), which may land one ulp away from ±1. The packed forward
@@ -14,10 +14,11 @@
  * measures both). Anything else (a soft weight during progressive binarization, an input that
  * is not binarized, a convolution too thin for packing to pay) takes the float path.
  */
-import { record } from '../autograd/graph';
-import type { Conv2dAttrs } from '../autograd/node';
+import { record } from '../autograd/record';
+import type { Conv2dAttrs } from '../autograd/op-attrs';
 import { conv2d, type Conv2dOptions } from '../tensor/ops/conv';
 import { Tensor } from '../tensor/tensor';
+import { ScopedSetting } from '../tensor/scoped-setting';
 import { packActivations, packWeights } from './pack';
 import { xnorConv2d } from './xnor-conv';
 
@@ -26,22 +27,16 @@ const SIGN_SLACK = 2 ** -20;
 
 /**
  * Below this many input values per output (Cin·k²) the float path is faster: a 1x1 conv of 16
- * channels fills half a word and its store dominates (measured 0.74x; 3x3 of 8 channels 1.4x,
- * 1x1 of 32 channels 1.4x, 3x3 of 64 channels 3.8x the float forward).
+ * channels fills half a word and its store dominates (docs/performance.md, "Packed forward in
+ * training").
  */
 const MIN_PACKED_DEPTH = 32;
 
-let packedEnabled = true;
+const packedEnabled = new ScopedSetting(true);
 
 /** Runs `fn` with every binary convolution on the float path (for measurements and tests). */
 export function withFloatBinaryConvs<T>(fn: () => T): T {
-  const previous = packedEnabled;
-  packedEnabled = false;
-  try {
-    return fn();
-  } finally {
-    packedEnabled = previous;
-  }
+  return packedEnabled.during(false, fn);
 }
 
 /** Whether every value is 0 or within SIGN_SLACK of ±1. */
@@ -63,7 +58,7 @@ export interface BinaryConvOptions {
 export function binaryConv2d(x: Tensor, w: Tensor, options: BinaryConvOptions): Tensor {
   const floatOptions: Conv2dOptions = { stride: options.stride, padding: options.padding };
   const k = w.shape[2];
-  const packable = packedEnabled && x.ndim === 4 && w.ndim === 4 && w.shape[3] === k && k % 2 === 1
+  const packable = packedEnabled.value && x.ndim === 4 && w.ndim === 4 && w.shape[3] === k && k % 2 === 1
     && options.padding === k >> 1 && x.shape[1] === w.shape[1] && w.shape[1] * k * k >= MIN_PACKED_DEPTH
     && isSignValued(w.data) && isSignValued(x.data);
   if (!packable) return conv2d(x, w, null, floatOptions);

@@ -1,6 +1,7 @@
 /**
- * The binary building blocks of BNext as modules (spec "Units"): the binary activation
- * (HardSign) and the binary convolution (HardBinaryConv), each with its `temperature` buffer.
+ * The binary building blocks of BNext as modules (docs/paper-map.md, "Units and blocks"): the
+ * binary activation (HardSign) and the binary convolution (HardBinaryConv), each with its
+ * `temperature` buffer.
  */
 import { Module } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
@@ -12,7 +13,10 @@ import { binaryConv2d } from './binary-conv-op';
 
 /** sign(x) with the straight-through gradient of clamp(x, -1.5, 1.5). */
 export class BinaryActivation extends Module {
-  /** Kept for state_dict compatibility; it does not change the value (spec). */
+  /**
+   * Kept for state_dict compatibility; it does not change the value (docs/paper-map.md,
+   * "Progressive binarization").
+   */
   readonly temperature: Tensor;
 
   constructor(readonly offset = 0) {

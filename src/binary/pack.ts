@@ -1,72 +1,20 @@
 /**
- * Bit packing of signs for the XNOR-popcount convolution (xnor-conv.ts; paper Sec. 3.1: a
- * binary value takes one bit, so one 32-bit word holds 32 of them).
+ * Bit packing of signs for the XNOR-popcount convolution (xnor-conv.ts) in the layout of
+ * packed-layout.ts (docs/conventions.md, "Packed signs"). NaN has no sign at all: packing
+ * refuses it.
  *
- * The convention, the same in memory and in .bnx files (docs/bnx-format.md):
- *   - bit 1 means -1 and bit 0 means +1 (the float's sign bit, as in Larq Compute Engine);
- *   - channels last, 32 channels per word: channel c is bit (c mod 32) of word floor(c / 32), so
- *     a pixel (or a weight tap) takes ceil(C / 32) words;
- *   - the tail bits past channel C - 1 in the last word are 0 in activations and weights alike,
- *     so they never differ and add nothing to popcount(a XOR w); the kernel counts C channels.
- *
- * sign(0): torch.sign(0) = 0, which no bit can hold. A zero packs as +1 and its flat index in
- * the source is listed, so the convolution can subtract what the +1 added and stay exact
- * (xnor-conv.ts). NaN has no sign at all: packing refuses it.
- *
- * Activations are stored with a border of `pad` pixels of zero words (+1): the kernel reads
- * every tap without a bounds test, and removes the border's contribution with a per-output-
- * channel correction (xnor-conv.ts). Weights are stored per output channel and tap, with the
- * output channels rounded up to the kernel's register block (rows of zero words).
+ * The loops below must give the words and zero lists of reference/pack.ts bit for bit, and hand
+ * over to it when the reference kernels are chosen (kernel-choice.ts).
  */
 import { formatShape } from '../tensor/shape';
-import { popcount32 } from './popcount';
-import { CHANNEL_BLOCK } from './xnor-kernel';
+import { usingReferenceKernels } from '../tensor/kernels/kernel-choice';
+import {
+  BITS, noSignError, OUT_CHANNEL_BLOCK, type PackedActivations, type PackedWeights, signBit, weightWord, withKernelTables, wordsPerPixel,
+} from './packed-layout';
+import { packActivationsReference, packWeightsReference } from './reference/pack';
 
-/** Channels per packed word. */
-export const BITS = 32;
-
-/** Output channels the kernel computes at once; packed weights are padded to a multiple. */
-export const OUT_CHANNEL_BLOCK = CHANNEL_BLOCK;
-
-export function wordsPerPixel(channels: number): number {
-  return Math.ceil(channels / BITS);
-}
-
-/** Signs of an NCHW batch as NHWC words with a zero border. */
-export interface PackedActivations {
-  n: number;
-  channels: number;
-  height: number;
-  width: number;
-  pad: number;
-  wordsPerPixel: number;
-  /** [n][height + 2·pad][width + 2·pad][wordsPerPixel]; may be longer than that (a reused buffer). */
-  words: Int32Array;
-  /** NCHW flat indices of the source's exact zeros (sign 0, packed as +1), increasing. */
-  zeros: Int32Array;
-}
-
-/** Signs of a [Cout, Cin, k, k] weight, per output channel and tap. */
-export interface PackedWeights {
-  outChannels: number;
-  inChannels: number;
-  kernelSize: number;
-  wordsPerPixel: number;
-  /** outChannels rounded up to OUT_CHANNEL_BLOCK. */
-  paddedOutChannels: number;
-  /** [paddedOutChannels][k][k][wordsPerPixel]; the padding rows are zero words. */
-  words: Int32Array;
-  /** [paddedOutChannels][k·k]: the sum of each tap's ±1 signs (Cin - 2·popcount), for borders. */
-  tapSums: Int32Array;
-  /**
-   * [class][paddedOutChannels]: k²·Cin minus the tap sums of the taps that a border class puts
-   * in the zero padding (xnor-conv.ts). A class is (top rows, bottom rows, left columns, right
-   * columns) in the padding, each 0..k//2: 16 classes for 3x3, 1 for 1x1.
-   */
-  borderBase: Int32Array;
-  /** Flat [Cout, Cin, k, k] indices of exact zeros (sign 0, packed as +1), increasing. */
-  zeros: Int32Array;
-}
+// The packed types are defined with their layout; callers of packing may take them from here.
+export type { PackedActivations, PackedWeights } from './packed-layout';
 
 const NO_ZEROS = new Int32Array(0);
 
@@ -80,6 +28,10 @@ export function packActivations(x: Float32Array, shape: readonly number[], pad: 
   const [n, c, h, w] = shape;
   if (x.length < n * c * h * w) throw new Error(`packActivations: shape ${formatShape(shape)} needs ${n * c * h * w} values, got ${x.length}`);
   if (bias && bias.length !== c) throw new Error(`packActivations: bias has ${bias.length} values for ${c} channels`);
+  if (usingReferenceKernels()) {
+    const packed = packActivationsReference(x, shape, pad, bias);
+    return reuse ? Object.assign(reuse, packed) : packed;
+  }
   const wpp = wordsPerPixel(c);
   const size = n * (h + 2 * pad) * (w + 2 * pad) * wpp;
   let words: Int32Array;
@@ -108,8 +60,8 @@ let pixelOffsets = new Int32Array(0);
  * each bit enters by a shift of one: a shift by a variable count costs more on x86. Bits are
  * set from the comparison result (no branch: random signs would mispredict). Returns a count
  * that is nonzero when some value may be 0 or NaN (a product of eight that is not > 0 in
- * magnitude; an underflow only costs a needless check), for `findZeros` to sort out.
- * Measured against four pixels of one row with shifts by k: 1.27-1.4x on the benchmark's shapes.
+ * magnitude; an underflow only costs a needless check), for `findZeros` to sort out
+ * (docs/performance.md, "Packing").
  */
 function packSigns(x: Float32Array, n: number, c: number, h: number, w: number, pad: number, bias: Float32Array, out: Int32Array): number {
   const wpp = wordsPerPixel(c);
@@ -161,7 +113,7 @@ function findZeros(x: Float32Array, n: number, c: number, hw: number, bias: Floa
   for (let i = 0; i < n * c * hw; i++) {
     const v = x[i] + bias[Math.floor(i / hw) % c];
     if (v === 0) found.push(i);
-    else if (v !== v) throw new Error(`packActivations: NaN at NCHW index ${i}: a NaN has no sign to pack`);
+    else if (v !== v) throw noSignError('packActivations', `NCHW index ${i}`);
   }
   return found.length > 0 ? Int32Array.from(found) : NO_ZEROS;
 }
@@ -171,23 +123,24 @@ export function packWeights(w: Float32Array, shape: readonly number[]): PackedWe
   if (shape.length !== 4 || shape[2] !== shape[3]) throw new Error(`packWeights: expected a [Cout, Cin, k, k] weight, got ${formatShape(shape)}`);
   const [cout, cin, k] = shape;
   if (w.length !== cout * cin * k * k) throw new Error(`packWeights: shape ${formatShape(shape)} needs ${cout * cin * k * k} values, got ${w.length}`);
+  if (usingReferenceKernels()) return packWeightsReference(w, shape);
   const wpp = wordsPerPixel(cin);
   const taps = k * k;
-  const padded = Math.ceil(cout / OUT_CHANNEL_BLOCK) * OUT_CHANNEL_BLOCK;
-  const words = new Int32Array(padded * taps * wpp);
+  const words = new Int32Array(Math.ceil(cout / OUT_CHANNEL_BLOCK) * OUT_CHANNEL_BLOCK * taps * wpp);
   const zeros: number[] = [];
-  for (let co = 0; co < cout; co++) {
+  // The source in its own order, each value's bit set in its (output channel, tap) word row.
+  for (let co = 0, i = 0; co < cout; co++) {
     for (let ci = 0; ci < cin; ci++) {
-      for (let t = 0; t < taps; t++) {
-        const i = (co * cin + ci) * taps + t;
+      const bit = 1 << (ci & 31);
+      for (let t = 0, at = co * taps * wpp + (ci >>> 5); t < taps; t++, i++, at += wpp) {
         const v = w[i];
-        if (v !== v) throw new Error(`packWeights: NaN at index ${i} of weight ${formatShape(shape)}: a NaN has no sign to pack`);
-        if (v === 0) zeros.push(i);
-        words[(co * taps + t) * wpp + (ci >>> 5)] |= +(v < 0) << (ci & 31);
+        if (v < 0) words[at] |= bit;
+        else if (v === 0) zeros.push(i);
+        else if (v !== v) throw noSignError('packWeights', `index ${i} of weight ${formatShape(shape)}`);
       }
     }
   }
-  return fromWords(words, cout, cin, k, zeros.length > 0 ? Int32Array.from(zeros) : NO_ZEROS);
+  return withKernelTables(words, cout, cin, k, zeros.length > 0 ? Int32Array.from(zeros) : NO_ZEROS);
 }
 
 /**
@@ -211,7 +164,7 @@ export function packedWeightsFromWords(stored: Int32Array, cout: number, cin: nu
   const padded = Math.ceil(cout / OUT_CHANNEL_BLOCK) * OUT_CHANNEL_BLOCK;
   const words = new Int32Array(padded * k * k * wpp);
   words.set(stored);
-  return fromWords(words, cout, cin, k, zeros);
+  return withKernelTables(words, cout, cin, k, zeros);
 }
 
 /** The words without the padding rows: what a .bnx file stores. */
@@ -219,61 +172,17 @@ export function storedWords(p: PackedWeights): Int32Array {
   return p.words.subarray(0, p.outChannels * p.kernelSize * p.kernelSize * p.wordsPerPixel);
 }
 
-function fromWords(words: Int32Array, cout: number, cin: number, k: number, zeros: Int32Array): PackedWeights {
-  const wpp = wordsPerPixel(cin);
-  const taps = k * k;
-  const padded = words.length / (taps * wpp);
-  const tapSums = new Int32Array(padded * taps);
-  for (let t = 0; t < padded * taps; t++) {
-    let ones = 0;
-    for (let j = 0; j < wpp; j++) ones += popcount32(words[t * wpp + j]);
-    tapSums[t] = cin - 2 * ones;
-  }
-  return { outChannels: cout, inChannels: cin, kernelSize: k, wordsPerPixel: wpp, paddedOutChannels: padded, words, tapSums, borderBase: borderBase(tapSums, cin, k, padded), zeros };
-}
-
-/** The per-(border class, output channel) constant of the convolution's store, computed once. */
-function borderBase(tapSums: Int32Array, cin: number, k: number, padded: number): Int32Array {
-  const side = (k >> 1) + 1;
-  const base = new Int32Array(side ** 4 * padded);
-  for (let top = 0; top < side; top++) for (let bottom = 0; bottom < side; bottom++) {
-    for (let left = 0; left < side; left++) for (let right = 0; right < side; right++) {
-      const cls = ((top * side + bottom) * side + left) * side + right;
-      for (let co = 0; co < padded; co++) {
-        let v = k * k * cin;
-        for (let ky = 0; ky < k; ky++) {
-          for (let kx = 0; kx < k; kx++) {
-            const border = ky < top || ky >= k - bottom || kx < left || kx >= k - right;
-            if (border) v -= tapSums[(co * k + ky) * k + kx];
-          }
-        }
-        base[cls * padded + co] = v;
-      }
-    }
-  }
-  return base;
-}
-
 /** The ±1 (and 0) float weight that packed weights stand for: the inverse of `packWeights`. */
 export function unpackWeights(p: PackedWeights): Float32Array {
-  const { outChannels: cout, inChannels: cin, kernelSize: k, wordsPerPixel: wpp } = p;
-  const taps = k * k;
-  const out = new Float32Array(cout * cin * taps);
+  const { outChannels: cout, inChannels: cin, kernelSize: k } = p;
+  const out = new Float32Array(cout * cin * k * k);
   for (let co = 0; co < cout; co++) {
     for (let ci = 0; ci < cin; ci++) {
-      for (let t = 0; t < taps; t++) {
-        const bit = (p.words[(co * taps + t) * wpp + (ci >>> 5)] >>> (ci & 31)) & 1;
-        out[(co * cin + ci) * taps + t] = 1 - 2 * bit;
+      for (let ky = 0; ky < k; ky++) {
+        for (let kx = 0; kx < k; kx++) out[((co * cin + ci) * k + ky) * k + kx] = 1 - 2 * signBit(p.words[weightWord(p, co, ci, ky, kx)], ci);
       }
     }
   }
   for (let i = 0; i < p.zeros.length; i++) out[p.zeros[i]] = 0;
   return out;
-}
-
-/** The sign a packed activation [b, c, y, x] holds (±1; a listed zero shows as +1). */
-export function packedSign(p: PackedActivations, b: number, c: number, y: number, x: number): number {
-  const wp = p.width + 2 * p.pad;
-  const word = p.words[((b * (p.height + 2 * p.pad) + y + p.pad) * wp + x + p.pad) * p.wordsPerPixel + (c >>> 5)];
-  return 1 - 2 * ((word >>> (c & 31)) & 1);
 }

@@ -2,11 +2,8 @@
  * Population count of 32-bit words, the "popcount" of XNOR-popcount (paper Sec. 3.1: a binary
  * dot product of n bits is n - 2·popcount(a XOR w)). JavaScript has no popcount instruction:
  *
- * - a 16-bit lookup table, two table loads per word. In the 4x8 kernel (xnor-kernel.ts) SWAR
- *   (bit counts of pairs, nibbles and bytes summed by shifts and masks, then one multiply)
- *   was 20-25% slower than the table, also with the nibble counts of two or three words added
- *   before the last steps (bench/xnor.ts measurements, shared/notes/cpu-kernels.md found the
- *   same for one word at a time);
+ * - a 16-bit lookup table, two table loads per word: faster in the XNOR kernel than counting by
+ *   shifts and masks (SWAR) or an 8-bit table (docs/performance.md, "Popcount");
  * - a full adder (carry-save adder) in front of the table: three words x0, x1, x2 give
  *   ones = x0 ^ x1 ^ x2 (the bit sum's low bit) and twos = majority(x0, x1, x2) (its carry), so
  *   popcount(x0) + popcount(x1) + popcount(x2) = popcount(ones) + 2·popcount(twos): 4 lookups

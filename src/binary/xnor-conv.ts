@@ -23,86 +23,20 @@
  * and a the true input sign (0 at zero inputs). They are rare in real data (a value exactly
  * 0), so that pass usually does not run.
  *
- * The optional epilogue applies, per output channel, an evaluation-mode BatchNorm and a PReLU
- * with exactly the float ops' arithmetic (tensor/ops/normalization.ts, activation.ts), so fusing
- * them into the store changes no bit of their result.
+ * The optional epilogue (channel-epilogue.ts) applies, per output channel, an evaluation-mode
+ * BatchNorm and a PReLU with exactly the float ops' arithmetic (tensor/ops/normalization.ts,
+ * activation.ts), so fusing them into the store changes no bit of their result.
  */
-import type { PackedActivations, PackedWeights } from './pack';
-import { packedSign } from './pack';
-import { CHANNEL_BLOCK, type KernelTables, PIXEL_BLOCK, xnorKernel } from './xnor-kernel';
-
-export interface XnorGeometry {
-  n: number;
-  inChannels: number;
-  height: number;
-  width: number;
-  outChannels: number;
-  kernelSize: number;
-  stride: number;
-  pad: number;
-  outHeight: number;
-  outWidth: number;
-}
-
-/**
- * Per output channel c: y = float32((v - center[c]) · scale[c] + shift[c]), then the PReLU
- * y > 0 ? y : slope · y, computed as y · gain[2c + (y > 0)] with gain[2c] = slope and
- * gain[2c + 1] = 1: the same product, without a branch that random signs would mispredict.
- * With center 0, scale 1, shift 0 and slope 1 the output is v itself.
- */
-export interface ChannelEpilogue {
-  center: Float64Array;
-  scale: Float64Array;
-  shift: Float64Array;
-  gain: Float64Array;
-}
-
-export function identityEpilogue(channels: number): ChannelEpilogue {
-  return {
-    center: new Float64Array(channels),
-    scale: new Float64Array(channels).fill(1),
-    shift: new Float64Array(channels),
-    gain: new Float64Array(2 * channels).fill(1),
-  };
-}
-
-/**
- * BatchNorm in evaluation mode, then PReLU (or none), computed as the float ops compute them:
- * scale = float32(1 / sqrt(var + eps)) · weight unrounded, then (v - mean)·scale + bias.
- */
-export function batchNormEpilogue(mean: Float32Array, variance: Float32Array, weight: Float32Array, bias: Float32Array, eps: number, preluWeight: Float32Array | null): ChannelEpilogue {
-  const c = mean.length;
-  const e = identityEpilogue(c);
-  for (let i = 0; i < c; i++) {
-    e.center[i] = mean[i];
-    e.scale[i] = Math.fround(1 / Math.sqrt(variance[i] + eps)) * weight[i];
-    e.shift[i] = bias[i];
-    e.gain[2 * i] = preluWeight ? preluWeight[i] : 1;
-  }
-  return e;
-}
-
-/** Checks that packed input and weights fit together and gives the output size. */
-export function xnorGeometry(input: PackedActivations, weights: PackedWeights, stride: number): XnorGeometry {
-  const k = weights.kernelSize;
-  const pad = k >> 1;
-  const what = `xnorConv2d: input [${input.n}, ${input.channels}, ${input.height}, ${input.width}], weight [${weights.outChannels}, ${weights.inChannels}, ${k}, ${k}]`;
-  if (input.channels !== weights.inChannels) throw new Error(`${what}: input has ${input.channels} channels, the weight expects ${weights.inChannels}`);
-  if (k % 2 !== 1) throw new Error(`${what}: kernel size must be odd (padding k//2 on both sides)`);
-  if (input.pad !== pad) throw new Error(`${what}: the input was packed with a border of ${input.pad}, the kernel needs ${pad}`);
-  if (!Number.isInteger(stride) || stride < 1) throw new Error(`${what}: stride must be a positive integer, got ${stride}`);
-  const outHeight = Math.floor((input.height + 2 * pad - k) / stride) + 1;
-  const outWidth = Math.floor((input.width + 2 * pad - k) / stride) + 1;
-  if (outHeight < 1 || outWidth < 1) throw new Error(`${what}: the input is smaller than the kernel`);
-  return {
-    n: input.n, inChannels: input.channels, height: input.height, width: input.width,
-    outChannels: weights.outChannels, kernelSize: k, stride, pad, outHeight, outWidth,
-  };
-}
+import { OUT_CHANNEL_BLOCK, type PackedActivations, type PackedWeights, packedSign, position4, signBit, weightWord } from './packed-layout';
+import { applyChannelEpilogue, type ChannelEpilogue } from './channel-epilogue';
+import { type KernelTables, PIXEL_BLOCK, xnorKernel } from './xnor-kernel';
+import { type XnorGeometry, xnorGeometry } from './xnor-geometry';
+import { usingReferenceKernels } from '../tensor/kernels/kernel-choice';
+import { xnorConv2dReference } from './reference/xnor-conv';
 
 /** Per-pixel tables, grown on demand and reused from call to call. */
 const tables: KernelTables = {
-  start: new Int32Array(0), outAt: new Int32Array(0), classAt: new Int32Array(0), base: new Int32Array(0), sums: new Int32Array(PIXEL_BLOCK * CHANNEL_BLOCK),
+  start: new Int32Array(0), outAt: new Int32Array(0), classAt: new Int32Array(0), base: new Int32Array(0), sums: new Int32Array(PIXEL_BLOCK * OUT_CHANNEL_BLOCK),
 };
 
 function growTables(pixels: number): void {
@@ -122,6 +56,10 @@ export function xnorConv2d(input: PackedActivations, weights: PackedWeights, str
   const g = xnorGeometry(input, weights, stride);
   const size = g.n * g.outChannels * g.outHeight * g.outWidth;
   if (out.length < size) throw new Error(`xnorConv2d: output buffer has ${out.length} values, needs ${size} for [${g.n}, ${g.outChannels}, ${g.outHeight}, ${g.outWidth}]`);
+  if (usingReferenceKernels()) {
+    xnorConv2dReference(input, weights, g, out, epilogue);
+    return g;
+  }
   const hasZeros = input.zeros.length > 0 || weights.zeros.length > 0;
   if (!hasZeros) {
     runBlocked(input, weights, g, out, epilogue);
@@ -158,27 +96,15 @@ function runBlocked(input: PackedActivations, weights: PackedWeights, g: XnorGeo
       }
     }
   }
-  if (coutPad % CHANNEL_BLOCK !== 0) throw new Error(`xnorConv2d: packed weights have ${coutPad} output channel rows, not a multiple of the kernel's block of ${CHANNEL_BLOCK}`);
+  if (coutPad % OUT_CHANNEL_BLOCK !== 0) throw new Error(`xnorConv2d: packed weights have ${coutPad} output channel rows, not a multiple of the kernel's block of ${OUT_CHANNEL_BLOCK}`);
   xnorKernel(input.words, weights.words, tables, { pixels, k, wordsPerPixel: wpp, rowStride: wp * wpp, coutPad, cout: g.outChannels, plane }, out, e);
-}
-
-/** float32((v - center)·scale + shift), then PReLU: the fused BatchNorm + PReLU of one value. */
-function finish(v: number, e: ChannelEpilogue, c: number): number {
-  const y = Math.fround((v - e.center[c]) * e.scale[c] + e.shift[c]);
-  return y * e.gain[2 * c + +(y > 0)];
 }
 
 /** Each zero input was counted as +1 times the packed weight of every tap that reads it. */
 function subtractZeroInputs(input: PackedActivations, weights: PackedWeights, g: XnorGeometry, out: Float32Array): void {
   const { kernelSize: k, pad, stride: s, outHeight: oh, outWidth: ow, height: h, width: w, outChannels: cout } = g;
-  const c = g.inChannels;
-  const wpp = weights.wordsPerPixel;
   for (let i = 0; i < input.zeros.length; i++) {
-    const z = input.zeros[i];
-    const ix = z % w;
-    const iy = Math.floor(z / w) % h;
-    const ci = Math.floor(z / (w * h)) % c;
-    const b = Math.floor(z / (w * h * c));
+    const [b, ci, iy, ix] = position4(input.zeros[i], g.inChannels, h, w);
     for (let ky = 0; ky < k; ky++) {
       const ty = iy + pad - ky;
       if (ty < 0 || ty % s !== 0 || ty / s >= oh) continue;
@@ -187,8 +113,7 @@ function subtractZeroInputs(input: PackedActivations, weights: PackedWeights, g:
         if (tx < 0 || tx % s !== 0 || tx / s >= ow) continue;
         const o = b * cout * oh * ow + (ty / s) * ow + tx / s;
         for (let co = 0; co < cout; co++) {
-          const word = weights.words[((co * k + ky) * k + kx) * wpp + (ci >>> 5)];
-          out[o + co * oh * ow] -= 1 - 2 * ((word >>> (ci & 31)) & 1);
+          out[o + co * oh * ow] -= 1 - 2 * signBit(weights.words[weightWord(weights, co, ci, ky, kx)], ci);
         }
       }
     }
@@ -203,11 +128,7 @@ function subtractZeroWeights(input: PackedActivations, weights: PackedWeights, g
   const zeroInput = new Uint8Array(g.n * c * h * w);
   for (let i = 0; i < input.zeros.length; i++) zeroInput[input.zeros[i]] = 1;
   for (let i = 0; i < weights.zeros.length; i++) {
-    const z = weights.zeros[i];
-    const kx = z % k;
-    const ky = Math.floor(z / k) % k;
-    const ci = Math.floor(z / (k * k)) % c;
-    const co = Math.floor(z / (k * k * c));
+    const [co, ci, ky, kx] = position4(weights.zeros[i], c, k, k);
     for (let b = 0; b < g.n; b++) {
       for (let oy = 0; oy < oh; oy++) {
         const iy = oy * s - pad + ky;
@@ -228,7 +149,7 @@ function applyEpilogue(out: Float32Array, g: XnorGeometry, e: ChannelEpilogue): 
   for (let b = 0; b < g.n; b++) {
     for (let co = 0; co < g.outChannels; co++) {
       const o = (b * g.outChannels + co) * plane;
-      for (let i = 0; i < plane; i++) out[o + i] = finish(out[o + i], e, co);
+      for (let i = 0; i < plane; i++) out[o + i] = applyChannelEpilogue(e, co, out[o + i]);
     }
   }
 }

@@ -1,51 +1,40 @@
 /**
- * The inner loops of the XNOR-popcount convolution (xnor-conv.ts prepares their tables): for
- * each output pixel and output channel, S = Σ popcount(a XOR w) over the k² taps and the words
- * of a tap, then the store v = base[class][co] - 2·S (the border correction of xnor-conv.ts)
- * and, with an epilogue, float32((v - center)·scale + shift)·gain[2c + (y > 0)] (BatchNorm then
- * PReLU, branch-free). Nothing is allocated.
+ * The inner loops of the XNOR-popcount convolution (xnor-conv.ts prepares their tables;
+ * reference/xnor-conv.ts is the same computation in plain loops). Output pixels go in blocks of
+ * PIXEL_BLOCK = 4 and output channels in blocks of OUT_CHANNEL_BLOCK = 8, and for each block:
  *
- * What costs is the work per (activation word, weight word) pair: V8 emits scalar code with a
- * bounds check on every typed-array load, spills what does not fit in its ~12 registers, and
- * has no popcount. The loops are shaped for the fewest instructions per pair. Measured on this
- * machine (2 shared vCPUs; CPU time, medians of 21 interleaved rounds, BNext shapes of
- * bench/xnor.ts), each step against the one before:
+ *   1. the block's pixels: their start offsets in the padded input (`start`). The 4 pixels are
+ *      any 4 consecutive outputs in N·outH·outW order, so stride, row ends and image ends cost
+ *      nothing inside the loops; a last, partial block repeats its last pixel;
+ *   2. its 32 sums S = Σ popcount(a XOR w) over the k² taps and the words of a tap, by one of
+ *      two loops: 3x3 kernels (every 3x3 conv of BNext) add one word of each of the three tap
+ *      rows by a full adder (popcount.ts) and look up 4 table entries for 3 word pairs; other
+ *      kernels (1x1) take the tap rows one after the other, two words a step;
+ *   3. its store, v = base[class][co] - 2·S (the border correction of xnor-conv.ts): a partial
+ *      block through `storePartial`, a full block written out either as integers (the packed
+ *      forward of training) or through the epilogue, float32((v - center)·scale + shift) ·
+ *      gain[2c + (y > 0)] (BatchNorm then PReLU, branch-free: the packed engine).
  *
- * - Register block of 4 output pixels by 8 output channels (32 sums): a loaded word serves 4
- *   or 8 XORs. 4x8 was 3-10% faster than 4x4, tied with 8x4, ahead of 3x8, 2x8 and 8x8 (32
- *   sums spill either way; spilled sums cost less than the loads they save).
- * - 3x3 (all of BNext's 3x3 convs): a step reads one word of each of the three tap rows and
- *   adds the three XOR words with a full adder (popcount.ts, `popcount3`): 4 table lookups for
- *   3 pairs instead of 6, 5-11% faster than two words a step. A 9-word carry-save tree (8
- *   lookups for 9 pairs) was 10-35% slower: its 108 live words spill.
- * - Other k (1x1): tap rows one after the other, two words a step, the four lookups added
- *   before the spilled sum is updated: 2-12% faster than one word a step.
- * - The 16-bit table is a constant of this module: TurboFan then embeds its address and length
- *   in the code, while through the imported binding it reloads and checks them on every lookup
- *   (3-9%). SWAR popcount was 20-24% slower than the table in the same 4x8 loops.
- * - The 32 stores are written out, one set without epilogue (an int-to-float store) and one
- *   with BatchNorm + PReLU, which takes 5-20% more time (the most on 1x1 layers and C = 64).
- *   Passing the sums to a shared store function, or to scratch for a separate pass over a tile
- *   of pixels, cost 2-10%.
- * Tried and not kept: weights reordered into channel-interleaved panels (no change); `| 0` on
- * sums and indices (no change, or slower when V8 then hoists every lookup and spills the
- * results); float64 sums (slower); a separate 1x1 loop without the tap-row loop (1-2%).
- * Together with faster packing (pack.ts), 1.36-1.43x the previous 4x4 kernel on the four
- * benchmark shapes, packing included.
- *
- * The 4 pixels of a block are any 4 consecutive outputs in N·outH·outW order, with their own
- * start offsets (`start`), so stride, row ends and image ends cost nothing inside the loops;
- * a last, partial block repeats its last pixel, and its repeats are not stored.
+ * The three steps share one function because the 32 sums live in local variables, which V8
+ * keeps in registers or fixed stack slots: handing them to a function for step 3 (32 arguments)
+ * measured 3-8% slower, through a scratch array 5-50% (docs/performance.md, "XNOR kernel").
+ * That is also why the sums, the per-channel loads and the 32 stores are written out, and the
+ * stores twice (integers, epilogue): each repeat here is the price of speed. Nothing is
+ * allocated. What costs is the work per (activation word, weight word) pair: scalar code, a
+ * bounds check on every typed-array load, and no popcount instruction in JavaScript; the
+ * measurements behind the block shape, the full adder and the table are in docs/performance.md.
  */
 import { POPCOUNT16 } from './popcount';
-import type { ChannelEpilogue } from './xnor-conv';
+import { applyChannelEpilogue, type ChannelEpilogue } from './channel-epilogue';
+import { OUT_CHANNEL_BLOCK } from './packed-layout';
 
-/** Output pixels per register block. */
+/** Output pixels per register block; its output channels are the packed weights' block, OUT_CHANNEL_BLOCK. */
 export const PIXEL_BLOCK = 4;
-/** Output channels per register block; packed weights are padded to a multiple (pack.ts). */
-export const CHANNEL_BLOCK = 8;
 
-/** The table as a constant of this module, for TurboFan to embed (see above). */
+/**
+ * The table as a constant of this module: TurboFan embeds its address and length in the code,
+ * where through the imported binding it reloads and checks them on every lookup.
+ */
 const POPCOUNT: Uint8Array = POPCOUNT16;
 
 /** Per-call tables, indexed by output pixel p in N·outH·outW order. */
@@ -58,7 +47,7 @@ export interface KernelTables {
   classAt: Int32Array;
   /** base[class · paddedOutChannels + co] = k²·C minus the class's border taps' ±1 sums. */
   base: Int32Array;
-  /** The PIXEL_BLOCK · CHANNEL_BLOCK sums of a partial block, on their way to `storePartial`. */
+  /** The PIXEL_BLOCK · OUT_CHANNEL_BLOCK sums of a partial block, on their way to `storePartial`. */
   sums: Int32Array;
 }
 
@@ -68,7 +57,7 @@ export interface KernelGeometry {
   wordsPerPixel: number;
   /** Words per padded input row. */
   rowStride: number;
-  /** Output channels rounded up to CHANNEL_BLOCK (rows of zero weight words). */
+  /** Output channels rounded up to OUT_CHANNEL_BLOCK (rows of zero weight words). */
   coutPad: number;
   cout: number;
   /** outH · outW. */
@@ -85,11 +74,13 @@ export function xnorKernel(a: Int32Array, wt: Int32Array, t: KernelTables, g: Ke
   // The three tap rows of a 3x3: input rows rowStride apart, weight rows rowLen apart.
   const r1 = rowStride, r2 = 2 * rowStride, l1 = rowLen, l2 = 2 * rowLen;
   for (let p0 = 0; p0 < pixels; p0 += 4) {
+    // 1. The block's pixels.
     const b0 = start[p0];
     const b1 = start[Math.min(p0 + 1, pixels - 1)];
     const b2 = start[Math.min(p0 + 2, pixels - 1)];
     const b3 = start[Math.min(p0 + 3, pixels - 1)];
     for (let co = 0; co < coutPad; co += 8) {
+      // 2. The block's sums: s<pixel><channel>, weight rows q0..q7 of output channels co..co+7.
       let s00 = 0, s01 = 0, s02 = 0, s03 = 0, s04 = 0, s05 = 0, s06 = 0, s07 = 0;
       let s10 = 0, s11 = 0, s12 = 0, s13 = 0, s14 = 0, s15 = 0, s16 = 0, s17 = 0;
       let s20 = 0, s21 = 0, s22 = 0, s23 = 0, s24 = 0, s25 = 0, s26 = 0, s27 = 0;
@@ -98,7 +89,7 @@ export function xnorKernel(a: Int32Array, wt: Int32Array, t: KernelTables, g: Ke
       const q4 = q3 + wStride, q5 = q4 + wStride, q6 = q5 + wStride, q7 = q6 + wStride;
       let x0 = 0, x1 = 0;
       if (k === 3) {
-        // Word j of the three tap rows: a full adder, then 4 lookups for 3 pairs.
+        // 2a. 3x3: word j of the three tap rows, a full adder, then 4 lookups for 3 pairs.
         let x2 = 0, half = 0, ones = 0, twos = 0;
         for (let j = 0; j < rowLen; j++) {
           const w00 = wt[q0 + j], w01 = wt[q0 + j + l1], w02 = wt[q0 + j + l2];
@@ -179,7 +170,8 @@ export function xnorKernel(a: Int32Array, wt: Int32Array, t: KernelTables, g: Ke
           s37 += T[ones & 0xffff] + T[ones >>> 16] + 2 * (T[twos & 0xffff] + T[twos >>> 16]);
         }
       } else {
-        // Tap rows one after the other; j runs over the weight row, the input offsets follow it.
+        // 2b. Other k: tap rows one after the other; j runs over the weight row, the input
+        // offsets follow it; two words a step, then a last odd word.
         for (let ky = 0; ky < k; ky++) {
           const ao = ky * rowStride, wo = ky * rowLen, end = wo + rowLen;
           const i0 = b0 + ao - wo, i1 = b1 + ao - wo, i2 = b2 + ao - wo, i3 = b3 + ao - wo;
@@ -255,6 +247,7 @@ export function xnorKernel(a: Int32Array, wt: Int32Array, t: KernelTables, g: Ke
           }
         }
       }
+      // 3. The store: a partial block (last pixels, padding channels) through scratch.
       if (p0 + 4 > pixels || co + 8 > cout) {
         const sums = t.sums;
         sums[0] = s00; sums[1] = s01; sums[2] = s02; sums[3] = s03; sums[4] = s04; sums[5] = s05; sums[6] = s06; sums[7] = s07;
@@ -264,8 +257,7 @@ export function xnorKernel(a: Int32Array, wt: Int32Array, t: KernelTables, g: Ke
         storePartial(t, g, e, p0, co, out);
         continue;
       }
-      // The full block's 32 stores, written out: as integers without an epilogue (the packed
-      // forward of training), else through BatchNorm + PReLU (the packed engine).
+      // 3a. A full block as integers (no epilogue: the packed forward of training).
       let o = 0, bt = 0;
       if (e === null) {
         o = outAt[p0] + co * plane;
@@ -310,6 +302,7 @@ export function xnorKernel(a: Int32Array, wt: Int32Array, t: KernelTables, g: Ke
         out[o + 7 * plane] = base[bt + 7] - 2 * s37;
         continue;
       }
+      // 3b. A full block through BatchNorm + PReLU (the packed engine).
       const center = e.center, scale = e.scale, shift = e.shift, gain = e.gain;
       const gb = 2 * co;
       let y = 0;
@@ -399,20 +392,14 @@ export function xnorKernel(a: Int32Array, wt: Int32Array, t: KernelTables, g: Ke
 
 /** The store of a block at the end of the pixels or channels: skips repeats and padding channels. */
 function storePartial(t: KernelTables, g: KernelGeometry, e: ChannelEpilogue | null, p0: number, co: number, out: Float32Array): void {
-  const channels = Math.min(CHANNEL_BLOCK, g.cout - co);
+  const channels = Math.min(OUT_CHANNEL_BLOCK, g.cout - co);
   const count = Math.min(PIXEL_BLOCK, g.pixels - p0);
   for (let i = 0; i < count; i++) {
     const o = t.outAt[p0 + i] + co * g.plane;
     const bt = t.classAt[p0 + i] + co;
     for (let c = 0; c < channels; c++) {
-      const v = t.base[bt + c] - 2 * t.sums[CHANNEL_BLOCK * i + c];
-      if (e === null) {
-        out[o + c * g.plane] = v;
-        continue;
-      }
-      const ch = co + c;
-      const y = Math.fround((v - e.center[ch]) * e.scale[ch] + e.shift[ch]);
-      out[o + c * g.plane] = y * e.gain[2 * ch + +(y > 0)];
+      const v = t.base[bt + c] - 2 * t.sums[OUT_CHANNEL_BLOCK * i + c];
+      out[o + c * g.plane] = e === null ? v : applyChannelEpilogue(e, co + c, v);
     }
   }
 }

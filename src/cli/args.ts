@@ -2,9 +2,12 @@
  * A small argument parser for the `bnext` commands: `--name value`, `--flag`, and positionals.
  * Errors are user errors (exit code 1, one line), never stack traces.
  */
+import { describeBounds, type NumberBounds, withinBounds } from '../tensor/arguments';
 
 /** An error caused by the user's input; the CLI prints its message alone and exits with 1. */
-export class UsageError extends Error {}
+export class UsageError extends Error {
+  override name = 'UsageError';
+}
 
 export interface ParsedArgs {
   /** The last value of each option. */
@@ -49,25 +52,29 @@ export function requireOption(args: ParsedArgs, name: string, command: string): 
   return v;
 }
 
-/** The integer value of --name, or undefined when it is not given. */
-export function optionalIntOption(args: ParsedArgs, name: string, command: string): number | undefined {
+/**
+ * The number --name gives, or undefined when it is not given; a value that is not a number in
+ * `bounds` (src/tensor/arguments.ts, the bounds the API checks too) is refused by name.
+ */
+function boundedOption(args: ParsedArgs, name: string, command: string, bounds: NumberBounds): number | undefined {
   const v = args.options.get(name);
   if (v === undefined) return undefined;
-  const n = Number(v);
-  if (!Number.isInteger(n)) throw new UsageError(`${command}: --${name} must be an integer, got '${v}'`);
+  const n = v.trim() === '' ? Number.NaN : Number(v);
+  if (!withinBounds(n, bounds)) throw new UsageError(`${command}: --${name} must be ${describeBounds(bounds)}, got '${v}'`);
   return n;
 }
 
-export function intOption(args: ParsedArgs, name: string, fallback: number, command: string): number {
-  return optionalIntOption(args, name, command) ?? fallback;
+/** The integer value of --name within `bounds`, or undefined when it is not given. */
+export function optionalIntOption(args: ParsedArgs, name: string, command: string, bounds: NumberBounds = {}): number | undefined {
+  return boundedOption(args, name, command, { ...bounds, integer: true });
 }
 
-export function numberOption(args: ParsedArgs, name: string, fallback: number, command: string): number {
-  const v = args.options.get(name);
-  if (v === undefined) return fallback;
-  const n = Number(v);
-  if (!Number.isFinite(n)) throw new UsageError(`${command}: --${name} must be a number, got '${v}'`);
-  return n;
+export function intOption(args: ParsedArgs, name: string, fallback: number, command: string, bounds: NumberBounds = {}): number {
+  return optionalIntOption(args, name, command, bounds) ?? fallback;
+}
+
+export function numberOption(args: ParsedArgs, name: string, fallback: number, command: string, bounds: NumberBounds = {}): number {
+  return boundedOption(args, name, command, bounds) ?? fallback;
 }
 
 /** AdamW's --betas as "b1,b2", each in [0, 1); undefined when not given. */

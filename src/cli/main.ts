@@ -1,11 +1,12 @@
 /**
- * The `bnext` command line: dispatches to one file per command under `commands/`.
- * User errors print one line and exit with code 1.
+ * The `bnext` command line: dispatches to one file per command under `commands/`, loading only
+ * the command that runs. User errors print one line and exit with code 1. BNEXT_KERNELS=reference
+ * runs the command on the reference kernels (io/environment.ts).
  */
-import type { Command } from './command';
-import { commands } from './commands/index';
+import { type CommandEntry, commands } from './commands/index';
+import { kernelsFromEnvironment } from '../io/environment';
 
-function help(list: readonly Command[]): string {
+function help(list: readonly CommandEntry[]): string {
   const width = Math.max(...list.map((c) => c.name.length));
   return [
     'bnext: BNext binary neural networks in TypeScript',
@@ -18,16 +19,23 @@ function help(list: readonly Command[]): string {
 }
 
 async function main(argv: string[]): Promise<number> {
+  kernelsFromEnvironment();
   const [name, ...rest] = argv;
-  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+  if (name === '--help' || name === '-h' || name === 'help') {
     console.log(help(commands));
     return 0;
   }
-  const command = commands.find((c) => c.name === name);
-  if (!command) {
+  // No command is a usage error, as an unknown one is: a script that forgot it must not pass.
+  if (name === undefined) {
+    console.error(`bnext: no command given\n\n${help(commands)}`);
+    return 1;
+  }
+  const entry = commands.find((c) => c.name === name);
+  if (!entry) {
     console.error(`bnext: unknown command '${name}'\n\n${help(commands)}`);
     return 1;
   }
+  const command = await entry.load();
   if (rest.includes('--help') || rest.includes('-h')) {
     console.log(command.usage);
     return 0;

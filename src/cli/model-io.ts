@@ -1,28 +1,65 @@
 /**
- * Loading models, inputs and targets for the CLI, with errors that name the file; and the packed
+ * Loading models, inputs and targets for the CLI, with errors that name the file; the packed
  * XNOR engine that `forward`, `eval` and `predict --engine xnor` run, from a .bnx file (which
- * carries its architecture) or from a state_dict for the --arch options.
+ * carries its architecture) or from a state_dict for the --arch options; and where they run it
+ * (--workers: this thread, or a pool of worker threads). A state_dict is a safetensors file or a
+ * `torch.save` file (docs/torch-checkpoints.md); `--state-dict-key` names the checkpoint entry
+ * that holds it.
  */
 import { existsSync } from 'node:fs';
-import { readNpy } from '../io/npy';
+import { readNpy } from '../io/files';
 import { toIntTensor, toTensor } from '../io/stored';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { formatShape } from '../tensor/shape';
 import { withoutInit } from '../nn/init';
-import { loadWeights } from '../nn/serialize';
+import { loadWeights, type WeightsLoadReport } from '../nn/state-dict-file';
+import { stateDictOf } from '../nn/serialize';
+import type { Module } from '../nn/module';
+import { describeCheckpointUse, type ReadWeightsOptions, weightsSourceOf } from '../io/weights-file';
+import { readWeightsFile } from '../io/files';
 import { type ArchOptions, buildModel, type BNextModel } from '../models/factory';
 import type { ModelConfig } from '../models/config';
 import { type AnyModelConfig, describeConfig, resolveAnyConfig } from '../models/zoo';
-import { readBnx } from '../engine/bnx';
-import { isBnxFile, packedModelFromContents, packedModelFromStateDict } from '../engine/load';
-import type { PackedModel } from '../engine/packed-model';
-import { type ParsedArgs, requireOption, UsageError } from './args';
+import { readBnx, isBnxFile } from '../engine/bnx-file';
+import { bnxContentsOfStateDict } from '../engine/load';
+import { type InferenceSource, localClassifier } from '../parallel/inference-source';
+import { InferencePool } from '../parallel/inference-pool';
+import { intOption, type ParsedArgs, requireOption, UsageError } from './args';
 import { archOptionsFrom } from './arch-options';
+import { WORKERS } from '../tensor/arguments';
+
+/** The option every command that reads --weights takes with it. */
+export const WEIGHTS_VALUED = ['state-dict-key'] as const;
+
+/** The usage lines of --state-dict-key, the description starting at `column`. */
+export function stateDictKeyUsage(column: number): string {
+  const name = '--state-dict-key K';
+  const indent = ' '.repeat(column);
+  const head = name.length + 3 <= column ? `  ${name.padEnd(column - 2)}` : `  ${name}\n${indent}`;
+  return `${head}with a torch.save checkpoint dict: the entry holding the state_dict\n${indent}(default: the file itself if it is one, else its 'state_dict')`;
+}
+
+export function weightsOptionsFrom(args: ParsedArgs): ReadWeightsOptions {
+  const stateDictKey = args.options.get('state-dict-key');
+  return stateDictKey === undefined ? {} : { stateDictKey };
+}
+
+/**
+ * Loads a weights file into a model strictly; for a checkpoint dict, says on stderr which entry
+ * was read and which were left.
+ */
+export function loadWeightsInto(model: Module, weightsPath: string, options: ReadWeightsOptions = {}): WeightsLoadReport {
+  const report = loadWeights(model, weightsPath, options);
+  const note = describeCheckpointUse(report.file, weightsPath);
+  if (note) console.error(note);
+  return report;
+}
 
 /** Builds the architecture and loads a state_dict into it strictly. */
-export function loadModel(config: ModelConfig, weightsPath: string): BNextModel {
+export function loadModel(config: ModelConfig, weightsPath: string, options: ReadWeightsOptions = {}): BNextModel {
   const model = withoutInit(() => buildModel(config));
-  loadWeights(model, weightsPath);
+  loadWeightsInto(model, weightsPath, options);
   return model;
 }
 
@@ -59,7 +96,7 @@ export function engineOption(args: ParsedArgs, command: string): Engine {
  */
 export function requireStateDict(path: string, command: string): void {
   if (existsSync(path) && isBnxFile(path)) {
-    throw new UsageError(`${command}: ${path} is a .bnx file (packed weights for --engine xnor); the float engine needs a safetensors state_dict`);
+    throw new UsageError(`${command}: ${path} is a .bnx file (packed weights for --engine xnor); the float engine needs a state_dict (safetensors or a torch.save file)`);
   }
 }
 
@@ -84,12 +121,12 @@ function differences(a: ModelConfig, b: ModelConfig): string[] {
 }
 
 /**
- * The packed XNOR engine of --weights: a .bnx file, whose architecture comes from its header
- * (architecture options given too must describe the same model: options without --arch are laid
- * over the file's, --arch with its options is resolved as for a state_dict), or a state_dict whose
- * binary convolutions are fully binary, for the --arch options.
+ * What the packed XNOR engine of --weights is built from: a .bnx file, whose architecture comes
+ * from its header (architecture options given too must describe the same model: options without
+ * --arch are laid over the file's, --arch with its options is resolved as for a state_dict), or a
+ * state_dict whose binary convolutions are fully binary, for the --arch options.
  */
-export function packedEngineFromArgs(args: ParsedArgs, command: string): PackedModel {
+export function packedSourceFromArgs(args: ParsedArgs, command: string): InferenceSource {
   const path = requireOption(args, 'weights', command);
   if (!existsSync(path)) throw new UsageError(`${command}: --weights ${path}: no such file`);
   if (isBnxFile(path)) {
@@ -103,13 +140,46 @@ export function packedEngineFromArgs(args: ParsedArgs, command: string): PackedM
         `(they differ in ${differ.join(', ')}); give no architecture options with a .bnx file, or matching ones`,
       );
     }
-    return packedModelFromContents(contents, path);
+    return { engine: 'xnor', contents, name: path };
   }
-  return packedModelFromStateDict(requireBNext(resolveAnyConfig(archOptionsFrom(args, command)), command), path);
+  const config = requireBNext(resolveAnyConfig(archOptionsFrom(args, command)), command);
+  // The binary weights are packed from the file's arrays: no float model is loaded for them.
+  const file = readWeightsFile(path, weightsOptionsFrom(args));
+  const note = describeCheckpointUse(weightsSourceOf(file), path);
+  if (note) console.error(note);
+  return { engine: 'xnor', contents: bnxContentsOfStateDict(config, stateDictOf(file, path), path), name: path };
 }
 
 /** The configuration, if the XNOR engine can run it (BNext and BNext-18, not a teacher CNN). */
 export function requireBNext(config: AnyModelConfig, command: string): ModelConfig {
   if (config.arch === 'cnn') throw new UsageError(`${command}: the XNOR engine runs BNext and BNext-18, not the full-precision CNN`);
   return config;
+}
+
+/** The --workers option: worker threads for inference, 1 (the default) for this thread alone. */
+export function workersOption(args: ParsedArgs, command: string): number {
+  return intOption(args, 'workers', 1, command, WORKERS);
+}
+
+/** Logits of batches on this thread or on worker threads; close it when done. */
+export interface BatchRunner {
+  run(x: Tensor): Promise<Tensor>;
+  close(): Promise<void>;
+}
+
+/** Runs `source` on this thread (workers = 1) or on a pool of `workers` threads (InferencePool). */
+export async function startRunner(source: InferenceSource, workers: number): Promise<BatchRunner> {
+  if (workers > 1) return InferencePool.start(source, { workers });
+  const classify = localClassifier(source);
+  return { run: async (x) => classify(x), close: async () => {} };
+}
+
+/** Runs `use` with a runner of `source`, closing the runner however `use` ends. */
+export async function withRunner<T>(source: InferenceSource, workers: number, use: (runner: BatchRunner) => Promise<T>): Promise<T> {
+  const runner = await startRunner(source, workers);
+  try {
+    return await use(runner);
+  } finally {
+    await runner.close();
+  }
 }

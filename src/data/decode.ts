@@ -1,10 +1,8 @@
 /**
- * Reading an image file of either supported format. The format is taken from the file's first
+ * Decoding an image of either supported format. The format is taken from the file's first
  * bytes, not its name (ImageNet's training set has a PNG named .JPEG), and every failure is an
- * Error that starts with the file's path.
+ * Error that starts with the file's path (files.ts reads the files).
  */
-import { readFileSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import type { RgbImage } from './image';
 import { decodeJpeg, hasJpegSignature } from './jpeg';
 import { decodePng, hasPngSignature } from './png';
@@ -24,6 +22,17 @@ function ascii(b: Uint8Array, start: number, length: number): string {
 
 /** Decodes PNG or JPEG bytes; `source` names the file in errors. */
 export function decodeImage(bytes: Uint8Array, source: string): RgbImage {
+  try {
+    return decodeBytes(bytes, source);
+  } catch (e) {
+    // The decoders name the file; anything thrown from deeper (a size check, a library) gets it here.
+    const message = e instanceof Error ? e.message : String(e);
+    if (message.startsWith(`${source}:`)) throw e;
+    throw new Error(`${source}: ${message}`, { cause: e });
+  }
+}
+
+function decodeBytes(bytes: Uint8Array, source: string): RgbImage {
   if (bytes.length === 0) throw new Error(`${source}: empty file (0 bytes)`);
   if (hasPngSignature(bytes)) return decodePng(bytes, source);
   if (hasJpegSignature(bytes)) return decodeJpeg(bytes, source);
@@ -32,28 +41,4 @@ export function decodeImage(bytes: Uint8Array, source: string): RgbImage {
   if (bytes.length < 8) throw new Error(`${source}: not an image (only ${bytes.length} bytes)`);
   const head = Array.from(bytes.subarray(0, 4), (v) => v.toString(16).padStart(2, '0')).join(' ');
   throw new Error(`${source}: unknown image format (first bytes ${head}; PNG and JPEG are supported)`);
-}
-
-/** Reads and decodes an image file. */
-export function readImage(path: string): RgbImage {
-  return decodeImage(readBytes(path), path);
-}
-
-/** Reads and decodes an image file; the read is asynchronous, the decode is not. */
-export async function readImageAsync(path: string): Promise<RgbImage> {
-  let bytes: Uint8Array;
-  try {
-    bytes = await readFile(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
-  return decodeImage(bytes, path);
-}
-
-function readBytes(path: string): Uint8Array {
-  try {
-    return readFileSync(path);
-  } catch (e) {
-    throw new Error(`${path}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
 }

@@ -8,6 +8,7 @@
  */
 import ndarray from 'ndarray';
 
+/** An 8-bit RGB image, pixels interleaved row by row. */
 export interface RgbImage {
   readonly width: number;
   readonly height: number;
@@ -15,11 +16,29 @@ export interface RgbImage {
   readonly data: Uint8Array;
 }
 
+/**
+ * The most pixels an image may have, decoded or made by a transform: 100 megapixels, 300 MB as
+ * 8-bit RGB (jpeg-js's own default cap; PIL refuses above 179 MP). PNG and JPEG decoding check it
+ * from the file's header, before anything is allocated, so a small file that claims a huge
+ * image (a PNG of zeros compresses ~1000:1) is refused at once.
+ */
+export const MAX_IMAGE_PIXELS = 100_000_000;
+
+/** Why `width` x `height` cannot be an image (not positive integers, or too many pixels), or null. */
+export function imageSizeProblem(width: number, height: number): string | null {
+  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
+    return `width and height must be positive integers, got ${width}x${height}`;
+  }
+  if (width * height > MAX_IMAGE_PIXELS) {
+    return `${width}x${height} is ${width * height} pixels, more than the limit of ${MAX_IMAGE_PIXELS} (${MAX_IMAGE_PIXELS / 1e6} megapixels)`;
+  }
+  return null;
+}
+
 /** An image over `data` (or a new black one), after checking that the sizes agree. */
 export function createImage(width: number, height: number, data?: Uint8Array): RgbImage {
-  if (!Number.isInteger(width) || !Number.isInteger(height) || width < 1 || height < 1) {
-    throw new Error(`image: width and height must be positive integers, got ${width}x${height}`);
-  }
+  const problem = imageSizeProblem(width, height);
+  if (problem) throw new Error(`image: ${problem}`);
   const size = width * height * 3;
   if (data && data.length !== size) {
     throw new Error(`image: ${width}x${height} RGB needs ${size} bytes, data has ${data.length}`);

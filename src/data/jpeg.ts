@@ -8,13 +8,13 @@
  *
  * jpeg-js's own last stage (chroma replication, float colour conversion with truncation) lands
  * far from PIL's pixels at colour edges, so for the usual layouts (4:4:4, 4:2:2, 4:4:0, 4:2:0) we
- * take its raw YCbCr planes and finish as libjpeg does (jpeg_color.ts). What remains is the IDCT:
+ * take its raw YCbCr planes and finish as libjpeg does (jpeg-color.ts). What remains is the IDCT:
  * jpeg-js's differs from libjpeg's by a level or two; spec/data/decode.spec.ts states the measured
  * maximum.
  */
 import { decode as decodeJpegFile } from 'jpeg-js';
-import { createImage, type RgbImage } from './image';
-import { upsamplePlane, yccToRgbInPlace } from './jpeg_color';
+import { createImage, imageSizeProblem, MAX_IMAGE_PIXELS, type RgbImage } from './image';
+import { upsamplePlane, yccToRgbInPlace } from './jpeg-color';
 
 export function hasJpegSignature(bytes: Uint8Array): boolean {
   return bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8 && bytes[2] === 0xff;
@@ -90,9 +90,6 @@ export function readJpegHeader(bytes: Uint8Array, source: string): JpegHeader {
   }
 }
 
-/** jpeg-js's default resolution cap, checked here so the message says what happened. */
-const MAX_PIXELS = 100e6;
-
 /** Refuses, by name, the JPEG variants jpeg-js cannot decode correctly. */
 function checkSupported(h: JpegHeader, source: string): void {
   if (h.components === 4) {
@@ -108,9 +105,20 @@ function checkSupported(h: JpegHeader, source: string): void {
     throw new Error(`${source}: hierarchical JPEG (SOF${h.process}) is not supported`);
   }
   if (h.precision !== 8) throw new Error(`${source}: ${h.precision}-bit JPEG is not supported (8-bit only)`);
-  if (h.width === 0 || h.height === 0) throw new Error(`${source}: JPEG with a zero dimension (${h.width}x${h.height})`);
-  if (h.width * h.height > MAX_PIXELS) {
-    throw new Error(`${source}: JPEG of ${h.width}x${h.height} exceeds the decoder's ${MAX_PIXELS / 1e6}-megapixel limit`);
+  // The frame header's size, before jpeg-js allocates anything (image.ts MAX_IMAGE_PIXELS).
+  const problem = imageSizeProblem(h.width, h.height);
+  if (problem) throw new Error(`${source}: JPEG image refused: ${problem}`);
+}
+
+/**
+ * Refuses a frame header that claims more pixels than the file can hold, before jpeg-js
+ * allocates for them: every 8x8 block of a component is coded in at least one bit (its DC
+ * difference, ITU T.81 F.1.2.1), so a file of n bytes holds at most 8n blocks.
+ */
+function checkDataCanHoldFrame(h: JpegHeader, length: number, source: string): void {
+  const blocks = Math.ceil(h.width / 8) * Math.ceil(h.height / 8);
+  if (blocks > 8 * length) {
+    throw new Error(`${source}: truncated or corrupt JPEG (a ${h.width}x${h.height} frame has ${blocks} 8x8 blocks, each coded in at least one bit; the file has ${length} bytes)`);
   }
 }
 
@@ -118,6 +126,7 @@ function checkSupported(h: JpegHeader, source: string): void {
 export function decodeJpeg(bytes: Uint8Array, source: string): RgbImage {
   const header = readJpegHeader(bytes, source);
   checkSupported(header, source);
+  checkDataCanHoldFrame(header, bytes.length, source);
   // Three components are YCbCr unless an Adobe segment says transform 0, or (without one) the
   // component ids spell R, G, B: libjpeg's rule, which jpeg-js follows only for the Adobe case.
   const ids = header.componentIds;
@@ -137,7 +146,7 @@ export function decodeJpeg(bytes: Uint8Array, source: string): RgbImage {
   }
   let decoded: { width: number; height: number; data: Uint8Array };
   try {
-    decoded = decodeJpegFile(input, { useTArray: true, formatAsRGBA: false, colorTransform: ownColor ? false : !storedRgb });
+    decoded = decodeJpegFile(input, { useTArray: true, formatAsRGBA: false, colorTransform: ownColor ? false : !storedRgb, maxResolutionInMP: MAX_IMAGE_PIXELS / 1e6 });
   } catch (e) {
     throw new Error(`${source}: truncated or corrupt JPEG (${(e as Error).message})`);
   }

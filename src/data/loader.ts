@@ -15,12 +15,15 @@
  */
 import { readFile } from 'node:fs/promises';
 import { decodeImage } from './decode';
-import type { ImageFolder, Sample } from './image_folder';
+import type { ImageFolder, Sample } from './image-folder';
 import { runPipeline, type ImagePipeline } from './pipelines';
 import { RandomSampler, SequentialSampler, type Sampler } from './sampler';
 import { Rng } from '../tensor/random';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
+import { BATCH_SIZE, checkNumber } from '../tensor/arguments';
 
+/** One batch of a `DataLoader`. */
 export interface Batch {
   /** [B, 3, size, size], normalised. */
   images: Tensor;
@@ -28,6 +31,7 @@ export interface Batch {
   paths: string[];
 }
 
+/** `DataLoader`'s options. */
 export interface LoaderOptions {
   batchSize: number;
   /** Shuffle each epoch (ignored when a sampler is given). */
@@ -45,6 +49,10 @@ export interface LoaderOptions {
 
 type Loaded = { sample: Sample; position: number; bytes: Uint8Array } | { sample: Sample; position: number; error: string };
 
+/**
+ * Batches of an ImageFolder through a pipeline, files read ahead asynchronously, in a seeded
+ * order.
+ */
 export class DataLoader {
   private readonly sampler: Sampler;
   private readonly batchSize: number;
@@ -55,7 +63,7 @@ export class DataLoader {
   private readonly log: (message: string) => void;
 
   constructor(readonly dataset: ImageFolder, readonly pipeline: ImagePipeline, o: LoaderOptions) {
-    if (!Number.isInteger(o.batchSize) || o.batchSize < 1) throw new Error(`loader: batchSize must be a positive integer, got ${o.batchSize}`);
+    checkNumber(o.batchSize, 'loader: batchSize', BATCH_SIZE);
     this.batchSize = o.batchSize;
     this.seed = o.seed ?? 0;
     this.sampler = o.sampler ?? (o.shuffle ? new RandomSampler(dataset.length, this.seed) : new SequentialSampler(dataset.length));

@@ -16,11 +16,14 @@
  * image). Images are mixed in float32 as torch does. The batch size must be even, as in timm.
  */
 import { sampleBeta } from './distributions';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import type { Rng } from '../tensor/random';
 
+/** timm's Mixup modes: one mix per batch, per pair, or per element. */
 export type MixupMode = 'batch' | 'pair' | 'elem';
 
+/** `Mixup`'s options, as timm's. */
 export interface MixupOptions {
   /** Beta alpha of Mixup; 0 disables it (timm default 1). */
   mixupAlpha?: number;
@@ -47,6 +50,7 @@ export interface CutBox {
   x1: number;
 }
 
+/** A batch after Mixup/CutMix: mixed images and soft targets. */
 export interface MixedBatch {
   images: Tensor;
   /** Soft targets [N, numClasses]. */
@@ -104,6 +108,7 @@ export function mixTargets(labels: Int32Array, numClasses: number, lam: Float32A
   return new Tensor(out, [n, numClasses]);
 }
 
+/** timm's Mixup and CutMix with label smoothing, from the seeded generator. */
 export class Mixup {
   private readonly mixupAlpha: number;
   private readonly cutmixAlpha: number;

@@ -7,9 +7,12 @@
  * 7,996 training and 2,004 test digits, every class in both, and no randomness at all.
  */
 import { createRequire } from 'node:module';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 
+/** Height and width of a digit. */
 export const MNIST_SIZE = 28;
+/** The ten digit classes. */
 export const MNIST_CLASSES = 10;
 const PIXELS = MNIST_SIZE * MNIST_SIZE;
 export const MNIST_TRAIN_FRACTION = 0.8;
@@ -21,6 +24,7 @@ export interface DigitSet {
   count: number;
 }
 
+/** The fixed split of the embedded digits. */
 export interface MnistSplit {
   train: DigitSet;
   test: DigitSet;

@@ -1,6 +1,7 @@
 /**
- * The preprocessing pipelines of BNext's official training script (spec "Training recipe"; paper
- * Sec. 5.1), from a decoded image to the normalised float CHW input of the model:
+ * The preprocessing pipelines of BNext's official training script (docs/paper-map.md,
+ * "Augmentation"; paper Sec. 5.1), from a decoded image to the normalised float CHW input of the
+ * model:
  *
  * - imagenet-eval: bicubic resize of the short side to floor(size / 0.95), center crop to
  *   size x size, ImageNet mean/std (timm's eval transform with crop_pct 0.95).
@@ -14,7 +15,7 @@
  * the official ImageNet run used, computes (v - 255 mean) / (255 std) instead: the same values to
  * within a float32 rounding.)
  */
-import { decodeImage, readImage } from './decode';
+import { decodeImage } from './decode';
 import { describeSize, type RgbImage } from './image';
 import { RandAugment } from './randaugment';
 import {
@@ -22,9 +23,11 @@ import {
   toNormalizedCHW, type NormalizeStats, type RandomResizedCropOptions,
 } from './transforms';
 import type { Rng } from '../tensor/random';
+import { checkNumber, IMAGE_SIDE } from '../tensor/arguments';
 
+/** ImageNet's per-channel mean and standard deviation (torchvision's). */
 export const IMAGENET_STATS: NormalizeStats = { mean: [0.485, 0.456, 0.406], std: [0.229, 0.224, 0.225] };
-/** The official script's CIFAR statistics (spec "Training recipe"). */
+/** The official script's CIFAR statistics (docs/paper-map.md, "Augmentation"). */
 export const CIFAR_STATS: NormalizeStats = { mean: [0.507, 0.487, 0.441], std: [0.267, 0.256, 0.276] };
 
 /** The fraction of the resized image the evaluation crop keeps (official script: 0.95). */
@@ -32,7 +35,9 @@ export const EVAL_CROP_PCT = 0.95;
 /** BNext's RandAugment policy (timm syntax). */
 export const BNEXT_RANDAUGMENT = 'rand-m7-mstd0.5-inc1';
 
+/** The named pipelines of the module comment above. */
 export const PIPELINE_NAMES = ['imagenet-eval', 'imagenet-train', 'cifar-train', 'cifar-eval'] as const;
+/** One of `PIPELINE_NAMES`. */
 export type PipelineName = (typeof PIPELINE_NAMES)[number];
 
 export function isPipelineName(name: string): name is PipelineName {
@@ -49,6 +54,7 @@ export interface ImagePipeline {
   augment(img: RgbImage, rng: Rng, source: string): RgbImage;
 }
 
+/** `makePipeline`'s options. */
 export interface PipelineOptions {
   /** Output side (default 224 for ImageNet, 32 for CIFAR). */
   size?: number;
@@ -62,13 +68,18 @@ export interface PipelineOptions {
 
 /** The ImageNet evaluation steps on bytes: short side to floor(size / 0.95), center crop. */
 export function imagenetEvalImage(img: RgbImage, size = 224): RgbImage {
+  checkNumber(size, 'imagenet-eval: size', IMAGE_SIDE);
   return centerCrop(resizeShortSide(img, Math.floor(size / EVAL_CROP_PCT), 'bicubic'), size, size);
 }
 
+/**
+ * A named preprocessing pipeline (see above), from decoded image to augmented image;
+ * `runPipeline` normalises it.
+ */
 export function makePipeline(name: PipelineName, options: PipelineOptions = {}): ImagePipeline {
   const imagenet = name.startsWith('imagenet');
   const size = options.size ?? (imagenet ? 224 : 32);
-  if (!Number.isInteger(size) || size < 1) throw new Error(`pipeline ${name}: size must be a positive integer, got ${size}`);
+  checkNumber(size, `pipeline ${name}: size`, IMAGE_SIDE);
   switch (name) {
     case 'imagenet-eval':
       return { name, size, stats: IMAGENET_STATS, augment: (img) => imagenetEvalImage(img, size) };
@@ -113,10 +124,11 @@ export function runPipeline(p: ImagePipeline, img: RgbImage, rng: Rng, source: s
 }
 
 /**
- * The model input for one image file or its bytes, as the official evaluation preprocesses it:
- * a Float32Array of 3 x size x size (CHW), ImageNet-normalised.
+ * The model input for one image, decoded or as the bytes of its PNG or JPEG file, as the
+ * official evaluation preprocesses it: a Float32Array of 3 x size x size (CHW),
+ * ImageNet-normalised. `source` names the bytes in errors.
  */
-export function evalPipeline(input: string | Uint8Array, size = 224, source = 'image bytes'): Float32Array {
-  const img = typeof input === 'string' ? readImage(input) : decodeImage(input, source);
+export function evalPipeline(input: RgbImage | Uint8Array, size = 224, source = 'image bytes'): Float32Array {
+  const img = input instanceof Uint8Array ? decodeImage(input, source) : input;
   return toNormalizedCHW(imagenetEvalImage(img, size), IMAGENET_STATS);
 }

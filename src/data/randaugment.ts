@@ -1,6 +1,7 @@
 /**
- * RandAugment with timm 0.6's semantics (the version the official BNext script pins), configured
- * by timm's policy strings; BNext trains with "rand-m7-mstd0.5-inc1" (spec "Training recipe"):
+ * RandAugment with timm 0.6's semantics (the version the official BNext script pins), configured by
+ * timm's policy strings; BNext trains with "rand-m7-mstd0.5-inc1" (docs/paper-map.md,
+ * "Augmentation"):
  *
  * - `m7`: magnitude 7 on a 0..10 scale;
  * - `mstd0.5`: each applied operation draws its magnitude from N(7, 0.5^2), clipped to [0, 10]
@@ -20,9 +21,10 @@ import { affineTransform, rotate, type AffineFilter } from './affine';
 import { enhanceBrightness, enhanceColor, enhanceContrast, enhanceSharpness } from './enhance';
 import type { Rgb } from './geometry';
 import type { RgbImage } from './image';
-import { autocontrast, equalize, invert, posterize, solarize, solarizeAdd } from './point_ops';
+import { autocontrast, equalize, invert, posterize, solarize, solarizeAdd } from './point-ops';
 import type { Rng } from '../tensor/random';
 
+/** timm's RandAugment operations. */
 export type RandAugmentOp =
   | 'AutoContrast' | 'Equalize' | 'Invert' | 'Rotate'
   | 'Posterize' | 'PosterizeIncreasing' | 'Solarize' | 'SolarizeIncreasing' | 'SolarizeAdd'
@@ -59,6 +61,7 @@ export function isSignedOp(op: RandAugmentOp): boolean {
 /** The ImageNet mean as bytes, round(255 * mean): timm's fill colour for BNext's training. */
 export const IMAGENET_FILL: Rgb = [124, 116, 104];
 
+/** A RandAugment policy: which operations, how many per image, their magnitude and its noise. */
 export interface RandAugmentConfig {
   ops: readonly RandAugmentOp[];
   /** Operations per image (timm `n`). */
@@ -165,6 +168,7 @@ export interface AppliedOp {
   arg?: number | null;
 }
 
+/** timm's RandAugment, from a policy or its timm string ('rand-m7-mstd0.5-inc1'), PIL-exact. */
 export class RandAugment {
   readonly config: RandAugmentConfig;
 

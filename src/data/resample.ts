@@ -16,6 +16,7 @@
  */
 import { createImage, type RgbImage } from './image';
 
+/** PIL's resampling filters that the pipelines use. */
 export type ResampleFilter = 'bilinear' | 'bicubic';
 
 interface FilterKernel {
@@ -128,7 +129,10 @@ function resampleRows(src: RgbImage, rowStart: number, rows: number, outWidth: n
   return out;
 }
 
-/** Vertical pass: resamples the columns of `src` to `outHeight`; row bounds are shifted by `rowShift`. */
+/**
+ * Vertical pass: resamples the columns of `src` to `outHeight`; row bounds are shifted by
+ * `rowShift`.
+ */
 function resampleColumns(src: RgbImage, outHeight: number, c: ResampleCoefficients, rowShift: number): RgbImage {
   const width = src.width;
   const out = createImage(width, outHeight);

@@ -12,6 +12,7 @@
  */
 import { Rng } from '../tensor/random';
 
+/** The order in which an epoch visits a data set. */
 export interface Sampler {
   /** Indices visited per epoch. */
   readonly length: number;
@@ -49,6 +50,10 @@ export interface RepeatAugOptions {
   seed?: number | string;
 }
 
+/**
+ * timm's repeated-augmentation sampler: each sample several times per epoch, differently
+ * augmented.
+ */
 export class RepeatAugSampler implements Sampler {
   readonly length: number;
   private readonly size: number;

@@ -1,6 +1,6 @@
 /**
- * The torchvision transforms the BNext recipe uses (spec "Training recipe", ImageNet and CIFAR
- * data), on RGB images, with the geometry torchvision 0.14 computes for PIL images:
+ * The torchvision transforms the BNext recipe uses (docs/paper-map.md, "Augmentation", ImageNet and
+ * CIFAR data), on RGB images, with the geometry torchvision 0.14 computes for PIL images:
  *
  * - `resizeShortSide`: Resize(size) with an int: the short side becomes `size`, the long side
  *   `trunc(size * long / short)`.
@@ -19,12 +19,7 @@ import { crop, hflip, pad, type Rgb } from './geometry';
 import type { RgbImage } from './image';
 import { resize, type ResampleFilter } from './resample';
 import type { Rng } from '../tensor/random';
-
-/** Python 3's `round` for a float: halfway cases go to the even neighbour. */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
+import { roundHalfEven } from '../tensor/rounding';
 
 /** Resize so the short side is `size`, keeping the aspect ratio as torchvision does. */
 export function resizeShortSide(img: RgbImage, size: number, filter: ResampleFilter): RgbImage {
@@ -66,6 +61,7 @@ export function resizedCrop(img: RgbImage, box: CropBox, width: number, height: 
   return resize(crop(img, box.left, box.top, box.width, box.height), width, height, filter);
 }
 
+/** torchvision's RandomResizedCrop ranges. */
 export interface RandomResizedCropOptions {
   /** Range of the crop's area as a fraction of the image's (torchvision default [0.08, 1]). */
   scale: readonly [number, number];
@@ -73,6 +69,7 @@ export interface RandomResizedCropOptions {
   ratio: readonly [number, number];
 }
 
+/** torchvision's default ranges, which BNext's ImageNet training uses. */
 export const IMAGENET_RRC: RandomResizedCropOptions = { scale: [0.08, 1], ratio: [3 / 4, 4 / 3] };
 
 /**

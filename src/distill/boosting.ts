@@ -1,7 +1,8 @@
 /**
- * Knowledge boosting (paper Sec. 4.2, Algorithm 1; spec "Training recipe"): the assistant
- * teachers join one after another, in the given order (increasing accuracy and KC), each for an
- * equal share of the epochs, while the strong teacher stays throughout.
+ * Knowledge boosting (paper Sec. 4.2, Algorithm 1; docs/paper-map.md, "Knowledge boosting's
+ * schedule"): the assistant teachers join one after another, in the given order (increasing
+ * accuracy and KC), each for an equal share of the epochs, while the strong teacher stays
+ * throughout.
  *
  * The script picks the assistant of epoch e by comparing e / (epochs / n) with 1, 2, 3 (n the
  * number of assistants), i.e. assistant floor(e / (epochs / n)), computed in doubles exactly as

@@ -1,6 +1,6 @@
 /**
- * The gap-sensitive knowledge ensemble (paper Sec. 4.2, Eq. 4; spec "Training recipe"), as the
- * official script computes it.
+ * The gap-sensitive knowledge ensemble (paper Sec. 4.2, Eq. 4; docs/paper-map.md, "The ensemble's
+ * form"), as the official script computes it.
  *
  * With teachers [assistant, strong] (in that order, as the script lists them), for each sample b
  * and teacher i let g_bi = -sum_c softmax(t_i)_bc * log_softmax(s)_bc, the soft-target
@@ -23,12 +23,18 @@ import { add, mul } from '../tensor/ops/elementwise';
 import { mean } from '../tensor/ops/reduce';
 import { distributionLoss } from '../nn/losses';
 
+/**
+ * How the gap-sensitive ensemble weighs teachers: 'script' (the official script's batch form) or
+ * 'per-sample' (Eq. 4 per sample).
+ */
 export type EnsembleForm = 'script' | 'per-sample';
+/** Every `EnsembleForm`. */
 export const ENSEMBLE_FORMS: readonly EnsembleForm[] = ['script', 'per-sample'];
 
 /** The weight of a lone teacher in the script. */
 export const SINGLE_TEACHER_WEIGHT = 0.5;
 
+/** `gapSensitiveLoss`'s result. */
 export interface DistillationLoss {
   /** The scalar loss, differentiable with respect to the student logits. */
   loss: Tensor;

@@ -3,9 +3,10 @@
  *
  *     KC(T) = log10(1 + Params(T) / (Accuracy(T) * 1e6 + 1e-8))
  *
- * with Params the parameter count and Accuracy the top-1 as a fraction (spec "Training recipe":
- * the reading that reproduces Table 8). Lower KC means a teacher whose knowledge is cheaper per
- * unit of accuracy; the paper prefers low-KC teachers for binary students.
+ * with Params the parameter count and Accuracy the top-1 as a fraction (docs/paper-map.md,
+ * "Knowledge complexity's logarithm": the reading that reproduces Table 8). Lower KC means a
+ * teacher whose knowledge is cheaper per unit of accuracy; the paper prefers low-KC teachers for
+ * binary students.
  *
  * Table 8's teachers are listed with torchvision's parameter counts (torchvision 0.14, counted
  * as sum(p.numel() for p in model.parameters())) and the paper's top-1. These give the paper's
@@ -28,6 +29,7 @@ export function countParameters(model: Module): number {
   return n;
 }
 
+/** One teacher of the paper's Table 8: its name, parameter count and ImageNet top-1. */
 export interface Table8Teacher {
   /** As the paper names it. */
   teacher: string;

@@ -1,6 +1,6 @@
 /**
- * Teachers for knowledge distillation (paper Sec. 4; spec "Training recipe"). A teacher gives
- * constant logits [N, C] for a batch, either
+ * Teachers for knowledge distillation (paper Sec. 4; docs/paper-map.md, "Sec. 4.2"). A teacher
+ * gives constant logits [N, C] for a batch, either
  *
  *   - by running a model of ours in evaluation mode without recording a graph (`ModuleTeacher`;
  *     the script likewise runs its teachers in eval mode under no_grad), or
@@ -13,11 +13,11 @@
  * A logits file is checked against the data and the student when it is loaded, so a wrong file
  * fails before training starts, with an error naming the file and both numbers.
  */
-import { readNpy } from '../io/npy';
+import { parseNpy } from '../io/npy';
 import { toTensor } from '../io/stored';
 import { Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
-import { noGrad } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import type { Module } from '../nn/module';
 
 /** What a teacher sees of a batch: the images, and each sample's row in the training set. */
@@ -26,6 +26,7 @@ export interface TeacherBatch {
   indices: Int32Array;
 }
 
+/** A teacher for distillation: constant logits for a batch. */
 export interface Teacher {
   readonly name: string;
   readonly numClasses: number;
@@ -65,8 +66,9 @@ export class LogitsFileTeacher implements Teacher {
   readonly numSamples: number;
 
   /**
-   * `table` holds the logits, [numSamples, numClasses]; `source` names it in errors. Use `load`
-   * for a file, which also checks it against the data and the student.
+   * `table` holds the logits, [numSamples, numClasses]; `source` names it in errors. Use
+   * `fromNpy` (or teacher-file.ts for a file), which also checks it against the data and the
+   * student.
    */
   constructor(readonly name: string, readonly table: Tensor, readonly source: string) {
     if (table.ndim !== 2) throw new Error(`${source}: teacher logits must be 2-D [samples, classes], found shape ${formatShape(table.shape)}`);
@@ -79,9 +81,12 @@ export class LogitsFileTeacher implements Teacher {
     }
   }
 
-  /** Reads a .npy of logits and checks its row count against the data and its class count against the student. */
-  static load(path: string, expected: LogitsExpectation, name = path): LogitsFileTeacher {
-    const teacher = new LogitsFileTeacher(name, toTensor(readNpy(path), path), path);
+  /**
+   * Parses .npy bytes of logits (teacher-file.ts reads the file) and checks the row count
+   * against the data and the class count against the student; `source` names them in errors.
+   */
+  static fromNpy(bytes: Uint8Array, expected: LogitsExpectation, source: string, name = source): LogitsFileTeacher {
+    const teacher = new LogitsFileTeacher(name, toTensor(parseNpy(bytes, source), source), source);
     teacher.check(expected);
     return teacher;
   }

@@ -2,15 +2,16 @@
  * The packed binary weights of a model: one `PackedWeights` per binary convolution, keyed by
  * the state_dict name of its weight (`feature.3.Attention.binary_conv.weight`).
  *
- * Only fully binary weights can be packed: during progressive binarization (temperature above
- * the threshold: BNext 1e-7, BNext-18 1e-5; spec "Binary conv") the convolution uses
- * clamp(w / t, -1, 1), real numbers that one bit cannot hold, so packing refuses with the layer,
- * its temperature and the threshold.
+ * Only fully binary weights can be packed: during progressive binarization (temperature above the
+ * threshold: BNext 1e-7, BNext-18 1e-5; docs/paper-map.md, "Progressive binarization") the
+ * convolution uses clamp(w / t, -1, 1), real numbers that one bit cannot hold, so packing refuses
+ * with the layer, its temperature and the threshold.
  */
 import type { Module } from '../nn/module';
 import { BinaryConv2d } from '../binary/layers';
 import { isFullyBinary } from '../binary/binarize';
-import { type PackedWeights, packWeights } from '../binary/pack';
+import { packWeights } from '../binary/pack';
+import type { PackedWeights } from '../binary/packed-layout';
 
 /** The binary convolutions of a model with their dotted module paths, in module order. */
 export function binaryConvs(model: Module): [string, BinaryConv2d][] {

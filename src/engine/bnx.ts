@@ -17,17 +17,17 @@
  * Writers write version 1 when nothing is quantized (so such files stay readable by version-1
  * readers) and version 2 otherwise; this reader reads both.
  *
- * Reading refuses, with a message that says which: a file that is not .bnx (magic), another
- * version, a truncated file (shorter than its preamble announces) or one with trailing bytes,
- * a corrupt one (checksum mismatch), and a header that does not describe its data.
+ * This file encodes and decodes bytes; bnx-file.ts reads and writes files. Decoding refuses,
+ * with a message that says which: a file that is not .bnx (magic), another version, a
+ * truncated file (shorter than its preamble announces) or one with trailing bytes, a corrupt
+ * one (checksum mismatch), and a header that does not describe its data.
  */
-import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../io/atomic';
 import { Tensor } from '../tensor/tensor';
 import { formatShape, sizeOf } from '../tensor/shape';
 import type { ModelConfig } from '../models/config';
-import { validateConfig } from '../models/config';
-import { type PackedWeights, packedWeightsFromWords, storedWords, wordsPerPixel } from '../binary/pack';
+import { binaryWeightCount, classifierWidth, validateConfig } from '../models/config';
+import { packedWeightsFromWords, storedWords } from '../binary/pack';
+import { type PackedWeights, wordsPerPixel } from '../binary/packed-layout';
 import type { QuantizedLayer } from '../quantize/plan';
 import { codeBytes, packCodes, STORED_BITS, unpackCodes } from '../quantize/codes';
 import { crc32 } from './crc32';
@@ -41,6 +41,10 @@ const PREAMBLE = 24;
 const CHECKSUM = 4;
 const FORMAT = 'bnext-packed';
 
+/**
+ * The decoded contents of a .bnx file: the architecture and its tensors by state_dict key,
+ * float, binary (packed) and quantized.
+ */
 export interface BnxContents {
   config: ModelConfig;
   /** The float32 state_dict entries, binary-conv weights excepted, in state_dict order. */
@@ -134,18 +138,15 @@ export function serializeBnx(contents: BnxContents): Uint8Array {
   return out;
 }
 
-/** Writes a .bnx file atomically. */
-export function writeBnx(path: string, contents: BnxContents): void {
-  writeFileAtomic(path, serializeBnx(contents));
+/** Whether bytes start with the .bnx magic (a file too short to be .bnx does not). */
+export function isBnx(bytes: Uint8Array): boolean {
+  return bytes.length >= BNX_MAGIC.length && BNX_MAGIC.every((b, i) => bytes[i] === b);
 }
 
-/** Reads and checks a .bnx file. */
-export function readBnx(path: string): BnxContents {
-  const buffer = readFileSync(path);
-  return parseBnx(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length), path);
-}
-
-/** Decodes .bnx bytes; `source` (the file name) starts every error message. */
+/**
+ * Decodes .bnx bytes; `source` (the file name) starts every error message. Float and packed
+ * tensors share the bytes' buffer where it is aligned for them (as parseSafetensors' do).
+ */
 export function parseBnx(bytes: Uint8Array, source: string): BnxContents {
   const fail = (problem: string): Error => new Error(`${source}: ${problem}`);
   const magicMatches = BNX_MAGIC.every((b, i) => i < bytes.length && bytes[i] === b);
@@ -176,25 +177,36 @@ export function parseBnx(bytes: Uint8Array, source: string): BnxContents {
   const header = parseHeader(bytes.subarray(PREAMBLE, PREAMBLE + headerLength), fail);
   const dataStart = PREAMBLE + headerLength;
   const table = checkTable(header.tensors, dataLength, version, fail);
-  const contents: BnxContents = { config: configFromJson(header.config, fail), floats: new Map(), binary: new Map(), quantized: new Map() };
+  const config = configFromJson(header.config, fail);
+  checkConfigFitsTable(config, table, dataLength, fail);
+  const contents: BnxContents = { config, floats: new Map(), binary: new Map(), quantized: new Map() };
   for (const e of table) {
-    // A copy, aligned for its typed array (the file buffer may start anywhere).
-    const payload = bytes.slice(dataStart + e.offset, dataStart + e.offset + e.bytes);
+    const payload = payloadOf(bytes, dataStart + e.offset, e.bytes);
     if (e.dtype === 'F32') {
-      contents.floats.set(e.name, new Tensor(new Float32Array(payload.buffer), e.shape));
+      contents.floats.set(e.name, new Tensor(new Float32Array(payload.buffer, payload.byteOffset, e.bytes / 4), e.shape));
     } else if (e.dtype === 'Q8' || e.dtype === 'Q4') {
       contents.quantized.set(e.name, quantizedLayerOf(e, payload, fail));
     } else {
       const [cout, cin, k] = e.shape;
       const zeros = Int32Array.from(e.zeros ?? []);
       try {
-        contents.binary.set(e.name, packedWeightsFromWords(new Int32Array(payload.buffer), cout, cin, k, zeros));
+        contents.binary.set(e.name, packedWeightsFromWords(new Int32Array(payload.buffer, payload.byteOffset, e.bytes / 4), cout, cin, k, zeros));
       } catch (err) {
         throw fail(`corrupt .bnx file: tensor '${e.name}': ${err instanceof Error ? err.message : String(err)}`);
       }
     }
   }
   return contents;
+}
+
+/**
+ * The bytes [start, start + length) as a view of the file's buffer when they are 4-byte aligned
+ * there (so float32 and word arrays can view them in place: payloads sit at multiples of 8 from
+ * the start of the file), else as an aligned copy.
+ */
+function payloadOf(bytes: Uint8Array, start: number, length: number): Uint8Array {
+  const at = bytes.byteOffset + start;
+  return at % 4 === 0 ? new Uint8Array(bytes.buffer, at, length) : bytes.slice(start, start + length);
 }
 
 /** A Q8/Q4 entry's payload as codes and parameters, each parameter checked. */
@@ -204,7 +216,7 @@ function quantizedLayerOf(e: TableEntry, payload: Uint8Array, fail: Fail): Quant
   const n = sizeOf(e.shape);
   const cout = e.shape[0];
   const groups = n / groupSize;
-  const floats = new Float32Array(payload.buffer, 0, cout + 2 * groups);
+  const floats = new Float32Array(payload.buffer, payload.byteOffset, cout + 2 * groups);
   const norm = floats.slice(0, cout);
   const low = floats.slice(cout, cout + groups);
   const span = floats.slice(cout + groups);
@@ -266,7 +278,10 @@ function checkTable(value: unknown, dataLength: number, version: number, fail: F
     } else if (kind === 'B1') {
       if (shape.length !== 4 || shape[2] !== shape[3]) throw bad(`is B1 with shape ${formatShape(shape)}, expected [Cout, Cin, k, k]`);
       needed = 4 * shape[0] * shape[2] * shape[3] * wordsPerPixel(shape[1]);
-      if (zeros !== undefined && !(Array.isArray(zeros) && zeros.every(isCount))) throw bad('has an invalid zero list');
+      // Below the weight count, so each index survives the Int32Array the engine keeps it in.
+      if (zeros !== undefined && !(Array.isArray(zeros) && zeros.every((z) => isCount(z) && z < sizeOf(shape)))) {
+        throw bad(`has an invalid zero list (flat indices below ${sizeOf(shape)} expected)`);
+      }
       entry = { ...entry, zeros: zeros as number[] | undefined };
     } else {
       if ((shape.length !== 2 && shape.length !== 4) || shape.some((d) => d === 0)) throw bad(`is ${kind} with shape ${formatShape(shape)}, expected a non-empty 2-D or 4-D weight`);
@@ -295,6 +310,46 @@ function inputQuantizationOf(value: unknown, bad: (problem: string) => Error): {
   if (typeof bits !== 'number' || !Number.isInteger(bits) || bits < 2 || bits > 8) throw bad(`has input bits ${JSON.stringify(bits)}, expected an integer from 2 to 8`);
   if (typeof clip !== 'number' || !(clip > 0) || !Number.isFinite(clip)) throw bad(`has input clip ${JSON.stringify(clip)}, expected a positive number`);
   return { bits, clip };
+}
+
+/**
+ * Bounds the architecture by what the file holds, before any model is built from it: a header
+ * with a valid checksum may still describe a model far larger than its data (stage ratios of
+ * 1e308, a base width of a billion), and building that model would exhaust memory. Each field is
+ * bounded by a tensor the model must store: every block has two binary convolutions or more; every
+ * BatchNorm of the stem's C channels stores C float32 statistics; the classifier and the stem
+ * convolution store their weights at 4 bits or more. Then the binary-conv weights the
+ * configuration implies must be exactly those of the table's B1 entries, which bounds the rest of
+ * the model. Which tensors, by name and shape, is checked when the model is built (load.ts).
+ */
+function checkConfigFitsTable(config: ModelConfig, table: readonly TableEntry[], dataLength: number, fail: Fail): void {
+  const bad = (field: string, value: unknown, bound: string): Error => fail(`corrupt .bnx header: config field "${field}" is ${JSON.stringify(value)}, ${bound}`);
+  const [field, ratios] = config.arch === 'bnext' ? ['stages', config.stages] : ['blocksPerLayer', config.blocksPerLayer];
+  const units = ratios.reduce((a, b) => a + b, 0);
+  const blocks = config.arch === 'bnext' ? 2 * units + 1 : units;
+  const binaryEntries = table.filter((e) => e.dtype === 'B1').length;
+  if (2 * blocks > binaryEntries) {
+    throw bad(field, ratios, `which makes ${blocks} blocks of at least two binary convolutions each, but the tensor table has ${binaryEntries} B1 entries`);
+  }
+  const C = config.baseWidth;
+  if (4 * C > dataLength) {
+    throw bad('baseWidth', C, `but the stem's BatchNorm statistics alone need ${4 * C} bytes (float32) and the data area has ${dataLength} (at most ${Math.floor(dataLength / 4)} channels)`);
+  }
+  const width = classifierWidth(config);
+  const maxClasses = Math.floor((2 * dataLength) / width);
+  if (config.numClasses > maxClasses) {
+    throw bad('numClasses', config.numClasses, `but a classifier of ${width} features stores at least 4 bits per weight: the ${dataLength}-byte data area holds at most ${maxClasses} classes`);
+  }
+  const taps = config.arch === 'bnext-18' && config.numClasses === 1000 ? 49 : 9;
+  const maxInChannels = Math.floor((2 * dataLength) / (C * taps));
+  if (config.inChannels > maxInChannels) {
+    throw bad('inChannels', config.inChannels, `but the stem convolution of ${C} channels stores at least 4 bits per weight: the ${dataLength}-byte data area holds at most ${maxInChannels} input channels`);
+  }
+  const implied = binaryWeightCount(config);
+  const stored = table.reduce((n, e) => n + (e.dtype === 'B1' ? sizeOf(e.shape) : 0), 0);
+  if (implied !== stored) {
+    throw fail(`corrupt .bnx header: config fields "baseWidth" ${C} and "${field}" ${JSON.stringify(ratios)} make ${implied} binary-conv weights, the tensor table's B1 entries hold ${stored}`);
+  }
 }
 
 /** The architecture configuration, checked field by field, then by the model's own rules. */

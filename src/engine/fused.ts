@@ -1,9 +1,10 @@
 /**
- * The float parts of a BNext unit (spec "Units") as a few fused passes over NCHW arrays, for the
- * packed engine. Each pass evaluates exactly the float32 arithmetic of the ops the float model
- * chains (tensor/ops: mul, sub, add, batchNorm in evaluation mode, prelu, adaptive average
- * pooling), rounding to float32 wherever an op stores its result, so fusing changes no bit:
- * the packed engine differs from the float model only by the binary convolution itself.
+ * The float parts of a BNext unit (docs/paper-map.md, "Units and blocks") as a few fused passes
+ * over NCHW arrays, for the packed engine. Each pass evaluates exactly the float32 arithmetic of
+ * the ops the float model chains (tensor/ops: mul, sub, add, batchNorm in evaluation mode, prelu,
+ * adaptive average pooling), rounding to float32 wherever an op stores its result, so fusing
+ * changes no bit: the packed engine differs from the float model only by the binary convolution
+ * itself.
  *
  *   mixMean     SE input: mean over H·W of mix = scale·inp + (1 - scale)·main (Info-Recoupling)
  *   finishUnit  out = norm2(gate·main [· res]) + res, or main + res without Info-Recoupling

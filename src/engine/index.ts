@@ -1,16 +1,15 @@
 /**
- * The packed engine's public entry points (docs/bnx-format.md):
+ * The packed engine (docs/bnx-format.md), in memory; bnx-file.ts reads and writes files:
  *
- *     loadPackedModel('m.bnx').run(x)                    // from a .bnx file
- *     loadPackedEngine(path, config).run(x)              // from a .bnx file or a state_dict
- *     packModel(floatModel).run(x)                       // from a fully binary model in memory
- *     writeBnx('m.bnx', bnxContentsOf(floatModel))       // what `bnext pack` writes
- *     writeBnx('m.bnx', bnxContentsOf(floatModel, { quantize: parseQuantization('paper') }))
- *                                                        // `bnext pack --quantize paper` (src/quantize)
+ *     packModel(floatModel).run(x)                       // from a fully binary model
+ *     packModel(floatModel, { quantize: 'paper' })       // with post-training quantization (src/quantize)
+ *     serializeBnx(bnxContentsOf(floatModel))            // the bytes `bnext pack` writes
+ *     packedModelFromBnx(bytes).run(x)                   // from those bytes
  *
- * `run` takes an NCHW float32 batch and returns the logits [N, classes], in evaluation mode.
+ * `run` takes an NCHW float32 batch and returns the logits [N, classes], in evaluation mode;
+ * `trace` also returns every step's output.
  */
-export { packModel, type PackedModel, type PackModelOptions } from './packed-model';
-export { bnxContentsOf, isBnxFile, loadPackedEngine, loadPackedModel, packedModelFromContents, packedModelFromStateDict, type BnxContentsOptions } from './load';
-export { BNX_VERSION, BNX_VERSIONS, parseBnx, readBnx, serializeBnx, writeBnx, type BnxContents } from './bnx';
+export { packModel, type PackedModel, type PackedTrace, type PackModelOptions } from './packed-model';
+export { bnxContentsOf, packedModelFromBnx, packedModelFromContents, packedModelFromStateDict, type BnxContentsOptions } from './load';
+export { BNX_VERSION, BNX_VERSIONS, isBnx, parseBnx, serializeBnx, type BnxContents } from './bnx';
 export { packBinaryWeights, requireFullyBinary } from './binary-weights';

@@ -1,35 +1,41 @@
 /**
- * Building the packed engine from files: a .bnx file (bnx.ts) or a safetensors state_dict with
- * fully binary weights, and turning a float model into .bnx contents (optionally with the
- * paper's post-training quantization, src/quantize/). The entry points `bnext forward --engine
- * xnor` and `bnext pack` use, and the ones evaluation and prediction can call:
+ * The packed engine from .bnx contents (bnx.ts), and a float model turned into .bnx contents
+ * (optionally with the paper's post-training quantization, src/quantize/):
  *
- *     const engine = loadPackedModel('model.bnx');        // { config, run(x) -> logits }
- *     const engine = packModel(floatModel);               // from a model in memory
  *     const contents = bnxContentsOf(floatModel, { quantize: parseQuantization('paper') });
- *     const engine = packedModelFromContents(contents);   // the quantized engine, in memory
+ *     const bytes = serializeBnx(contents);              // what `bnext pack` writes
+ *     const engine = packedModelFromBnx(bytes);          // { config, run(x) -> logits, trace(x) }
+ *     const engine = packedModelFromStateDict(config, parseStateDict(safetensorsBytes));
  *
  * A quantized weight enters the engine as its fake-quantized float32 values (Eq. 6, rebuilt
  * exactly from the codes), and its layer's input is quantized at run time (Eq. 5) where the
- * file says so: the engine computes what the official quantized layers compute.
+ * file says so: the engine computes what the official quantized layers compute. Files are
+ * bnx-file.ts's.
  */
-import { openSync, readSync, closeSync } from 'node:fs';
 import { Tensor } from '../tensor/tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
 import { withoutInit } from '../nn/init';
-import { loadWeights } from '../nn/serialize';
 import { buildModel, type BNextModel } from '../models/factory';
-import type { ModelConfig } from '../models/config';
-import { BNX_MAGIC, type BnxContents, readBnx } from './bnx';
-import type { QuantizationScheme } from '../quantize/scheme';
+import { type BnxContents, parseBnx } from './bnx';
+import { quantizationOption, type QuantizationScheme } from '../quantize/scheme';
+import { checkBytes, checkOptionNames, describeValue } from '../check';
+import { BNext } from '../models/bnext';
+import { BNext18 } from '../models/bnext18';
 import { type ActivationQuantization, quantizeModel } from '../quantize/plan';
 import { dequantizeWeight } from '../quantize/weights';
-import { packBinaryWeights } from './binary-weights';
+import { binaryConvs, packBinaryWeights, requireFullyBinary } from './binary-weights';
+import { packWeights, type PackedWeights } from '../binary/pack';
+import { matchStateDict, type StateValue } from '../nn/module';
+import type { ModelConfig } from '../models/config';
 import { packModel, type PackedModel } from './packed-model';
 
+/** `bnxContentsOf`'s options. */
 export interface BnxContentsOptions {
-  /** Quantize the scheme's layers (src/quantize/scheme.ts); null or absent: everything float32. */
-  quantize?: QuantizationScheme | null;
+  /**
+   * Quantize the scheme's layers (src/quantize/scheme.ts), given as a scheme or by name
+   * ('paper', 'w8', an I-S-E-O list); null, 'none' or absent: everything float32.
+   */
+  quantize?: QuantizationScheme | string | null;
 }
 
 /**
@@ -37,8 +43,11 @@ export interface BnxContentsOptions {
  * when a scheme is given, and every other float tensor as float32.
  */
 export function bnxContentsOf(model: BNextModel, options: BnxContentsOptions = {}): BnxContents {
+  const fn = 'bnxContentsOf';
+  if (!(model instanceof BNext || model instanceof BNext18)) throw new Error(`${fn}: model must be a BNext or BNext-18, got ${describeValue(model)}`);
+  const scheme = quantizationOption(checkOptionNames(fn, options, ['quantize']).quantize, `${fn}: quantize`);
   const binary = packBinaryWeights(model);
-  const quantized = options.quantize ? quantizeModel(model, options.quantize) : new Map();
+  const quantized = scheme ? quantizeModel(model, scheme) : new Map();
   const floats = new Map<string, Tensor>();
   for (const [key, value] of model.stateDict()) {
     if (value instanceof Tensor && !binary.has(key) && !quantized.has(key)) floats.set(key, value);
@@ -75,51 +84,58 @@ export function packedModelFromContents(contents: BnxContents, source = 'packed 
   const inputQuantization = new Map<string, ActivationQuantization>();
   for (const [key, layer] of contents.quantized) if (layer.activation) inputQuantization.set(key, layer.activation);
   try {
-    return packModel(skeletonOf(contents, source), { packedWeights: contents.binary, inputQuantization });
+    // The skeleton is ours alone: the engine may keep its tensors instead of copies.
+    return packModel(skeletonOf(contents, source), { packedWeights: contents.binary, inputQuantization, copyParameters: false });
   } catch (e) {
     const message = e instanceof Error ? e.message : String(e);
     throw message.startsWith(`${source}:`) ? e : new Error(`${source}: ${message}`);
   }
 }
 
-/** The packed engine of a .bnx file. */
-export function loadPackedModel(path: string): PackedModel {
-  return packedModelFromContents(readBnx(path), path);
-}
-
-/** The packed engine of a safetensors state_dict whose binary convs are fully binary. */
-export function packedModelFromStateDict(config: ModelConfig, weightsPath: string): PackedModel {
-  const model = withoutInit(() => buildModel(config));
-  loadWeights(model, weightsPath);
-  return packModel(model);
-}
-
-/** Whether a file starts with the .bnx magic bytes. */
-export function isBnxFile(path: string): boolean {
-  const head = new Uint8Array(BNX_MAGIC.length);
-  const fd = openSync(path, 'r');
-  try {
-    const n = readSync(fd, head, 0, head.length, 0);
-    return n === head.length && BNX_MAGIC.every((b, i) => head[i] === b);
-  } finally {
-    closeSync(fd);
-  }
+/** The packed engine of .bnx bytes; `source` (a file name, say) starts every error message. */
+export function packedModelFromBnx(bytes: Uint8Array, source = '.bnx bytes'): PackedModel {
+  return packedModelFromContents(parseBnx(checkBytes('packedModelFromBnx', 'bytes', bytes), source), source);
 }
 
 /**
- * The packed engine for `bnext forward/eval/predict --engine xnor`: from a .bnx file (whose
- * architecture must be `config`) or from a state_dict.
+ * A skeleton of `config` holding a state_dict's float tensors, and its binary weights packed
+ * straight from the dict's arrays (no float copy of them is made). Checked as a strict load is:
+ * every missing, unexpected and mismatched key named, `source` first.
  */
-export function loadPackedEngine(path: string, config: ModelConfig): PackedModel {
-  if (!isBnxFile(path)) return packedModelFromStateDict(config, path);
-  const engine = loadPackedModel(path);
-  if (canonical(engine.config) !== canonical(config)) {
-    throw new Error(`${path}: the file holds ${JSON.stringify(engine.config)}, the options ask for ${JSON.stringify(config)}`);
+function packedStateDict(config: ModelConfig, dict: ReadonlyMap<string, StateValue>, source: string): { model: BNextModel; packed: Map<string, PackedWeights> } {
+  const model = withoutInit(() => buildModel(config));
+  const own = model.stateDict();
+  const { incoming } = matchStateDict(own, dict, true, source);
+  const convs = binaryConvs(model);
+  const binaryKeys = new Set(convs.map(([path]) => `${path}.weight`));
+  for (const [key, target] of own) {
+    if (binaryKeys.has(key)) continue;
+    // Inference reads no integer buffer (BatchNorm's num_batches_tracked).
+    if (target instanceof Tensor) target.data.set((incoming.get(key) as Tensor).data);
   }
-  return engine;
+  const packed = new Map<string, PackedWeights>();
+  for (const [path, conv] of convs) {
+    requireFullyBinary(`${source}: ${path}`, conv);
+    const w = incoming.get(`${path}.weight`) as Tensor;
+    packed.set(`${path}.weight`, packWeights(w.data, w.shape));
+  }
+  return { model, packed };
 }
 
-/** A configuration as JSON with sorted keys, for comparison. */
-function canonical(config: ModelConfig): string {
-  return JSON.stringify(Object.entries(config).sort(([a], [b]) => (a < b ? -1 : 1)));
+/**
+ * The packed engine of a state_dict whose binary convolutions are fully binary, for the
+ * architecture `config` (a state_dict does not record it). Checked as a strict load is; the
+ * binary weights are packed straight from the dict's arrays, and only the float rest is copied.
+ */
+export function packedModelFromStateDict(config: ModelConfig, dict: ReadonlyMap<string, StateValue>, source = 'state_dict'): PackedModel {
+  const { model, packed } = packedStateDict(config, dict, source);
+  return packModel(model, { packedWeights: packed, copyParameters: false });
+}
+
+/** The .bnx contents of such a state_dict (what `bnext pack` would write from it), checked alike. */
+export function bnxContentsOfStateDict(config: ModelConfig, dict: ReadonlyMap<string, StateValue>, source = 'state_dict'): BnxContents {
+  const { model, packed } = packedStateDict(config, dict, source);
+  const floats = new Map<string, Tensor>();
+  for (const [key, value] of model.stateDict()) if (value instanceof Tensor && !packed.has(key)) floats.set(key, value);
+  return { config, floats, binary: packed, quantized: new Map() };
 }

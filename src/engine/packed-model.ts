@@ -2,7 +2,7 @@
  * The packed inference engine: BNext and BNext-18 in evaluation mode with every binary
  * convolution on the XNOR-popcount kernel (binary/xnor-conv.ts) and everything else (stem,
  * BatchNorm, PReLU, squeeze-and-expand, pooling, head) in float32, with exactly the float
- * model's arithmetic (spec "Units", "BNext-18"; paper Sec. 3).
+ * model's arithmetic (paper Sec. 3; docs/paper-map.md, "Units and blocks", "BNext-18").
  *
  * It is compiled from a float model (models/bnext.ts, models/bnext18.ts) whose binary convs are
  * fully binary (binary-weights.ts); its float parameters are copied, so later changes to the
@@ -27,24 +27,23 @@
  * Nothing is folded (no BatchNorm rewritten into the weights or as v·s + (b - m·s)): that would
  * change float rounding, and binary weights cannot absorb a scale anyway.
  *
- * Post-training quantization (paper appendix 7.5; src/quantize/): a quantized weight arrives
- * as its fake-quantized float32 values (in the model's tensor), so the layer runs the float op
- * on exactly the official W_q. `inputQuantization` names the layers whose input is quantized at
- * run time (Eq. 5, one range per sample, from the batch itself: no calibration data): the
- * squeeze and expand convolutions (input [N, C, 1, 1]) and the classifier (input [N, C]). The
- * stem's input, the image, is never quantized (the official code leaves a 3-channel 8-bit input
- * as it is).
+ * Post-training quantization (paper appendix 7.5; src/quantize/): a quantized weight enters
+ * as its fake-quantized float32 values (from a .bnx file, in the model's tensor; with the
+ * `quantize` option, computed here), so the layer runs the float op on exactly the official
+ * W_q. `inputQuantization` names the layers whose input is quantized at run time (Eq. 5, one
+ * range per sample, from the batch itself: no calibration data): the squeeze and expand
+ * convolutions (input [N, C, 1, 1]) and the classifier (input [N, C]). The stem's input, the
+ * image, is never quantized (the official code leaves a 3-channel 8-bit input as it is).
  */
 import type { Module } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
 import { formatShape } from '../tensor/shape';
-import { noGrad } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { conv2d } from '../tensor/ops/conv';
 import { batchNorm } from '../tensor/ops/normalization';
 import { maxPool2d } from '../tensor/ops/pool';
 import { add, relu, sigmoid } from '../tensor/ops/elementwise';
-import { matmul } from '../tensor/ops/matmul';
-import { transpose } from '../tensor/ops/layout';
+import { matmulRaw } from '../tensor/ops/matmul';
 import { BatchNorm2d } from '../nn/layers/batchnorm';
 import { Conv2d } from '../nn/layers/conv2d';
 import { AvgPool2d } from '../nn/layers/pooling';
@@ -56,21 +55,45 @@ import { BNext18 } from '../models/bnext18';
 import { type BinaryUnit, ElmAttention, FeedForwardUnit, type SqueezeAndExpand } from '../models/units';
 import type { BNextModel } from '../models/factory';
 import type { ModelConfig } from '../models/config';
-import { type PackedActivations, type PackedWeights, packActivations } from '../binary/pack';
-import { batchNormEpilogue, type ChannelEpilogue, xnorConv2d } from '../binary/xnor-conv';
+import { packActivations } from '../binary/pack';
+import type { PackedActivations, PackedWeights } from '../binary/packed-layout';
+import { batchNormEpilogue, type ChannelEpilogue } from '../binary/channel-epilogue';
+import { xnorConv2d } from '../binary/xnor-conv';
 import { binaryConvs, packBinaryWeights } from './binary-weights';
 import { type ChannelNorm, channelNorm, finishUnit, mixMean, type OutputSlot, pool2x2, preluInto, preluMean } from './fused';
-import type { ActivationQuantization } from '../quantize/plan';
+import { type ActivationQuantization, type QuantizedLayer, quantizeModel } from '../quantize/plan';
+import { quantizationOption, type QuantizationScheme } from '../quantize/scheme';
+import { checkOptionNames, checkTensor, describeValue } from '../check';
+import { dequantizeWeight } from '../quantize/weights';
 import { fakeQuantizeRows } from '../quantize/asymmetric';
 
+/**
+ * The packed engine of one model: its configuration, its packed binary weights, and
+ * `run`/`trace` on NCHW float32 batches.
+ */
 export interface PackedModel {
   readonly config: ModelConfig;
   /** The packed weight of every binary convolution, by state_dict key. */
   readonly binaryWeights: ReadonlyMap<string, PackedWeights>;
   /** Logits [N, classes] of an NCHW float32 batch, in evaluation mode. */
   run(x: Tensor): Tensor;
+  /**
+   * The logits and the output of every step of the engine, named by the float model's module
+   * path whose output it equals (`feature.0` the stem, `feature.3` a block, `layer1.0`, …; the
+   * last entry, the classifier's, holds the logits), so a trace can be set beside the float
+   * model's activations or another backend's.
+   */
+  trace(x: Tensor): PackedTrace;
 }
 
+/** What `PackedModel.trace` returns. */
+export interface PackedTrace {
+  logits: Tensor;
+  /** Each step's output (a copy), in the order the engine runs them. */
+  layers: Map<string, Tensor>;
+}
+
+/** `packModel`'s options. */
 export interface PackModelOptions {
   /** Already packed binary weights by state_dict key (a .bnx file's); others are packed from the model. */
   packedWeights?: ReadonlyMap<string, PackedWeights>;
@@ -79,49 +102,106 @@ export interface PackModelOptions {
    * weight: squeeze-and-expand convolutions and the classifier only.
    */
   inputQuantization?: ReadonlyMap<string, ActivationQuantization>;
+  /**
+   * Post-training quantization of the stem, the squeeze-and-expand branches and the classifier
+   * (paper Table 7; src/quantize/scheme.ts): a scheme, or its name as `bnext pack --quantize`
+   * takes it ('paper', 'w8', 'none' or an I-S-E-O list such as '8/8-4/8-4/8-8/8').
+   */
+  quantize?: QuantizationScheme | string | null;
+  /**
+   * Whether the engine copies the model's float parameters (default true), so that later
+   * changes to the model do not reach it; false uses them as they are, for a model nothing
+   * changes afterwards (the one built from a .bnx file, say).
+   */
+  copyParameters?: boolean;
 }
 
-/** One step of the engine: a feature map in, a feature map out. */
-type Step = (x: Tensor) => Tensor;
+/** One step of the engine: a feature map in, a feature map out, named by its module path. */
+interface Step {
+  name: string;
+  run(x: Tensor): Tensor;
+}
 
 /**
  * Compiles a fully binary float model into the packed engine. Throws, naming the layer, when a
  * binary convolution's temperature is not below its threshold.
  */
 export function packModel(model: BNextModel, options: PackModelOptions = {}): PackedModel {
+  if (!(model instanceof BNext || model instanceof BNext18)) {
+    throw new Error(`packModel: model must be a BNext or BNext-18 (createModel('bnext-t') gives one), got ${describeValue(model)}`);
+  }
+  checkOptionNames('packModel', options, ['packedWeights', 'inputQuantization', 'quantize', 'copyParameters']);
   const weights = packBinaryWeights(model, options.packedWeights);
   const keys = new Map(binaryConvs(model).map(([path, conv]) => [conv as Module, `${path}.weight`]));
-  const inputs = new InputQuantization(model, options.inputQuantization);
-  const compiler = new Compiler(weights, keys, inputs);
+  const scheme = quantizationOption(options.quantize, 'packModel: quantize');
+  const quantized: ReadonlyMap<string, QuantizedLayer> = scheme ? quantizeModel(model, scheme) : new Map();
+  if (quantized.size > 0 && options.inputQuantization) throw new Error('packModel: give either quantize or inputQuantization, not both');
+  const activations = new Map<string, ActivationQuantization>();
+  for (const [key, layer] of quantized) if (layer.activation) activations.set(key, layer.activation);
+  const inputs = new InputQuantization(model, options.inputQuantization ?? activations);
+  const floats = new FloatParameters(model, quantized, options.copyParameters ?? true);
+  const compiler = new Compiler(weights, keys, inputs, floats);
   const steps = model instanceof BNext18 ? compiler.bnext18(model) : compiler.bnext(model);
   inputs.requireAllUsed();
   const inChannels = model.config.inChannels;
+  const check = (x: Tensor): void => {
+    checkTensor(`packed ${model.config.arch}`, 'input', x, 4, inChannels);
+  };
   return {
     config: model.config,
     binaryWeights: weights,
     run(x: Tensor): Tensor {
-      if (x.ndim !== 4 || x.shape[1] !== inChannels) {
-        throw new Error(`packed ${model.config.arch}: input must be [N, ${inChannels}, H, W], got ${formatShape(x.shape)}`);
-      }
-      return noGrad(() => steps.reduce((y, step) => step(y), x));
+      check(x);
+      return noGrad(() => steps.reduce((y, step) => step.run(y), x));
+    },
+    trace(x: Tensor): PackedTrace {
+      check(x);
+      const layers = new Map<string, Tensor>();
+      // Steps write into buffers the next run reuses: each output is kept as a copy.
+      const logits = noGrad(() => steps.reduce((y, step) => {
+        const out = step.run(y);
+        layers.set(step.name, out.clone());
+        return out;
+      }, x));
+      return { logits, layers };
     },
   };
 }
 
-/** A copy cut from the graph: the engine keeps its own parameters. */
-const own = (t: Tensor): Tensor => t.clone();
+/**
+ * The float parameters the engine runs with, cut from the graph: copies of the model's (or,
+ * with `copyParameters: false`, the model's own tensors), and for the layers the `quantize`
+ * option quantized, the fake-quantized weights (Eq. 6).
+ */
+class FloatParameters {
+  private readonly paths: Map<Module, string>;
 
-function evalNorm(bn: BatchNorm2d): (x: Tensor) => Tensor {
-  const [w, b, m, v] = [own(bn.weight), own(bn.bias), own(bn.runningMean), own(bn.runningVar)];
-  // Inference reads the running statistics and never updates them: the momentum is unused.
-  const o = { training: false, momentum: 0, eps: bn.eps };
-  return (x) => batchNorm(x, w, b, m, v, o);
-}
+  constructor(model: Module, private readonly quantized: ReadonlyMap<string, QuantizedLayer>, private readonly copy: boolean) {
+    this.paths = new Map(model.namedModules().map(([path, m]) => [m, path]));
+  }
 
-function floatConv(conv: Conv2d): (x: Tensor) => Tensor {
-  const w = own(conv.weight);
-  const b = conv.bias ? own(conv.bias) : null;
-  return (x) => conv2d(x, w, b, conv.options);
+  own(t: Tensor): Tensor {
+    return this.copy ? t.clone() : t.detach();
+  }
+
+  /** The weight of a convolution or linear layer. */
+  of(layer: Conv2d | Linear): Tensor {
+    const q = this.quantized.get(`${this.paths.get(layer)}.weight`);
+    return q ? new Tensor(dequantizeWeight(q.weight), layer.weight.shape) : this.own(layer.weight);
+  }
+
+  conv(conv: Conv2d): (x: Tensor) => Tensor {
+    const w = this.of(conv);
+    const b = conv.bias ? this.own(conv.bias) : null;
+    return (x) => conv2d(x, w, b, conv.options);
+  }
+
+  norm(bn: BatchNorm2d): (x: Tensor) => Tensor {
+    const [w, b, m, v] = [this.own(bn.weight), this.own(bn.bias), this.own(bn.runningMean), this.own(bn.runningVar)];
+    // Inference reads the running statistics and never updates them: the momentum is unused.
+    const o = { training: false, momentum: 0, eps: bn.eps };
+    return (x) => batchNorm(x, w, b, m, v, o);
+  }
 }
 
 /** Which layers quantize their input; each use is recorded so that none goes unapplied. */
@@ -209,46 +289,51 @@ class Compiler {
     private readonly weights: Map<string, PackedWeights>,
     private readonly keys: Map<Module, string>,
     private readonly inputs: InputQuantization,
+    private readonly floats: FloatParameters,
   ) {}
 
   bnext(model: BNext): Step[] {
     const steps: Step[] = [];
-    for (const block of model.feature.items) {
+    model.feature.items.forEach((block, i) => {
+      const name = `feature.${i}`;
       if (block instanceof Stem) {
-        const conv = floatConv(block.conv1);
-        const norm = evalNorm(block.bn1);
-        steps.push((x) => norm(conv(x)));
+        const conv = this.floats.conv(block.conv1);
+        const norm = this.floats.norm(block.bn1);
+        steps.push({ name, run: (x) => norm(conv(x)) });
       } else if (block instanceof BNextBlock) {
-        steps.push(this.block([block.first], block.ffn));
+        steps.push({ name, run: this.block([block.first], block.ffn) });
       } else {
         throw new Error(`packed engine: unexpected feature module ${block.constructor.name}`);
       }
-    }
-    steps.push(this.head(model.prelu, model.fc));
+    });
+    steps.push({ name: 'fc', run: this.head(model.prelu, model.fc) });
     return steps;
   }
 
   bnext18(model: BNext18): Step[] {
-    const conv = floatConv(model.conv1);
-    const norm = evalNorm(model.bn1);
+    const conv = this.floats.conv(model.conv1);
+    const norm = this.floats.norm(model.bn1);
     const pool = model.maxpool;
-    const steps: Step[] = [(x) => {
-      const y = norm(conv(x));
-      return pool ? maxPool2d(y, pool.kernel, { stride: pool.stride, padding: pool.padding }) : y;
+    const steps: Step[] = [{
+      name: pool ? 'maxpool' : 'bn1',
+      run: (x) => {
+        const y = norm(conv(x));
+        return pool ? maxPool2d(y, pool.kernel, { stride: pool.stride, padding: pool.padding }) : y;
+      },
     }];
-    for (const layer of model.layers) {
-      for (const block of layer.layers) {
+    model.layers.forEach((layer, l) => {
+      layer.layers.forEach((block, b) => {
         const parts = block as Module & Partial<{ attention: BinaryUnit; ffn: BinaryUnit }>;
         if (!parts.attention || !parts.ffn) throw new Error(`packed engine: unexpected BNext-18 block ${block.constructor.name}`);
-        steps.push(this.block([parts.attention, parts.ffn], []));
-      }
-    }
-    steps.push(this.head(model.prelu, model.fc));
+        steps.push({ name: `layer${l}.${b}`, run: this.block([parts.attention, parts.ffn], []) });
+      });
+    });
+    steps.push({ name: 'fc', run: this.head(model.prelu, model.fc) });
     return steps;
   }
 
   /** Units in sequence, then (BNext) one FFN or two whose outputs are concatenated on channels. */
-  private block(chain: BinaryUnit[], branches: BinaryUnit[]): Step {
+  private block(chain: BinaryUnit[], branches: BinaryUnit[]): Step['run'] {
     const seq = chain.map((u) => this.unit(u));
     const par = branches.map((u) => this.unit(u));
     const serial = par.length === 1 ? [...seq, ...par] : seq;
@@ -278,7 +363,8 @@ class Compiler {
     if (!weights) throw new Error('packed engine: a binary convolution of the model has no packed weight');
     const bnext18 = !(u instanceof ElmAttention || u instanceof FeedForwardUnit);
     const attention = u instanceof ElmAttention || (bnext18 && 'downsample' in u);
-    // Which units clamp `scale` to [0, 1] in evaluation mode too (spec "Units", "BNext-18").
+    // Which units clamp `scale` to [0, 1] in evaluation mode too (docs/paper-map.md, "Units and
+    // blocks", "BNext-18").
     const clampsInEval = bnext18 ? !attention : u.binaryConv.kernelSize === 1;
     const n1 = u.norm1;
     const branch = batchNormEpilogue(n1.runningMean.data, n1.runningVar.data, n1.weight.data, n1.bias.data, n1.eps, u.activation2.weight.data);
@@ -302,7 +388,7 @@ class Compiler {
       branch,
       resSlope: attention ? u.activation1.weight.data.slice() : null,
       pooled: !bnext18 && u.pooling !== null,
-      downsample: ds ? sequentialDownsample(ds) : null,
+      downsample: ds ? sequentialDownsample(ds, this.floats) : null,
       mixWithResidual: bnext18,
       recouple,
       norm2,
@@ -310,16 +396,17 @@ class Compiler {
   }
 
   /** PReLU, global average pool and the linear classifier (its input quantized if asked). */
-  private head(prelu: PReLU, fc: Linear): Step {
+  private head(prelu: PReLU, fc: Linear): Step['run'] {
     const slope = prelu.weight.data.slice();
-    const wt = transpose(own(fc.weight));
-    const bias = fc.bias ? own(fc.bias) : null;
+    const weight = this.floats.of(fc);
+    const bias = fc.bias ? this.floats.own(fc.bias) : null;
     const q = this.inputs.of(fc);
     return (x) => {
       const [n, c, h, w] = x.shape;
       const pooled = new Float32Array(n * c);
       preluMean(x.data, slope, n, c, h * w, pooled);
-      const logits = matmul(quantizedRows(new Tensor(pooled, [n, c]), q), wt);
+      // x Wᵀ with W as stored: the same products in the same order as the float model's x @ transpose(W).
+      const logits = matmulRaw(quantizedRows(new Tensor(pooled, [n, c]), q), weight, false, true);
       return bias ? add(logits, bias) : logits;
     };
   }
@@ -333,8 +420,8 @@ class Compiler {
     if (pool === undefined || !(c1 instanceof Conv2d) || act === undefined || !(c2 instanceof Conv2d) || se.se.layers.length !== 4) {
       throw new Error('packed engine: squeeze-and-expand must be [AdaptiveAvgPool2d, Conv2d, ReLU, Conv2d]');
     }
-    const first = floatConv(c1);
-    const second = floatConv(c2);
+    const first = this.floats.conv(c1);
+    const second = this.floats.conv(c2);
     const [q1, q2] = [this.inputs.of(c1), this.inputs.of(c2)];
     return (pooled) => sigmoid(second(quantizedRows(relu(first(quantizedRows(pooled, q1))), q2)));
   }
@@ -348,14 +435,14 @@ function requirePool2x2(pool: Module): void {
 }
 
 /** BNext-18's shortcut after its 2x2 pool: 1x1 conv, BatchNorm (official `downsample`). */
-function sequentialDownsample(ds: Sequential): (pooled: Tensor) => Tensor {
+function sequentialDownsample(ds: Sequential, floats: FloatParameters): (pooled: Tensor) => Tensor {
   const [pool, conv, bn] = ds.layers;
   requirePool2x2(pool);
   if (!(conv instanceof Conv2d) || !(bn instanceof BatchNorm2d) || ds.layers.length !== 3) {
     throw new Error('packed engine: BNext-18 downsample must be [AvgPool2d, Conv2d, BatchNorm2d]');
   }
-  const c = floatConv(conv);
-  const norm = evalNorm(bn);
+  const c = floats.conv(conv);
+  const norm = floats.norm(bn);
   return (pooled) => norm(c(pooled));
 }
 

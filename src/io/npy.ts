@@ -1,5 +1,5 @@
 /**
- * numpy's `.npy` format (numpy/lib/format.py, NEP 1), as written by `np.save`:
+ * numpy's `.npy` format (NEP 1), as written by `np.save`:
  *
  *     "\x93NUMPY" major minor  header-length (u16 LE in 1.0; u32 LE in 2.0 and 3.0)
  *     header: a Python dict literal {'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }
@@ -11,10 +11,8 @@
  * spare spaces numpy leaves for growing the first axis in place, and the header padded so the
  * data starts on a 64-byte boundary.
  */
-import { readFileSync } from 'node:fs';
 import { sizeOf } from '../tensor/shape';
-import { writeFileAtomic } from './atomic';
-import { parsePyLiteral, type PyValue } from './pyliteral';
+import { parsePyLiteral, PyTuple, type PyValue } from './pyliteral';
 import { checkStoredArray, DTYPE_SIZE, type StoredArray, storedBytes, type StoredDType, storedFromBytes } from './stored';
 
 const MAGIC = [0x93, 0x4e, 0x55, 0x4d, 0x50, 0x59]; // "\x93NUMPY"
@@ -34,11 +32,11 @@ const DTYPE_OF_CODE: ReadonlyMap<string, StoredDType> = new Map(
 
 /** The dtype named by a descr such as '<f4' or '|u1'; `fail` reports why it is refused. */
 function dtypeOfDescr(descr: PyValue, fail: (problem: string) => Error): StoredDType {
-  if (typeof descr !== 'string') throw fail(`structured dtype ${JSON.stringify(descr)} is not supported`);
+  if (typeof descr !== 'string') throw fail(`structured dtype ${clipped(descr)} is not supported`);
   const order = descr[0];
   const dtype = DTYPE_OF_CODE.get(descr.slice(1));
   if (dtype === undefined || !'<>|='.includes(order)) {
-    throw fail(`unsupported dtype '${descr}' (supported: <f2 <f4 <f8 <i2 <i4 <i8 |i1 |u1 |b1)`);
+    throw fail(`unsupported dtype '${clipped(descr)}' (supported: <f2 <f4 <f8 <i2 <i4 <i8 |i1 |u1 |b1)`);
   }
   // Byte order only matters for multi-byte types; numpy marks single bytes with '|'.
   if (DTYPE_SIZE[dtype] > 1 && order === '>') throw fail(`big-endian dtype '${descr}' is not supported (save it as '<${descr.slice(1)}')`);
@@ -50,8 +48,25 @@ function pythonTuple(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
+/** Shapes in messages: a tuple of at most this many dimensions is shown whole. */
+const SHOWN_DIMENSIONS = 8;
+
+/** Header values in messages: at most 80 characters of their text. */
+function clipped(value: unknown): string {
+  const text = typeof value === 'string' ? value : JSON.stringify(value) ?? String(value);
+  return text.length > 80 ? `${text.slice(0, 77)}...` : text;
+}
+
+/** A shape for a message: whole when short, else its first and last dimensions and its rank. */
+function describeNpyShape(shape: readonly unknown[]): string {
+  const show = (d: unknown): string => (typeof d === 'number' ? String(d) : clipped(d));
+  if (shape.length <= SHOWN_DIMENSIONS) return shape.length === 1 ? `(${show(shape[0])},)` : `(${shape.map(show).join(', ')})`;
+  const head = shape.slice(0, SHOWN_DIMENSIONS - 2).map(show).join(', ');
+  return `(${head}, …, ${show(shape[shape.length - 1])}) [${shape.length} dimensions]`;
+}
+
 function formatNpyShape(shape: readonly number[], descr: string): string {
-  return `shape ${pythonTuple(shape)} of ${descr}`;
+  return `shape ${describeNpyShape(shape)} of ${descr}`;
 }
 
 /** Parses a whole `.npy` file; `source` (the file name) prefixes every error. */
@@ -79,7 +94,9 @@ export function parseNpy(bytes: Uint8Array, source: string): StoredArray {
       throw fail('header is not valid UTF-8');
     }
   } else {
-    text = Buffer.from(headerBytes.buffer, headerBytes.byteOffset, headerBytes.length).toString('latin1');
+    // Latin-1 maps each byte to the code point of the same value.
+    text = '';
+    for (const b of headerBytes) text += String.fromCharCode(b);
   }
 
   let header: PyValue;
@@ -88,17 +105,20 @@ export function parseNpy(bytes: Uint8Array, source: string): StoredArray {
   } catch (e) {
     throw fail(`header is not a Python literal: ${e instanceof Error ? e.message : String(e)}`);
   }
-  if (typeof header !== 'object' || header === null || Array.isArray(header)) throw fail('header is not a Python dict');
+  if (typeof header !== 'object' || header === null || Array.isArray(header) || header instanceof PyTuple) throw fail('header is not a Python dict');
   const keys = Object.keys(header).sort();
   if (keys.join() !== 'descr,fortran_order,shape') {
-    throw fail(`header has keys [${keys.join(', ')}], expected exactly descr, fortran_order, shape`);
+    throw fail(`header has keys [${clipped(keys.join(', '))}], expected exactly descr, fortran_order, shape`);
   }
-  const { descr, fortran_order: fortranOrder, shape } = header;
-  if (typeof fortranOrder !== 'boolean') throw fail(`fortran_order is ${JSON.stringify(fortranOrder)}, expected True or False`);
+  const { descr, fortran_order: fortranOrder, shape: shapeValue } = header;
+  if (typeof fortranOrder !== 'boolean') throw fail(`fortran_order is ${clipped(fortranOrder)}, expected True or False`);
   if (fortranOrder) throw fail('Fortran order (column-major) is not supported; save a C-order array (np.ascontiguousarray)');
-  if (!Array.isArray(shape) || !shape.every((d): d is number => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
-    throw fail(`shape ${JSON.stringify(shape)} is not a tuple of non-negative integers`);
+  // numpy's reader requires a tuple; a list is refused as it refuses it.
+  const items = shapeValue instanceof PyTuple ? shapeValue.items : null;
+  if (!items || !items.every((d): d is number => typeof d === 'number' && Number.isSafeInteger(d) && d >= 0)) {
+    throw fail(`shape ${items ? describeNpyShape(items) : clipped(shapeValue)} is not a tuple of non-negative integers`);
   }
+  const shape: number[] = items;
   const dtype = dtypeOfDescr(descr, fail);
 
   const needed = sizeOf(shape) * DTYPE_SIZE[dtype];
@@ -106,12 +126,6 @@ export function parseNpy(bytes: Uint8Array, source: string): StoredArray {
   if (found < needed) throw fail(`data is too short: ${found} bytes, ${formatNpyShape(shape, String(descr))} needs ${needed}`);
   if (found > needed) throw fail(`data is too long: ${found} bytes, ${formatNpyShape(shape, String(descr))} needs ${needed}`);
   return storedFromBytes(dtype, shape, bytes, dataStart);
-}
-
-/** Reads and parses a `.npy` file. The data shares the file's buffer when aligned. */
-export function readNpy(path: string): StoredArray {
-  const buffer = readFileSync(path);
-  return parseNpy(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length), path);
 }
 
 /** Encodes a stored array as `.npy` bytes identical to what `np.save` writes. */
@@ -148,9 +162,4 @@ export function serializeNpy(arr: StoredArray): Uint8Array {
   for (let i = 0; i < header.length; i++) out[prefix + i] = header.charCodeAt(i); // ASCII
   out.set(data, prefix + header.length);
   return out;
-}
-
-/** Writes a `.npy` file atomically. */
-export function writeNpy(path: string, arr: StoredArray): void {
-  writeFileAtomic(path, serializeNpy(arr));
 }

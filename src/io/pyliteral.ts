@@ -1,13 +1,32 @@
 /**
  * A parser for the small subset of Python literal syntax that `.npy` headers use: dicts, tuples,
  * lists, strings, integers, True/False/None. numpy writes the header with `repr` and reads it with
- * `ast.literal_eval`; this is the safe equivalent (nothing is evaluated).
+ * `ast.literal_eval`; this is the safe equivalent (nothing is evaluated). Tuples are kept apart
+ * from lists because numpy's reader requires the shape to be a tuple.
+ *
+ * Nesting is limited (headers nest two levels), so no header can exhaust the call stack.
  */
 
-export type PyValue = string | number | boolean | null | PyValue[] | { [key: string]: PyValue };
+/** A Python tuple; lists are arrays. */
+export class PyTuple {
+  constructor(readonly items: PyValue[]) {}
+
+  /** In messages (JSON.stringify) a tuple reads as its items. */
+  toJSON(): PyValue[] {
+    return this.items;
+  }
+}
+
+export type PyValue = string | number | boolean | null | PyValue[] | PyTuple | { [key: string]: PyValue };
+
+/** Deeper nesting is refused: numpy headers nest two levels (a dict holding a tuple). */
+const MAX_DEPTH = 32;
+/** Characters of the text shown on each side of an error's position. */
+const CONTEXT = 24;
 
 class PyLiteralParser {
   private pos = 0;
+  private depth = 0;
   constructor(private readonly text: string) {}
 
   parseAll(): PyValue {
@@ -18,7 +37,10 @@ class PyLiteralParser {
   }
 
   private fail(problem: string): never {
-    throw new Error(`${problem} at character ${this.pos} of ${JSON.stringify(this.text)}`);
+    const from = Math.max(0, this.pos - CONTEXT);
+    const to = Math.min(this.text.length, this.pos + CONTEXT);
+    const excerpt = `${from > 0 ? '...' : ''}${this.text.slice(from, to)}${to < this.text.length ? '...' : ''}`;
+    throw new Error(`${problem} at character ${this.pos} of ${JSON.stringify(excerpt)}`);
   }
 
   private skipSpace(): void {
@@ -38,9 +60,13 @@ class PyLiteralParser {
   private value(): PyValue {
     this.skipSpace();
     const c = this.text[this.pos];
-    if (c === '{') return this.dict();
-    if (c === '(') return this.sequence(')');
-    if (c === '[') return this.sequence(']');
+    if (c === '{' || c === '(' || c === '[') {
+      if (this.depth >= MAX_DEPTH) this.fail(`nesting deeper than ${MAX_DEPTH} levels`);
+      this.depth++;
+      const v = c === '{' ? this.dict() : c === '(' ? new PyTuple(this.sequence(')')) : this.sequence(']');
+      this.depth--;
+      return v;
+    }
     if (c === "'" || c === '"') return this.string();
     if (c === '-' || (c >= '0' && c <= '9')) return this.integer();
     for (const [word, v] of [['True', true], ['False', false], ['None', null]] as const) {
@@ -56,7 +82,11 @@ class PyLiteralParser {
     const quote = this.text[this.pos++];
     let out = '';
     while (this.pos < this.text.length && this.text[this.pos] !== quote) {
-      if (this.text[this.pos] === '\\') this.pos++; // only \\, \' and \" occur in dtype names
+      // \\, \' and \" stand for the character. Other escapes keep their backslash, as Python keeps
+      // it for escapes it does not know (those it knows, \n and the like, are in no valid header):
+      // a key mangled by a backslash stays mangled, and is refused as numpy refuses it.
+      const next = this.text[this.pos + 1];
+      if (this.text[this.pos] === '\\' && (next === '\\' || next === "'" || next === '"')) this.pos++;
       out += this.text[this.pos++];
     }
     if (this.pos >= this.text.length) this.fail('unterminated string');

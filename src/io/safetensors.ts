@@ -17,14 +17,13 @@
  * order, padded with spaces to a multiple of 8 bytes so that every tensor is aligned for its type.
  * Empty metadata is not written.
  */
-import { readFileSync } from 'node:fs';
 import { formatShape, sizeOf } from '../tensor/shape';
-import { writeFileAtomic } from './atomic';
 import {
   checkStoredArray, DTYPE_SIZE, isStoredDType, STORED_DTYPES, type StoredArray, storedBytes, type StoredDType,
   storedFromBytes,
 } from './stored';
 
+/** The tensors and metadata of a safetensors file. */
 export interface SafetensorsFile {
   /** Tensors in data-area order. */
   tensors: Map<string, StoredArray>;
@@ -146,16 +145,16 @@ export function parseSafetensors(bytes: Uint8Array, source: string): Safetensors
   return { tensors, metadata };
 }
 
-/** Reads and parses a safetensors file. Float32 data shares the file's buffer when aligned. */
-export function readSafetensors(path: string): SafetensorsFile {
-  const buffer = readFileSync(path);
-  return parseSafetensors(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.length), path);
-}
-
 /** Orders names as the reference writer does: by UTF-8 bytes, i.e. by code point. */
 function compareNames(a: string, b: string): number {
-  return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'));
+  const x = UTF8.encode(a);
+  const y = UTF8.encode(b);
+  const n = Math.min(x.length, y.length);
+  for (let i = 0; i < n; i++) if (x[i] !== y[i]) return x[i] - y[i];
+  return x.length - y.length;
 }
+
+const UTF8 = new TextEncoder();
 
 /** Encodes tensors (and optional string metadata) as a safetensors file. */
 export function serializeSafetensors(
@@ -198,13 +197,4 @@ export function serializeSafetensors(
     position += arr.data.byteLength;
   }
   return out;
-}
-
-/** Writes a safetensors file atomically. */
-export function writeSafetensors(
-  path: string,
-  entries: Map<string, StoredArray> | Record<string, StoredArray>,
-  metadata: Record<string, string> = {},
-): void {
-  writeFileAtomic(path, serializeSafetensors(entries, metadata));
 }

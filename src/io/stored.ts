@@ -7,10 +7,12 @@
  * stay as raw bits (`Uint16Array`) until `toTensor` decodes them exactly. Data is little-endian
  * and row-major (C order), as both formats require.
  */
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { formatShape, sizeOf } from '../tensor/shape';
 import { decodeBF16, decodeF16 } from './half';
 
+/** An element type as safetensors names it (.npy dtypes map onto these). */
 export type StoredDType = 'F32' | 'F16' | 'BF16' | 'F64' | 'I64' | 'I32' | 'I16' | 'I8' | 'U8' | 'BOOL';
 
 /** The typed array that holds each dtype's elements. */
@@ -48,8 +50,8 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
   throw new Error('bnext io: big-endian hosts are not supported (safetensors and npy data are little-endian)');
 }
 
-/** A typed array of `dtype` over `count` elements of `bytes` starting at byte `offset`. */
-function viewOf(dtype: StoredDType, buffer: ArrayBufferLike, offset: number, count: number): StoredData[StoredDType] {
+/** A typed array of `dtype` over `count` elements of `buffer` starting at byte `offset`. */
+export function viewOf(dtype: StoredDType, buffer: ArrayBufferLike, offset: number, count: number): StoredData[StoredDType] {
   switch (dtype) {
     case 'F32': return new Float32Array(buffer, offset, count);
     case 'F16': case 'BF16': return new Uint16Array(buffer, offset, count);
@@ -104,6 +106,7 @@ export function checkStoredArray(arr: StoredArray, what: string): void {
   }
 }
 
+/** `toTensor`'s options. */
 export interface ToTensorOptions {
   /** Also convert integer and BOOL arrays to float32 (exact up to 2^24 in magnitude). */
   allowIntegers?: boolean;
@@ -156,7 +159,10 @@ export function fromTensor(t: Tensor): StoredArray {
   return { dtype: 'F32', shape: [...t.shape], data: t.data };
 }
 
-/** A stored integer array: I64 (PyTorch's default integer type, e.g. `num_batches_tracked`) or I32. */
+/**
+ * A stored integer array: I64 (PyTorch's default integer type, e.g. `num_batches_tracked`) or
+ * I32.
+ */
 export function fromIntTensor(t: IntTensor, dtype: 'I64' | 'I32' = 'I64'): StoredArray {
   if (dtype === 'I32') return { dtype, shape: [...t.shape], data: t.data };
   return { dtype, shape: [...t.shape], data: BigInt64Array.from(t.data, (v) => BigInt(v)) };

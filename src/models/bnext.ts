@@ -1,7 +1,7 @@
 /**
- * BNext (paper Sec. 3.2, Fig. 4; spec "feature.i" and "Head"): a stem, then feature modules
- * that each stack a 3x3 unit (ELM-Attention in even "scale" positions, FFN_3x3 in odd "bias"
- * positions) and 1x1 FFN units, then PReLU, global average pooling and a linear classifier.
+ * BNext (paper Sec. 3.2, Fig. 4; docs/paper-map.md, "Units and blocks"): a stem, then feature
+ * modules that each stack a 3x3 unit (ELM-Attention in even "scale" positions, FFN_3x3 in odd
+ * "bias" positions) and 1x1 FFN units, then PReLU, global average pooling and a linear classifier.
  * Module names match the official `BNext` so its state_dict loads strictly.
  */
 import { Module } from '../nn/module';
@@ -16,7 +16,10 @@ import { formatShape } from '../tensor/shape';
 import { BNEXT_FLAVOR, BinaryUnit, ElmAttention, FeedForwardUnit } from './units';
 import { type BNextConfig, featureWidths, validateConfig } from './config';
 
-/** The stem: bn1(conv1(x)). Its PReLU is in the state_dict but not applied (spec). */
+/**
+ * The stem: bn1(conv1(x)). Its PReLU is in the state_dict but not applied (docs/paper-map.md,
+ * "Units and blocks").
+ */
 export class Stem extends Module {
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;
@@ -73,6 +76,10 @@ export class ModuleList<M extends Module> extends Module {
   }
 }
 
+/**
+ * The BNext network (paper Sec. 3, Fig. 2, Table 2): a stem, feature modules of ELM-Attention
+ * and FFN units, and a PReLU-pool-linear head, with the official state_dict names.
+ */
 export class BNext extends Module {
   readonly feature: ModuleList<Module>;
   readonly prelu: PReLU;

@@ -1,5 +1,5 @@
 /**
- * BNext-18 (spec "BNext-18"; official birealnet.py): BNext's units on a ResNet-18 backbone,
+ * BNext-18 (docs/paper-map.md, "BNext-18"): BNext's units on a ResNet-18 backbone,
  * four layers of two blocks (64, 128, 256, 512 channels; both settable for small variants). Each block is an ELM-Attention unit
  * (with a pooled 1x1-conv shortcut where the shape changes) then an FFN_3x3, both with
  * Info-Recoupling. Its units differ in small ways from BNext's (see `BNEXT18_FLAVOR`).
@@ -70,6 +70,10 @@ class Block18 extends Module {
   }
 }
 
+/**
+ * BNext-18: ResNet-18's layout with BNext's units (paper Table 1), with the
+ * official state_dict names.
+ */
 export class BNext18 extends Module {
   readonly conv1: Conv2d;
   readonly bn1: BatchNorm2d;

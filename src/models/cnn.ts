@@ -15,7 +15,10 @@ import { ReLU } from '../nn/layers/activations';
 import { AdaptiveAvgPool2d, MaxPool2d } from '../nn/layers/pooling';
 import { Linear } from '../nn/layers/linear';
 import { Sequential } from '../nn/layers/sequential';
+import { describeBounds, type NumberBounds, withinBounds } from '../tensor/arguments';
+import { CONFIG_BOUNDS } from './config';
 
+/** The configuration of a teacher CNN. */
 export interface CnnConfig {
   arch: 'cnn';
   /** Width of the first stage; each of the `stages` doubles it. */
@@ -32,11 +35,21 @@ export const CNN_PRESETS = {
   'cnn-m': { baseWidth: 16, stages: 3, depth: 1 },
 } as const satisfies Record<string, Pick<CnnConfig, 'baseWidth' | 'stages' | 'depth'>>;
 
+/** The teacher CNNs' names ('cnn-s', 'cnn-m'). */
 export type CnnPreset = keyof typeof CNN_PRESETS;
 
 /** The classifier sees a GRID x GRID map of the last stage's features. */
 const GRID = 4;
 
+/** Each stage halves the map: past 8 stages no input of a sane size has a pixel left. */
+const CNN_STAGES: NumberBounds = { integer: true, min: 1, max: 8 };
+/** No squeeze-and-expand here, so any width from 1 (BNext's upper bound). */
+const CNN_WIDTH: NumberBounds = { ...CONFIG_BOUNDS.baseWidth, min: 1 };
+
+/**
+ * A small full-precision CNN, the digits recipe's teacher: conv-BatchNorm-ReLU stages, a 4x4
+ * average pool and a linear classifier.
+ */
 export class Cnn extends Module {
   readonly features: Sequential;
   readonly pool: AdaptiveAvgPool2d;
@@ -44,8 +57,12 @@ export class Cnn extends Module {
 
   constructor(readonly config: CnnConfig) {
     super();
-    for (const [k, v] of [['base width', config.baseWidth], ['stages', config.stages], ['depth', config.depth], ['classes', config.numClasses], ['input channels', config.inChannels]] as const) {
-      if (!Number.isInteger(v) || v < 1) throw new Error(`cnn: ${k} must be a positive integer, got ${v}`);
+    const fields = [
+      ['base width', config.baseWidth, CNN_WIDTH], ['stages', config.stages, CNN_STAGES], ['depth', config.depth, CONFIG_BOUNDS.blocksPerLayer],
+      ['classes', config.numClasses, CONFIG_BOUNDS.numClasses], ['input channels', config.inChannels, CONFIG_BOUNDS.inChannels],
+    ] as const;
+    for (const [k, v, bounds] of fields) {
+      if (!withinBounds(v, bounds)) throw new Error(`cnn: ${k} must be ${describeBounds(bounds)}, got ${v}`);
     }
     const layers: Module[] = [];
     let channels = config.inChannels;

@@ -1,8 +1,10 @@
 /**
- * Architecture configurations: the BNext family by base width C and stage ratios (spec "Widths
- * and the family"), the presets T/S/M/L, and BNext-18.
+ * Architecture configurations: the BNext family by base width C and stage ratios (paper Table 1;
+ * docs/paper-map.md, "Sec. 3.2"), the presets T/S/M/L, and BNext-18.
  */
+import { describeBounds, type NumberBounds, withinBounds } from '../tensor/arguments';
 
+/** The full configuration of a BNext model (what a .bnx header stores). */
 export interface BNextConfig {
   arch: 'bnext';
   baseWidth: number;
@@ -17,6 +19,7 @@ export interface BNextConfig {
   infoRecoupling: boolean;
 }
 
+/** The full configuration of a BNext-18 model. */
 export interface BNext18Config {
   arch: 'bnext-18';
   /** Channels of the first layer (64 in the paper); layers double it. */
@@ -27,8 +30,10 @@ export interface BNext18Config {
   inChannels: number;
 }
 
+/** The configuration of a binary model the packed engine runs: BNext or BNext-18. */
 export type ModelConfig = BNextConfig | BNext18Config;
 
+/** The paper's presets BNext-T/S/M/L: base width C and stage ratios (Table 2). */
 export const PRESETS = {
   'bnext-t': { baseWidth: 32, stages: [1, 1, 3, 1] },
   'bnext-s': { baseWidth: 48, stages: [1, 1, 3, 1] },
@@ -55,17 +60,69 @@ export function featureWidths(c: BNextConfig): number[] {
   return w;
 }
 
-/** Checks a configuration, with a message naming the bad value. */
-export function validateConfig(c: ModelConfig): void {
-  const int = (v: number, what: string, min: number): void => {
-    if (!Number.isInteger(v) || v < min) throw new Error(`${c.arch}: ${what} must be an integer >= ${min}, got ${v}`);
-  };
-  int(c.numClasses, 'number of classes', 1);
-  int(c.inChannels, 'input channels', 1);
-  // Every squeeze-and-expand divides its channels by 8, the first one C channels.
-  int(c.baseWidth, 'base width', 8);
+/**
+ * The ranges of the configuration fields. Far above the paper's models (BNext-L: C = 64, ratios
+ * up to 8, 1000 classes), they exist so that a mistyped option or a crafted .bnx header is refused
+ * by name before a model is allocated: with C = 4096 the last stage alone has 131,072 channels.
+ */
+export const CONFIG_BOUNDS = {
+  baseWidth: { integer: true, min: 8, max: 4096 },
+  numClasses: { integer: true, min: 1, max: 1_000_000 },
+  inChannels: { integer: true, min: 1, max: 4096 },
+  stageRatio: { integer: true, min: 0, max: 64 },
+  blocksPerLayer: { integer: true, min: 1, max: 64 },
+} as const satisfies Record<string, NumberBounds>;
+
+/**
+ * The most weights a model may have (binary convolutions, stem and classifier): 2^30, 4 GiB as
+ * float32 before gradients and optimizer moments (BNext-L has about 0.1 of that).
+ */
+export const MAX_WEIGHTS = 2 ** 30;
+
+/** The widths of BNext-18's four layers: C, 2C, 4C, 8C. */
+function layerWidths(c: BNext18Config): number[] {
+  return [1, 2, 4, 8].map((f) => f * c.baseWidth);
+}
+
+/**
+ * How many weights the binary convolutions of a configuration hold (each a `binary_conv.weight`
+ * of the state_dict), computed from the widths without building the model. BNext: each feature
+ * module from a to b channels has a 3x3 unit (a·a·9) and one 1x1 FFN (a·a), or two when b = 2a.
+ * BNext-18: each block has two 3x3 units, the first from the previous layer's width.
+ */
+export function binaryWeightCount(c: ModelConfig): number {
+  let n = 0;
   if (c.arch === 'bnext') {
-    c.stages.forEach((r, i) => int(r, `stage ratio ${i + 1}`, 0));
+    const w = featureWidths(c);
+    for (let i = 1; i < w.length; i++) n += w[i - 1] * w[i - 1] * (9 + (w[i] === w[i - 1] ? 1 : 2));
+    return n;
+  }
+  let inplanes = c.baseWidth;
+  layerWidths(c).forEach((p, i) => {
+    n += 9 * (inplanes * p + p * p) + 9 * 2 * p * p * (c.blocksPerLayer[i] - 1);
+    inplanes = p;
+  });
+  return n;
+}
+
+/** The width the classifier reads: the last feature module's (BNext) or 8C (BNext-18). */
+export function classifierWidth(c: ModelConfig): number {
+  if (c.arch === 'bnext-18') return 8 * c.baseWidth;
+  const w = featureWidths(c);
+  return w[w.length - 1];
+}
+
+/** Checks a configuration, with a message naming the bad value and its range. */
+export function validateConfig(c: ModelConfig): void {
+  const check = (v: number, what: string, b: NumberBounds): void => {
+    if (!withinBounds(v, b)) throw new Error(`${c.arch}: ${what} must be ${describeBounds(b)}, got ${v}`);
+  };
+  check(c.numClasses, 'number of classes', CONFIG_BOUNDS.numClasses);
+  check(c.inChannels, 'input channels', CONFIG_BOUNDS.inChannels);
+  // Every squeeze-and-expand divides its channels by 8, the first one C channels.
+  check(c.baseWidth, 'base width', CONFIG_BOUNDS.baseWidth);
+  if (c.arch === 'bnext') {
+    c.stages.forEach((r, i) => check(r, `stage ratio ${i + 1}`, CONFIG_BOUNDS.stageRatio));
     // A block can keep or double its width, so a stage may be empty only after the last used one.
     const last = c.stages.reduce((at, r, i) => (r > 0 ? i : at), -1);
     if (c.stages.some((r, i) => r === 0 && i < last)) {
@@ -73,6 +130,11 @@ export function validateConfig(c: ModelConfig): void {
     }
     if (c.stemStride !== 1 && c.stemStride !== 2) throw new Error(`bnext: stem stride must be 1 or 2, got ${c.stemStride}`);
   } else {
-    c.blocksPerLayer.forEach((b, i) => int(b, `blocks of layer ${i}`, 1));
+    c.blocksPerLayer.forEach((b, i) => check(b, `blocks of layer ${i}`, CONFIG_BOUNDS.blocksPerLayer));
+  }
+  const stem = c.baseWidth * c.inChannels * (c.arch === 'bnext-18' && c.numClasses === 1000 ? 49 : 9);
+  const weights = binaryWeightCount(c) + stem + classifierWidth(c) * c.numClasses;
+  if (weights > MAX_WEIGHTS) {
+    throw new Error(`${c.arch}: base width ${c.baseWidth}, ${c.arch === 'bnext' ? `stage ratios ${c.stages.join(':')}` : `blocks ${c.blocksPerLayer.join(':')}`}, ${c.numClasses} classes and ${c.inChannels} input channels make ${weights} weights, more than the ${MAX_WEIGHTS} a model may have`);
   }
 }

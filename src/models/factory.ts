@@ -15,6 +15,7 @@ export interface ArchOptions {
   infoRecoupling?: boolean;
 }
 
+/** A binary model: BNext or BNext-18. */
 export type BNextModel = BNext | BNext18;
 
 /** Resolves options into a full configuration; errors name the offending option. */

@@ -1,7 +1,7 @@
 /**
- * Model statistics as the paper's Table 2 counts them (spec "Widths and the family"):
- * parameters, parameters in binary convolutions, BOPs (multiply-accumulates of binary convs),
- * FLOPs (multiply-accumulates of the other convs and linear layers), OPs = BOPs/64 + FLOPs,
+ * Model statistics as the paper's Table 2 counts them (docs/paper-map.md, "Counting BOPs, FLOPs and
+ * size"): parameters, parameters in binary convolutions, BOPs (multiply-accumulates of binary
+ * convs), FLOPs (multiply-accumulates of the other convs and linear layers), OPs = BOPs/64 + FLOPs,
  * and the size with binary weights at 1 bit and everything else at 32 bits.
  *
  * Spatial sizes come from a forward pass on an empty batch (N = 0): every layer sees its real
@@ -10,11 +10,20 @@
 import type { Module } from '../nn/module';
 import { withActivationHook } from '../nn/module';
 import { Tensor } from '../tensor/tensor';
-import { noGrad } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
 import { Conv2d } from '../nn/layers/conv2d';
 import { Linear } from '../nn/layers/linear';
 import { BinaryConv2d } from '../binary/layers';
+import { checkBounded, checkOptionNames } from '../check';
+import { IMAGE_SIDE } from '../tensor/arguments';
+import { BNext } from './bnext';
+import { BNext18 } from './bnext18';
+import type { Cnn } from './cnn';
 
+/**
+ * Counts of the paper's Table 2: parameters (all, and in binary convolutions), BOPs, FLOPs, OPs
+ * = BOPs/64 + FLOPs, and the size in MiB with binary weights at 1 bit.
+ */
 export interface ModelStats {
   params: number;
   binaryParams: number;
@@ -24,6 +33,7 @@ export interface ModelStats {
   sizeMiB: number;
 }
 
+/** The counts of one row of the table (a stage, the stem, the head). */
 export interface StageStats extends ModelStats {
   name: string;
 }
@@ -87,4 +97,47 @@ export function countModel(model: Module, inChannels: number, resolution: number
     total.flops += s.flops;
   }
   return { total: finish(total), rows: out };
+}
+
+/**
+ * The table row of each module path, as the paper's Table 2 groups a model: BNext by stem,
+ * stages (named by their width) and head; BNext-18 by stem, layers and head; other models by
+ * their top-level modules.
+ */
+export function tableRowOf(model: Module): (path: string) => string {
+  if (model instanceof BNext) {
+    const widths = model.widths;
+    return (path) => {
+      const parts = path.split('.');
+      if (parts[0] !== 'feature' || parts.length < 2) return 'head';
+      const i = Number(parts[1]);
+      return i === 0 ? 'stem' : `${widths[i]} channels`;
+    };
+  }
+  if (model instanceof BNext18) {
+    return (path) => {
+      const parts = path.split('.');
+      const layer = /^layer(\d)$/.exec(parts[0]);
+      return layer ? `layer${layer[1]}` : parts[0] === 'prelu' || parts[0] === 'fc' || parts[0] === 'pool1' ? 'head' : 'stem';
+    };
+  }
+  return (path) => path.split('.')[0] || 'model';
+}
+
+/** `modelStats`'s options. */
+export interface ModelStatsOptions {
+  /** Input height and width (default 224). */
+  resolution?: number;
+}
+
+/**
+ * Parameters, binary parameters, BOPs, FLOPs, OPs and size of a model at an input resolution,
+ * in total and per row of the paper's Table 2 (`tableRowOf`).
+ */
+export function modelStats(model: BNext | BNext18 | Cnn, options: ModelStatsOptions = {}): { total: ModelStats; rows: StageStats[] } {
+  const o = checkOptionNames('modelStats', options, ['resolution']);
+  const resolution = checkBounded('modelStats', 'resolution', o.resolution ?? 224, IMAGE_SIDE);
+  const config = (model as { config?: { inChannels?: unknown } } | null)?.config;
+  if (typeof config?.inChannels !== 'number') throw new Error('modelStats: model must be a BNext, BNext-18 or teacher CNN (createModel gives one)');
+  return countModel(model, config.inChannels, resolution, tableRowOf(model));
 }

@@ -1,6 +1,6 @@
 /**
- * The binary units of BNext (paper Sec. 3.2, Fig. 3; spec "Units"): every unit binarizes its
- * input and convolves it, then
+ * The binary units of BNext (paper Sec. 3.2, Fig. 3; docs/paper-map.md, "Units and blocks"): every
+ * unit binarizes its input and convolves it, then
  *   - Info-Recoupling (Info-RCP): rescales the conv output with BatchNorm + PReLU and recouples
  *     it with the unit input through a squeeze-and-expand attention over
  *     mix = scale·input + (1 - scale)·main;
@@ -56,7 +56,7 @@ export class SqueezeAndExpand extends Module {
   }
 }
 
-/** How a unit's details differ between BNext (bnext.py) and BNext-18 (birealnet.py). */
+/** How a unit's details differ between BNext and BNext-18 (docs/paper-map.md, "BNext-18"). */
 export interface UnitFlavor {
   /** Temperature below which binary weights are sign(w). */
   signThreshold: number;

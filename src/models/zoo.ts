@@ -1,17 +1,13 @@
 /**
  * Every architecture the command line can build or train: the BNext family (factory.ts) and the
- * small full-precision CNNs used as teachers (cnn.ts). A run folder stores its configuration in
- * `config.json`, so a trained model (a teacher, say) can be rebuilt from the folder alone.
+ * small full-precision CNNs used as teachers (cnn.ts). A run folder stores its configuration
+ * (train/run-folder.ts), so a trained model (a teacher, say) can be rebuilt from the folder alone.
  */
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import type { Module } from '../nn/module';
-import { withoutInit } from '../nn/init';
-import { loadWeights } from '../nn/serialize';
-import { type ArchOptions, buildModel, resolveConfig } from './factory';
+import { type ArchOptions, buildModel, type BNextModel, resolveConfig } from './factory';
 import type { ModelConfig } from './config';
 import { Cnn, CNN_PRESETS, type CnnConfig, type CnnPreset } from './cnn';
 
+/** The configuration of any model `createModel` builds: BNext, BNext-18 or a teacher CNN. */
 export type AnyModelConfig = ModelConfig | CnnConfig;
 
 export const CNN_ARCHS = Object.keys(CNN_PRESETS) as CnnPreset[];
@@ -27,7 +23,7 @@ export function resolveAnyConfig(o: ArchOptions): AnyModelConfig {
   return resolveConfig(o);
 }
 
-export function buildAnyModel(config: AnyModelConfig): Module {
+export function buildAnyModel(config: AnyModelConfig): BNextModel | Cnn {
   return config.arch === 'cnn' ? new Cnn(config) : buildModel(config);
 }
 
@@ -37,22 +33,4 @@ export function describeConfig(c: AnyModelConfig): string {
     case 'bnext-18': return `BNext-18 C=${c.baseWidth} blocks ${c.blocksPerLayer.join(':')}, ${c.numClasses} classes`;
     case 'bnext': return `BNext C=${c.baseWidth} ${c.stages.join(':')}, ${c.numClasses} classes, stem stride ${c.stemStride}, ${c.inChannels} input channel${c.inChannels > 1 ? 's' : ''}${c.elmAttention ? '' : ', no ELM-Attention'}${c.infoRecoupling ? '' : ', no Info-Recoupling'}`;
   }
-}
-
-export const RUN_CONFIG = 'config.json';
-export const RUN_WEIGHTS = 'model.safetensors';
-
-/** Rebuilds a trained model from a run folder (config.json + model.safetensors). */
-export function loadRun(dir: string): { config: AnyModelConfig; model: Module } {
-  const path = join(dir, RUN_CONFIG);
-  let config: AnyModelConfig;
-  try {
-    config = (JSON.parse(readFileSync(path, 'utf8')) as { model: AnyModelConfig }).model;
-  } catch (err) {
-    throw new Error(`${path}: cannot read the run's configuration (${(err as Error).message})`);
-  }
-  if (!config || !['bnext', 'bnext-18', 'cnn'].includes(config.arch)) throw new Error(`${path}: no model configuration in it`);
-  const model = withoutInit(() => buildAnyModel(config));
-  loadWeights(model, join(dir, RUN_WEIGHTS));
-  return { config, model };
 }

@@ -2,34 +2,29 @@
 import { Tensor } from '../tensor/tensor';
 import { sizeOf, type Shape } from '../tensor/shape';
 import { globalRng, type Rng } from '../tensor/random';
+import { ScopedSetting } from '../tensor/scoped-setting';
 
-let skipping = false;
+const skipping = new ScopedSetting(false);
 
 /**
  * Builds modules with zero-filled parameters and no random draws, for callers that overwrite
  * or ignore the weights (counting, loading a checkpoint): BNext-L has 326M parameters.
  */
 export function withoutInit<T>(build: () => T): T {
-  const previous = skipping;
-  skipping = true;
-  try {
-    return build();
-  } finally {
-    skipping = previous;
-  }
+  return skipping.during(true, build);
 }
 
 /** Uniform on (-bound, bound). */
 export function uniformTensor(shape: Shape, bound: number, rng: Rng = globalRng()): Tensor {
   const data = new Float32Array(sizeOf(shape));
-  if (!skipping) for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * bound;
+  if (!skipping.value) for (let i = 0; i < data.length; i++) data[i] = (2 * rng.uniform() - 1) * bound;
   return new Tensor(data, shape);
 }
 
 /** Normal with mean 0 and standard deviation `std`. */
 export function normalTensor(shape: Shape, std: number, rng: Rng = globalRng()): Tensor {
   const data = new Float32Array(sizeOf(shape));
-  if (!skipping) for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
+  if (!skipping.value) for (let i = 0; i < data.length; i++) data[i] = rng.normal() * std;
   return new Tensor(data, shape);
 }
 

@@ -1,21 +1,24 @@
 /**
  * Losses, as torch.nn.functional defines them: cross-entropy (class indices or probability
  * targets, optional label smoothing), the distillation "distribution loss" of the official
- * training script (spec: Training recipe), and mean squared error.
+ * training script (docs/paper-map.md, "The ensemble's form"), and mean squared error.
  */
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
 import { add, mul, neg, sub } from '../tensor/ops/elementwise';
 import { mean, sum } from '../tensor/ops/reduce';
 import { gather, reshape } from '../tensor/ops/layout';
 import { logSoftmax, softmax } from '../tensor/ops/activation';
 
+/** How a loss reduces over the batch: 'mean', 'sum', or 'none' (one value per sample). */
 export type Reduction = 'mean' | 'sum' | 'none';
 
 function reduce(perSample: Tensor, reduction: Reduction): Tensor {
   return reduction === 'mean' ? mean(perSample) : reduction === 'sum' ? sum(perSample) : perSample;
 }
 
+/** `crossEntropy`'s options, as torch.nn.functional.cross_entropy's. */
 export interface CrossEntropyOptions {
   reduction?: Reduction;
   /** ε in [0, 1]: the target becomes (1 - ε)·target + ε/C, as in torch. */

@@ -2,13 +2,16 @@
  * The Module base, in PyTorch's manner: named parameters and buffers in registration order,
  * child modules, train/eval mode, and a state_dict keyed by dotted paths
  * (`feature.3.Attention.norm1.running_mean`) so weights move both ways between bnext and
- * PyTorch checkpoints (spec: "state_dict names").
+ * PyTorch checkpoints (docs/paper-map.md, "state_dict names").
  */
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { formatShape, shapesEqual } from '../tensor/shape';
+import { checkOptionNames, describeValue } from '../check';
 
 /** A state_dict value: float tensors, and int64 counters such as `num_batches_tracked`. */
 export type StateValue = Tensor | IntTensor;
+/** A state_dict: tensors by dotted PyTorch name (`feature.3.Attention.norm1.running_mean`). */
 export type StateDict = Map<string, StateValue>;
 
 /** Receives every module's output during a forward pass (for `--dump-activations`). */
@@ -26,6 +29,10 @@ export function withActivationHook<T>(hook: ActivationHook, fn: () => T): T {
   }
 }
 
+/**
+ * The base of every layer and model, as PyTorch's nn.Module: parameters, buffers and children by
+ * name, train/eval mode, `stateDict()` and `loadStateDict()`.
+ */
 export abstract class Module {
   training = true;
   private readonly params = new Map<string, Tensor>();
@@ -117,21 +124,10 @@ export abstract class Module {
    * is loaded; without it, matching keys load and the differences are returned.
    */
   loadStateDict(dict: ReadonlyMap<string, StateValue>, options: { strict?: boolean; source?: string } = {}): LoadReport {
-    const strict = options.strict ?? true;
+    if (!(dict instanceof Map)) throw new Error(`loadStateDict: dict must be a Map of tensors by name (parseStateDict gives one from safetensors bytes), got ${describeValue(dict)}`);
+    const { strict, source } = checkOptionNames('loadStateDict', options, ['strict', 'source']);
     const own = this.stateDict();
-    const incoming = new Map<string, StateValue>();
-    for (const [k, v] of dict) incoming.set(k.startsWith('module.') ? k.slice('module.'.length) : k, v);
-    const report: LoadReport = { missing: [], unexpected: [], mismatched: [] };
-    for (const key of own.keys()) if (!incoming.has(key)) report.missing.push(key);
-    for (const key of incoming.keys()) if (!own.has(key)) report.unexpected.push(key);
-    for (const [key, target] of own) {
-      const value = incoming.get(key);
-      if (!value) continue;
-      const problem = mismatch(target, value);
-      if (problem) report.mismatched.push(`${key}: ${problem}`);
-    }
-    const failed = report.missing.length + report.unexpected.length + report.mismatched.length > 0;
-    if (strict && failed) throw new Error(describeLoadFailure(report, options.source));
+    const { incoming, report } = matchStateDict(own, dict, strict ?? true, source);
     for (const [key, target] of own) {
       const value = incoming.get(key);
       if (!value || mismatch(target, value)) continue;
@@ -142,13 +138,40 @@ export abstract class Module {
   }
 }
 
+/**
+ * What a non-strict `loadStateDict` did not load: keys the model has and the dict lacks, keys it
+ * does not have, and keys whose shape or dtype differ.
+ */
 export interface LoadReport {
   missing: string[];
   unexpected: string[];
   mismatched: string[];
 }
 
+/**
+ * How a state_dict fits a model's own (`model.stateDict()`): its entries by the model's keys (a
+ * leading `module.`, DataParallel's, stripped) and the report of missing, unexpected and
+ * mismatched keys. With `strict`, any of them throws, all named in one error.
+ */
+export function matchStateDict(own: StateDict, dict: ReadonlyMap<string, StateValue>, strict: boolean, source?: string): { incoming: Map<string, StateValue>; report: LoadReport } {
+  const incoming = new Map<string, StateValue>();
+  for (const [k, v] of dict) incoming.set(k.startsWith('module.') ? k.slice('module.'.length) : k, v);
+  const report: LoadReport = { missing: [], unexpected: [], mismatched: [] };
+  for (const key of own.keys()) if (!incoming.has(key)) report.missing.push(key);
+  for (const key of incoming.keys()) if (!own.has(key)) report.unexpected.push(key);
+  for (const [key, target] of own) {
+    const value = incoming.get(key);
+    if (!value) continue;
+    const problem = mismatch(target, value);
+    if (problem) report.mismatched.push(`${key}: ${problem}`);
+  }
+  const failed = report.missing.length + report.unexpected.length + report.mismatched.length > 0;
+  if (strict && failed) throw new Error(describeLoadFailure(report, source));
+  return { incoming, report };
+}
+
 function mismatch(target: StateValue, value: StateValue): string | null {
+  if (!(value instanceof Tensor || value instanceof IntTensor)) return `expected a tensor, found ${describeValue(value)}`;
   const kind = (v: StateValue): string => (v instanceof IntTensor ? 'int64' : 'float32');
   if (kind(target) !== kind(value)) return `expected ${kind(target)}, found ${kind(value)}`;
   if (!shapesEqual(target.shape, value.shape)) return `expected shape ${formatShape(target.shape)}, found ${formatShape(value.shape)}`;

@@ -7,8 +7,8 @@
  *     v   <- beta2 * v + (1 - beta2) * g^2                    second moment (exp_avg_sq)
  *     p   <- p - lr / (1 - beta1^t) * m / (sqrt(v) / sqrt(1 - beta2^t) + eps)
  *
- * The paper trains with betas (0.99, 0.999) (spec "Training recipe"), the default here; the
- * official script leaves PyTorch's (0.9, 0.999). Parameters whose gradient is null are skipped,
+ * The paper trains with betas (0.99, 0.999) (docs/paper-map.md, "AdamW betas"), the default here;
+ * the official script leaves PyTorch's (0.9, 0.999). Parameters whose gradient is null are skipped,
  * step count included, as PyTorch skips `grad is None`.
  *
  * Moments are float32, as PyTorch keeps them; the decay factor is rounded to float32 first, as
@@ -18,14 +18,18 @@
 import type { Tensor } from '../tensor/tensor';
 import type { AdamWHyper, NamedParameter, ParamGroupSpec } from './param-groups';
 
-/** The paper's betas (paper Sec. 5.1; spec "Training recipe"). */
+/** The paper's betas (paper Sec. 5.1). */
 export const PAPER_BETAS: readonly [number, number] = [0.99, 0.999];
 /** PyTorch's default betas, which the official script uses. */
 export const TORCH_BETAS: readonly [number, number] = [0.9, 0.999];
 
+/** The hyper-parameters a group leaves unset take these. */
 export const ADAMW_DEFAULTS: Readonly<AdamWHyper> = { lr: 1e-3, betas: PAPER_BETAS, eps: 1e-8, weightDecay: 1e-2 };
 
-/** A group inside the optimizer: resolved hyper-parameters, plus the lr that schedules start from. */
+/**
+ * A group inside the optimizer: resolved hyper-parameters, plus the lr that schedules start
+ * from.
+ */
 export interface ParamGroup extends AdamWHyper {
   readonly name: string;
   readonly params: readonly NamedParameter[];
@@ -105,6 +109,10 @@ export function adamwUpdate(p: Float32Array, g: Float32Array, m: Float32Array, v
   }
 }
 
+/**
+ * AdamW with parameter groups, PyTorch's arithmetic (decoupled weight decay, bias correction),
+ * and its state as a state_dict for checkpoints.
+ */
 export class AdamW {
   readonly groups: ParamGroup[];
   private readonly moments = new Map<Tensor, Moments>();

@@ -2,7 +2,7 @@
  * Gradient clipping by global norm, as torch.nn.utils.clip_grad_norm_ (PyTorch 1.13, 2-norm):
  * the total norm is the 2-norm of all gradients concatenated; every gradient is multiplied by
  * min(1, maxNorm / (total + 1e-6)). The official script clips at 5 after each backward
- * (spec "Training recipe").
+ * (docs/paper-map.md, "Gradient clipping").
  *
  * Parameters without a gradient are ignored. A non-finite total is not an error (PyTorch's
  * default `error_if_nonfinite=False`): the gradients are scaled by the resulting NaN/0 as there.

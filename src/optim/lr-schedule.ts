@@ -1,8 +1,9 @@
 /**
  * The learning-rate schedule: linear warm-up, then half a cosine, with the semantics of timm's
- * CosineLRScheduler (one cycle: cycle_mul = cycle_decay = cycle_limit = 1, k_decay = 1, no
- * noise) as the official script configures it (spec "Training recipe": t_initial = epochs,
- * warmup_t = 5, warmup_lr_init = 1e-5, lr_min = 1e-7, warmup_prefix, stepped once per epoch).
+ * CosineLRScheduler (one cycle: cycle_mul = cycle_decay = cycle_limit = 1, k_decay = 1, no noise)
+ * as the official script configures it (docs/paper-map.md, "The learning-rate schedule": t_initial
+ * = epochs, warmup_t = 5, warmup_lr_init = 1e-5, lr_min = 1e-7, warmup_prefix, stepped once per
+ * epoch).
  *
  * For a group whose initial lr is `base`, at time t (an epoch, or an update for the per-step form):
  *

@@ -1,7 +1,7 @@
 /**
  * Parameter groups: sets of named parameters that share optimizer hyper-parameters, and the two
- * groups of the BNext recipe (spec "Training recipe"; official script
- * src/train_assistant_group_amp.py, where the optimizer is built):
+ * groups of the BNext recipe (docs/paper-map.md, "Parameter groups"; the official
+ * training script builds its optimizer so):
  *
  *   - "other":  weight decay 1e-3, every parameter not in the next group (listed first, as the
  *               script passes it first);

@@ -1,8 +1,8 @@
 /**
  * Progressive binarization (paper Sec. 5.1 "progressive weight binarization as proposed in [11]",
- * Fig. 8's temperature curve; spec "Training recipe"): a binary conv uses clamp(w / T, -1, 1)
- * while its temperature T is at least its threshold (1e-7 for BNext, 1e-5 for BNext-18) and
- * sign(w) below it, so lowering T moves the forward weights from real to binary.
+ * Fig. 8's temperature curve; docs/paper-map.md, "Progressive binarization"): a binary conv uses
+ * clamp(w / T, -1, 1) while its temperature T is at least its threshold (1e-7 for BNext, 1e-5 for
+ * BNext-18) and sign(w) below it, so lowering T moves the forward weights from real to binary.
  *
  * Schedules map an epoch (0-based) to the temperature used during that epoch:
  *
@@ -23,6 +23,7 @@ import type { Module } from '../nn/module';
 import { BinaryActivation, BinaryConv2d } from '../binary/layers';
 import { isFullyBinary } from '../binary/binarize';
 
+/** The binarization temperature of each epoch (0-based): progressive binarization's schedule. */
 export type TemperatureSchedule = (epoch: number) => number;
 
 function checkEpoch(epoch: number, what: string): void {
@@ -38,6 +39,7 @@ export function paperTemperature(epoch: number, factor = 0.9): number {
   return t;
 }
 
+/** `binaryByEndTemperature`'s options. */
 export interface BinaryByEndOptions {
   /** How many final epochs train at `final`, fully binary (>= 1). */
   binaryEpochs?: number;
@@ -45,7 +47,10 @@ export interface BinaryByEndOptions {
   final?: number;
 }
 
-/** A schedule over `epochs` epochs: 1 at epoch 0, geometric decay, `final` in the last `binaryEpochs`. */
+/**
+ * A schedule over `epochs` epochs: 1 at epoch 0, geometric decay, `final` in the last
+ * `binaryEpochs`.
+ */
 export function binaryByEndTemperature(epochs: number, options: BinaryByEndOptions = {}): TemperatureSchedule {
   const binaryEpochs = options.binaryEpochs ?? 1;
   const final = options.final ?? 1e-8;
@@ -62,7 +67,10 @@ export function binaryByEndTemperature(epochs: number, options: BinaryByEndOptio
   };
 }
 
-/** Sets every binary conv's and binary activation's temperature; returns how many binary convs changed. */
+/**
+ * Sets every binary conv's and binary activation's temperature; returns how many binary convs
+ * changed.
+ */
 export function setTemperature(model: Module, temperature: number): number {
   if (!(temperature >= 0)) throw new Error(`setTemperature: temperature must be >= 0, got ${temperature}`);
   let convs = 0;
@@ -77,7 +85,10 @@ export function setTemperature(model: Module, temperature: number): number {
   return convs;
 }
 
-/** Whether every binary conv of the model uses sign(w), i.e. its temperature is below its threshold. */
+/**
+ * Whether every binary conv of the model uses sign(w), i.e. its temperature is below its
+ * threshold.
+ */
 export function modelIsFullyBinary(model: Module): boolean {
   let any = false;
   for (const [, m] of model.namedModules()) {

@@ -1,7 +1,7 @@
 /**
  * Data-parallel training on worker threads, with the semantics of PyTorch's
- * DistributedDataParallel as the official BNext script runs it on N GPUs (spec "Training
- * recipe"), W workers standing for the W processes:
+ * DistributedDataParallel as the official BNext script runs it on N GPUs (paper Sec. 5.1;
+ * docs/paper-map.md, "Sec. 5.1"), W workers standing for the W processes:
  *
  *   - each batch (the one the single-thread trainer would draw: same indices, same augmentation,
  *     both done here on the main thread) is cut into W contiguous shards (shards.ts);
@@ -28,16 +28,17 @@
  * JIT starts cold: the first few steps are slower. The held-out evaluation runs on the workers
  * too (`predict`), batch by batch as each worker comes free.
  */
-import type { Worker } from 'node:worker_threads';
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import type { Module } from '../nn/module';
 import type { Teacher } from '../distill/teacher';
 import type { EnsembleForm } from '../distill/ensemble';
 import { averageGradients, FlatState } from './flat-state';
 import { shardBatch } from './shards';
 import { configOf, teacherSpec } from './replica-spec';
-import type { PredictReply, PredictRequest, StepReply, StepRequest, WorkerInit, WorkerReply, WorkerRequest } from './protocol';
-import { spawnTypeScriptWorker } from './spawn';
+import type { PredictRequest, StepRequest, WorkerInit, WorkerReply, WorkerRequest } from './protocol';
+import { WorkerGroup } from './worker-group';
+import { siblingModule } from './spawn';
 
 export interface DataParallelOptions {
   workers: number;
@@ -61,117 +62,31 @@ export interface ShardResult {
   loss: number;
 }
 
-interface Member {
-  rank: number;
-  worker: Worker;
-  pending: { resolve: (r: WorkerReply) => void; reject: (e: Error) => void } | null;
-}
-
-const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
+const WORKER_ENTRY = siblingModule('worker', import.meta.url);
 
 export class DataParallel {
-  private readonly state: FlatState;
-  private readonly members: Member[] = [];
-  private failure: Error | null = null;
-  private closing = false;
-  private steps = 0;
+  private requests = 0;
 
-  private constructor(readonly workers: number, model: Module, private readonly teachers: readonly Teacher[]) {
-    this.state = new FlatState(model);
+  private constructor(
+    private readonly group: WorkerGroup<WorkerRequest, WorkerReply>,
+    private readonly state: FlatState,
+    private readonly teachers: readonly Teacher[],
+  ) {}
+
+  get workers(): number {
+    return this.group.size;
   }
 
   /** Starts the workers and waits until each has built its replica. */
   static async start(o: DataParallelOptions): Promise<DataParallel> {
     if (!Number.isInteger(o.workers) || o.workers < 1) throw new Error(`data-parallel: worker count must be a positive integer, got ${o.workers}`);
-    const group = new DataParallel(o.workers, o.model, o.teachers);
+    const state = new FlatState(o.model);
     const student = configOf(o.model, 'the student');
     const teachers = o.teachers.map(teacherSpec);
-    const signature = group.state.signature();
-    try {
-      const ready: Promise<WorkerReply>[] = [];
-      for (let rank = 0; rank < o.workers; rank++) {
-        const init: WorkerInit = { rank, workers: o.workers, student, signature, teachers };
-        const member: Member = { rank, worker: spawnTypeScriptWorker(WORKER_ENTRY, init), pending: null };
-        group.members.push(member);
-        group.listen(member);
-        ready.push(group.expect(member));
-      }
-      await Promise.all(ready);
-      for (const m of group.members) m.worker.unref();
-    } catch (err) {
-      await group.close();
-      throw err;
-    }
-    return group;
-  }
-
-  private describe(m: Member): string {
-    return `data-parallel worker ${m.rank} (of ${this.workers})`;
-  }
-
-  private listen(m: Member): void {
-    m.worker.on('message', (reply: WorkerReply) => {
-      const pending = m.pending;
-      m.pending = null;
-      if (!pending) return;
-      if (reply.kind === 'error') {
-        const remote = new Error(reply.message);
-        remote.stack = reply.stack;
-        pending.reject(this.fail(new Error(`${this.describe(m)} failed: ${reply.message}`, { cause: remote })));
-      } else {
-        pending.resolve(reply);
-      }
-    });
-    m.worker.on('error', (err: Error) => this.abort(m, new Error(`${this.describe(m)} crashed: ${err.message}`, { cause: err })));
-    m.worker.on('exit', (code: number) => {
-      if (!this.closing) this.abort(m, new Error(`${this.describe(m)} exited unexpectedly with code ${code}`));
-      else m.pending?.reject(new Error(`${this.describe(m)} was stopped`));
-      m.pending = null;
-    });
-  }
-
-  /** Records the first failure: later calls fail at once with it. */
-  private fail(err: Error): Error {
-    this.failure ??= err;
-    return err;
-  }
-
-  private abort(m: Member, err: Error): void {
-    this.fail(err);
-    const pending = m.pending;
-    m.pending = null;
-    pending?.reject(err);
-  }
-
-  /** The member's next reply. */
-  private expect(m: Member): Promise<WorkerReply> {
-    return new Promise((resolve, reject) => {
-      m.pending = { resolve, reject };
-    });
-  }
-
-  private async request(m: Member, request: StepRequest, transfer: ArrayBuffer[]): Promise<StepReply>;
-  private async request(m: Member, request: PredictRequest, transfer: ArrayBuffer[]): Promise<PredictReply>;
-  private async request(m: Member, request: WorkerRequest, transfer: ArrayBuffer[]): Promise<StepReply | PredictReply> {
-    const reply = this.expect(m);
-    m.worker.ref();
-    try {
-      m.worker.postMessage(request, transfer);
-      const r = await reply;
-      const expected = request.kind === 'step' ? 'done' : 'logits';
-      if ((r.kind !== 'done' && r.kind !== 'logits') || r.kind !== expected || r.step !== request.step) {
-        throw this.fail(new Error(`${this.describe(m)}: unexpected reply '${r.kind}' to ${request.kind} request ${request.step}`));
-      }
-      return r;
-    } finally {
-      m.worker.unref();
-    }
-  }
-
-  /** Fails at once after a worker failure or once closed. */
-  private checkUsable(): void {
-    if (this.failure) throw this.failure;
-    if (this.closing) throw new Error('data-parallel: the workers have been closed');
+    const signature = state.signature();
+    const inits = Array.from({ length: o.workers }, (_, rank): WorkerInit => ({ rank, workers: o.workers, student, signature, teachers }));
+    const group = await WorkerGroup.start<WorkerInit, WorkerRequest, WorkerReply>({ name: 'data-parallel', entry: WORKER_ENTRY, inits, errorsAreFatal: true });
+    return new DataParallel(group, state, o.teachers);
   }
 
   /**
@@ -181,7 +96,7 @@ export class DataParallel {
    * and mean loss in rank order.
    */
   async computeGradients(batch: ParallelBatch, teachers: readonly Teacher[], form: EnsembleForm): Promise<ShardResult[]> {
-    this.checkUsable();
+    this.group.checkUsable();
     const n = batch.x.shape[0];
     if (batch.y.data.length !== n || batch.indices.length !== n) {
       throw new Error(`data-parallel: batch of ${n} images, ${batch.y.data.length} labels and ${batch.indices.length} indices`);
@@ -192,7 +107,7 @@ export class DataParallel {
       return k;
     });
     const shards = shardBatch(n, this.workers);
-    const step = this.steps++;
+    const id = this.requests++;
     const params = this.state.packParameters();
     const buffers = this.state.packBuffers();
     const perSample = batch.x.size / n;
@@ -200,15 +115,15 @@ export class DataParallel {
     const replies = await Promise.all(shards.map((s, rank) => {
       const x = batch.x.data.slice(s.start * perSample, s.end * perSample);
       const request: StepRequest = {
-        kind: 'step', step, params, floatBuffers: buffers.floats, intBuffers: buffers.ints,
+        kind: 'step', id, params, floatBuffers: buffers.floats, intBuffers: buffers.ints,
         x, xShape: [s.end - s.start, ...sampleShape], y: batch.y.data.slice(s.start, s.end), indices: batch.indices.slice(s.start, s.end),
         teachers: ids, form, returnState: rank === 0,
       };
-      return this.request(this.members[rank], request, [x.buffer as ArrayBuffer]);
+      return this.group.request(rank, request, [x.buffer as ArrayBuffer], 'done');
     }));
     this.state.setGradients(averageGradients(replies));
     const rank0 = replies[0];
-    if (!rank0.params || !rank0.floatBuffers || !rank0.intBuffers) throw this.fail(new Error(`${this.describe(this.members[0])}: sent no parameters or buffers`));
+    if (!rank0.params || !rank0.floatBuffers || !rank0.intBuffers) throw this.group.fail(new Error(`${this.group.describe(0)}: sent no parameters or buffers`));
     this.state.loadParameters(rank0.params);
     this.state.loadBuffers({ floats: rank0.floatBuffers, ints: rank0.intBuffers });
     return replies.map((r, rank) => ({
@@ -225,29 +140,28 @@ export class DataParallel {
    * would (same code, weights, buffers and batch), so the logits are the main thread's.
    */
   async predict(batches: readonly Tensor[]): Promise<Tensor[]> {
-    this.checkUsable();
+    this.group.checkUsable();
     const params = this.state.packParameters();
     const buffers = this.state.packBuffers();
     const out: Tensor[] = new Array<Tensor>(batches.length);
     let next = 0;
-    const drain = async (m: Member): Promise<void> => {
+    const drain = async (rank: number): Promise<void> => {
       while (next < batches.length) {
         const k = next++;
         const x = batches[k].data.slice();
         const request: PredictRequest = {
-          kind: 'predict', step: this.steps++, params, floatBuffers: buffers.floats, intBuffers: buffers.ints, x, xShape: [...batches[k].shape],
+          kind: 'predict', id: this.requests++, params, floatBuffers: buffers.floats, intBuffers: buffers.ints, x, xShape: [...batches[k].shape],
         };
-        const r = await this.request(m, request, [x.buffer as ArrayBuffer]);
+        const r = await this.group.request(rank, request, [x.buffer as ArrayBuffer], 'logits');
         out[k] = new Tensor(r.logits, r.logitsShape);
       }
     };
-    await Promise.all(this.members.map(drain));
+    await Promise.all(Array.from({ length: this.workers }, (_, rank) => drain(rank)));
     return out;
   }
 
   /** Stops every worker (idempotent); pending steps fail. */
   async close(): Promise<void> {
-    this.closing = true;
-    await Promise.all(this.members.map((m) => m.worker.terminate()));
+    await this.group.close();
   }
 }

@@ -7,7 +7,8 @@
  * Two replicas built from the same configuration have the same layout; `signature` lists it
  * (name and shape of every entry) so each side can check the other's before exchanging arrays.
  */
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import { formatShape } from '../tensor/shape';
 import type { Module } from '../nn/module';
 

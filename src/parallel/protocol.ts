@@ -1,11 +1,12 @@
 /**
- * The messages between the main thread and a data-parallel worker (see data-parallel.ts). Only
- * typed arrays and plain data: they are structured-cloned, and the large arrays a worker sends
- * back (gradients) are transferred rather than copied.
+ * The messages between the main thread and its worker threads: a data-parallel replica
+ * (data-parallel.ts) and an inference worker (inference-pool.ts). Only typed arrays and plain
+ * data: they are structured-cloned, and the large arrays a worker sends back (gradients,
+ * logits) are transferred rather than copied.
  */
 import type { AnyModelConfig } from '../models/zoo';
 import type { EnsembleForm } from '../distill/ensemble';
-import type { TeacherSpec } from './replica-spec';
+import type { PlainStateEntry, TeacherSpec } from './replica-spec';
 
 /** Given to a worker when it starts (`workerData`). */
 export interface WorkerInit {
@@ -17,10 +18,9 @@ export interface WorkerInit {
   teachers: TeacherSpec[];
 }
 
-/** What every request carries: an id, the current weights and rank-0 buffers, and images. */
+/** What every replica request carries: an id (echoed by the reply), the current weights and rank-0 buffers, and images. */
 interface ReplicaRequest {
-  /** Echoed by the reply. */
-  step: number;
+  id: number;
   params: Float32Array;
   floatBuffers: Float32Array;
   intBuffers: Int32Array;
@@ -52,18 +52,20 @@ export interface PredictRequest extends ReplicaRequest {
   kind: 'predict';
 }
 
+/** A replica's requests (data-parallel.ts). */
 export type WorkerRequest = StepRequest | PredictRequest;
 
-export interface PredictReply {
+/** Logits of the images a request carried (a replica's `predict`, an inference worker's `infer`). */
+export interface LogitsReply {
   kind: 'logits';
-  step: number;
+  id: number;
   logits: Float32Array;
   logitsShape: number[];
 }
 
 export interface StepReply {
   kind: 'done';
-  step: number;
+  id: number;
   grads: Float32Array;
   present: Uint8Array;
   /** The shard's mean loss. */
@@ -86,7 +88,25 @@ export interface ErrorReply {
   stack: string;
 }
 
-export type WorkerReply = ReadyReply | StepReply | PredictReply | ErrorReply;
+/** A replica's replies (data-parallel.ts). */
+export type WorkerReply = StepReply | LogitsReply;
+
+/**
+ * Given to an inference worker when it starts: the float model as its configuration and
+ * weights, or the packed engine as the bytes of a .bnx file (docs/bnx-format.md).
+ */
+export type InferenceInit =
+  | { engine: 'float'; config: AnyModelConfig; state: PlainStateEntry[] }
+  | { engine: 'xnor'; bnx: Uint8Array; source: string };
+
+/** Logits of some rows of a batch, in evaluation mode (inference-pool.ts). */
+export interface InferRequest {
+  kind: 'infer';
+  id: number;
+  /** The images, [n, ...sampleShape] row-major. */
+  x: Float32Array;
+  xShape: number[];
+}
 
 export function errorReply(err: unknown): ErrorReply {
   const e = err instanceof Error ? err : new Error(String(err));

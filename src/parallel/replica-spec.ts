@@ -4,7 +4,8 @@
  * weights (a model of ours) or as its table of precomputed logits. Only plain data crosses the
  * thread boundary, so everything here is structured-clone safe.
  */
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import type { Module, StateDict } from '../nn/module';
 import { withoutInit } from '../nn/init';
 import { type AnyModelConfig, buildAnyModel } from '../models/zoo';

@@ -7,16 +7,17 @@
  * under PyTorch's DistributedDataParallel.
  * For the held-out evaluation it also runs the student in evaluation mode on a batch it is sent.
  */
-import { noGrad } from '../autograd/graph';
-import { IntTensor, Tensor } from '../tensor/tensor';
-import { crossEntropy } from '../nn/losses';
+import { backward } from '../autograd/graph';
+import { noGrad } from '../autograd/record';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import type { Module } from '../nn/module';
 import { withoutInit } from '../nn/init';
 import { buildAnyModel } from '../models/zoo';
-import { gapSensitiveLoss } from '../distill/ensemble';
+import { studentLoss } from '../distill/student-loss';
 import type { Teacher } from '../distill/teacher';
 import { FlatState } from './flat-state';
-import type { PredictReply, PredictRequest, StepReply, StepRequest, WorkerInit } from './protocol';
+import type { LogitsReply, PredictRequest, StepReply, StepRequest, WorkerInit } from './protocol';
 import { teacherFromSpec } from './replica-spec';
 
 export class Replica {
@@ -52,14 +53,12 @@ export class Replica {
     this.student.train();
     for (const s of this.state.params) s.tensor.grad = null;
     const logits = this.student.call(x);
-    const loss = teachers.length > 0
-      ? gapSensitiveLoss(logits, teachers.map((t) => t.logits({ images: x, indices: r.indices })), r.form).loss
-      : crossEntropy(logits, y);
-    loss.backward();
+    const loss = studentLoss(logits, y, teachers.map((t) => t.logits({ images: x, indices: r.indices })), r.form);
+    backward(loss);
     const { grads, present } = this.state.packGradients();
     const buffers = r.returnState ? this.state.packBuffers() : null;
     return {
-      kind: 'done', step: r.step, grads, present, loss: loss.item(),
+      kind: 'done', id: r.id, grads, present, loss: loss.item(),
       logits: logits.data.slice(), logitsShape: [...logits.shape],
       params: r.returnState ? this.state.packParameters() : null,
       floatBuffers: buffers ? buffers.floats : null, intBuffers: buffers ? buffers.ints : null,
@@ -67,11 +66,11 @@ export class Replica {
   }
 
   /** The student's logits for a batch in evaluation mode (running statistics, no graph). */
-  predict(r: PredictRequest): PredictReply {
+  predict(r: PredictRequest): LogitsReply {
     this.state.loadParameters(r.params);
     this.state.loadBuffers({ floats: r.floatBuffers, ints: r.intBuffers });
     this.student.eval();
     const logits = noGrad(() => this.student.call(new Tensor(r.x, r.xShape)));
-    return { kind: 'logits', step: r.step, logits: logits.data.slice(), logitsShape: [...logits.shape] };
+    return { kind: 'logits', id: r.id, logits: logits.data.slice(), logitsShape: [...logits.shape] };
   }
 }

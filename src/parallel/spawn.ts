@@ -1,16 +1,18 @@
 /**
- * Starts a worker thread whose entry is a TypeScript file. The repo runs TypeScript through tsx
+ * Starts a worker thread whose entry may be a TypeScript file. The repo runs TypeScript through tsx
  * without a build step, but a worker does not inherit the main thread's loader hooks, and
  * `execArgv: ['--import', 'tsx']` does not apply them to the worker's entry either (Node 20:
  * "Unknown file extension .ts"). So the worker starts from a one-line bootstrap that registers
  * tsx's ESM loader in the worker, then imports the entry. This works the same under `tsx`,
- * `node --import tsx`, bin/bnext.mjs and mocha.
+ * `node --import tsx`, bin/bnext.mjs and mocha; from the compiled package (dist/) the entry is
+ * JavaScript and starts directly.
  */
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import { type ResourceLimits, Worker } from 'node:worker_threads';
+import { environmentWithKernels } from '../io/environment';
 
 let tsxApi: string | null = null;
 let live = 0;
@@ -31,12 +33,21 @@ function tsxApiUrl(): string {
   return tsxApi;
 }
 
-export function spawnTypeScriptWorker(entry: URL, workerData: unknown): Worker {
+/**
+ * The URL of the module `name` (without extension) beside the module at `base` (its
+ * `import.meta.url`): the .ts source when running from the sources, the compiled .js in dist/.
+ */
+export function siblingModule(name: string, base: string): URL {
+  return new URL(`./${name}${base.endsWith('.ts') ? '.ts' : '.js'}`, base);
+}
+
+export function spawnTypeScriptWorker(entry: URL, workerData: unknown, resourceLimits?: ResourceLimits): Worker {
   const load = entry.pathname.endsWith('.ts')
     ? `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => { tsx.register(); return import(${JSON.stringify(entry.href)}); });`
     : `import(${JSON.stringify(entry.href)});`;
   // The parent's flags are tsx's own preflight and loader, which do not work inside a worker.
-  const worker = new Worker(load, { eval: true, execArgv: [], workerData });
+  // BNEXT_KERNELS carries this thread's kernel choice (io/environment.ts), which serve.ts reads.
+  const worker = new Worker(load, { eval: true, execArgv: [], workerData, resourceLimits, env: environmentWithKernels() });
   live++;
   worker.once('exit', () => live--);
   return worker;

@@ -1,39 +1,19 @@
 /**
  * The entry of a data-parallel worker thread (started by data-parallel.ts): builds a `Replica`
- * from `workerData`, reports ready, then answers each step or prediction request. Errors, at
- * start or in a request, are reported as messages so the main thread can name the worker and
- * the cause.
+ * from `workerData`, then answers each step or prediction request (serve.ts).
  */
-import { parentPort, workerData } from 'node:worker_threads';
 import { Replica } from './replica';
-import { errorReply, type PredictReply, type StepReply, type WorkerInit, type WorkerRequest } from './protocol';
+import type { WorkerInit, WorkerReply, WorkerRequest } from './protocol';
+import { type Answer, serve } from './serve';
 
-const port = parentPort;
-if (!port) throw new Error('src/parallel/worker.ts is a worker thread entry; data-parallel.ts starts it');
-
-let replica: Replica | null = null;
-try {
-  replica = new Replica(workerData as WorkerInit);
-  port.postMessage({ kind: 'ready' });
-} catch (err) {
-  port.postMessage(errorReply(err));
+function answer(replica: Replica, request: WorkerRequest): Answer<WorkerReply> {
+  if (request.kind === 'predict') {
+    const reply = replica.predict(request);
+    return { reply, transfer: [reply.logits.buffer as ArrayBuffer] };
+  }
+  const reply = replica.step(request);
+  const transfer = [reply.logits, reply.grads, reply.params, reply.floatBuffers, reply.intBuffers].flatMap((a) => (a ? [a.buffer as ArrayBuffer] : []));
+  return { reply, transfer };
 }
 
-port.on('message', (request: WorkerRequest) => {
-  if (!replica) return;
-  let reply: StepReply | PredictReply;
-  try {
-    reply = request.kind === 'step' ? replica.step(request) : replica.predict(request);
-  } catch (err) {
-    port.postMessage(errorReply(err));
-    return;
-  }
-  const transfer: ArrayBuffer[] = [reply.logits.buffer as ArrayBuffer];
-  if (reply.kind === 'done') {
-    transfer.push(reply.grads.buffer as ArrayBuffer);
-    if (reply.params) transfer.push(reply.params.buffer as ArrayBuffer);
-    if (reply.floatBuffers) transfer.push(reply.floatBuffers.buffer as ArrayBuffer);
-    if (reply.intBuffers) transfer.push(reply.intBuffers.buffer as ArrayBuffer);
-  }
-  port.postMessage(reply, transfer);
-});
+serve<WorkerInit, Replica, WorkerRequest, WorkerReply>('src/parallel/worker.ts', (init) => new Replica(init), answer);

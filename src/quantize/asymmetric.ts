@@ -1,6 +1,6 @@
 /**
  * Asymmetric min-max fake quantization (paper appendix 7.5, Eq. 5), with the official code's
- * exact arithmetic (utils_quant.py `AsymQuantizer`, facts only):
+ * exact arithmetic (its asymmetric quantizer; docs/paper-map.md, "Quantization details"):
  *
  *     x  <- clamp of x to [-clip, clip]                     (clip: 1000 for convs, 25 for the classifier)
  *     low = min(x), span = (max(x) - min(x)) + 1e-8          over one group (see below), float32
@@ -18,6 +18,7 @@
  * computed at run time from the batch itself, so no calibration is needed and a sample's result
  * does not depend on the others in its batch.
  */
+import { roundHalfEven } from '../tensor/rounding';
 
 /** float32(1e-8), added to every range. */
 export const SPAN_EPSILON = Math.fround(1e-8);
@@ -31,12 +32,6 @@ export interface Range {
 /** 2^n - 1, the largest code of n bits. */
 export function levelsOf(bits: number): number {
   return 2 ** bits - 1;
-}
-
-/** torch.round: to the nearest integer, ties to the even one (Math.round sends ties up). */
-export function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return r - x === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /**

@@ -1,8 +1,9 @@
 /**
  * The sizes of a model's files, computed in memory (nothing written): the float32 safetensors
  * state_dict, the .bnx file with everything but the binary weights float32, and the .bnx file
- * with the paper's post-training quantization (`bnext pack --quantize paper`). The issue-4 target
- * is a packed BNext-T of at most 1/20 of the float32 file.
+ * with the paper's post-training quantization (`bnext pack --quantize paper`): BNext-T's packed
+ * and quantized file is 1/20 of its float32 one (paper Table 7's deployment setting;
+ * `npm run bench -- xnor` prints the sizes).
  *
  *     console.log(bnxSizeLine(bnextT, 'BNext-T'));
  */

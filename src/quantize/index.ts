@@ -11,7 +11,7 @@
  *
  * Storage in .bnx files (Q8, Q4) is in src/engine/bnx.ts and docs/bnx-format.md.
  */
-export { fakeQuantizeRows, roundHalfEven, SPAN_EPSILON } from './asymmetric';
+export { fakeQuantizeRows, SPAN_EPSILON } from './asymmetric';
 export { packCodes, unpackCodes } from './codes';
 export { bnxFileSizes, bnxSizeLine, type FileSizes } from './file-sizes';
 export { CONV_CLIP, LINEAR_CLIP, quantizationPlan, quantizeModel, type ActivationQuantization, type LayerQuantization, type QuantizedLayer } from './plan';

@@ -7,8 +7,9 @@
  *
  * The clip values are the official layer defaults: 1000 for the quantized convolutions,
  * 25 for the quantized classifier (its weights after scaling and its input).
- * BNext-18's 1x1 downsample convolutions stay float32 here (the official birealnet_quant.py
- * also makes them 8-bit; the paper's I-S-E-O settings do not name them).
+ * BNext-18's 1x1 downsample convolutions stay float32 here (the official quantized BNext-18
+ * also makes them 8-bit; the paper's I-S-E-O settings do not name them; docs/paper-map.md,
+ * "Quantization details").
  */
 import type { Module } from '../nn/module';
 import { Tensor } from '../tensor/tensor';

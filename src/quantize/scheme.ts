@@ -23,6 +23,10 @@ export interface BitWidths {
   activation: number | null;
 }
 
+/**
+ * Which layers are quantized at which widths (the Input, Squeeze, Expand and Output layers;
+ * null: left float32).
+ */
 export interface QuantizationScheme {
   /** How it was asked for: a preset name or the I-S-E-O list. */
   name: string;
@@ -32,6 +36,7 @@ export interface QuantizationScheme {
   output: BitWidths | null;
 }
 
+/** The named schemes: 'paper' (the released models', Table 1) and 'w8' (Table 7). */
 export const PRESETS: Readonly<Record<string, string>> = { paper: '8/8-4/8-4/8-8/8', w8: '8/8-8/8-8/8-8/8' };
 
 const ROLES = ['input', 'squeeze', 'expand', 'output'] as const;
@@ -63,4 +68,21 @@ export function parseQuantization(value: string): QuantizationScheme | null {
     return { weight: w, activation: a === 32 ? null : a };
   });
   return { name: value, input: widths[0], squeeze: widths[1], expand: widths[2], output: widths[3] };
+}
+
+/**
+ * A scheme given to the API as a scheme object or as a `--quantize` value ('paper', 'w8',
+ * 'none', an I-S-E-O list); null for none. Errors start with `what` (the argument's name).
+ */
+export function quantizationOption(value: QuantizationScheme | string | null | undefined, what: string): QuantizationScheme | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'string') {
+    if (typeof value === 'object' && typeof value.name === 'string') return value;
+    throw new Error(`${what} must be a quantization scheme or its name ('none', ${Object.keys(PRESETS).map((p) => `'${p}'`).join(', ')} or a list such as '8/8-4/8-4/8-8/8'), got ${typeof value}`);
+  }
+  try {
+    return parseQuantization(value);
+  } catch (e) {
+    throw new Error(`${what}${(e as Error).message.replace(/^--quantize/, '')}`, { cause: e });
+  }
 }

@@ -1,12 +1,12 @@
 /**
  * A float32 sum in exactly the order PyTorch 1.13 sums a contiguous float32 row on the CPU (the
- * AVX2 kernels: 8-lane vectors; ATen's cascade sum, aten/src/ATen/native/cpu/SumKernel.cpp).
+ * AVX2 kernels: 8-lane vectors; ATen's cascade sum; docs/conventions.md, "Rounding").
  *
  * Why it exists: Eq. 6's Norm is a mean of absolute weights, and the official code computes it
  * with torch.mean in float32. A sum in another order may round differently by an ulp, which can
  * move a weight across a rounding boundary of the quantizer and change its integer code. Summing
  * in torch's order makes our Norm, and so every code, equal to the official one (checked against
- * PyTorch in spec/quantize/torch-sum.spec.ts and by the fixtures of fixtures/quant/).
+ * PyTorch in spec/quantize/golden.spec.ts, against the fixtures of fixtures/quant/).
  *
  * The order, as a fact about ATen (no code carried over):
  *   - rows of at least 8 elements are read as 8-lane vectors; the vectors are grouped 4 at a time

@@ -1,7 +1,7 @@
 /**
  * Weight quantization (paper appendix 7.5, Eq. 6) as integer codes plus the float32 numbers that
  * turn them back into exactly the fake-quantized weights the official code computes
- * (utils_quant.py `QuantizeConv` / `QuantizeLinear`, facts only):
+ * (its quantized conv and linear layers; docs/paper-map.md, "Quantization details"):
  *
  *     Norm    = 2 · mean|W| per output channel         (Eq. 6's "absolute mean"; the code doubles
  *                                                       it, so the scaled weights have mean |·| 1/2)

@@ -8,24 +8,29 @@ export function tensor(values: ArrayLike<number>, shape: Shape = [values.length]
   return new Tensor(Float32Array.from(values), shape, requiresGrad);
 }
 
+/** A 0-D tensor holding one value. */
 export function scalar(value: number): Tensor {
   return new Tensor(new Float32Array([value]), []);
 }
 
+/** A tensor of `shape` filled with `value`. */
 export function full(shape: Shape, value: number, requiresGrad = false): Tensor {
   checkShape(shape, 'full');
   return new Tensor(new Float32Array(sizeOf(shape)).fill(value), shape, requiresGrad);
 }
 
+/** A tensor of zeros. */
 export function zeros(shape: Shape, requiresGrad = false): Tensor {
   checkShape(shape, 'zeros');
   return new Tensor(new Float32Array(sizeOf(shape)), shape, requiresGrad);
 }
 
+/** A tensor of ones. */
 export function ones(shape: Shape, requiresGrad = false): Tensor {
   return full(shape, 1, requiresGrad);
 }
 
+/** A tensor of zeros with `t`'s shape. */
 export function zerosLike(t: Tensor): Tensor {
   return zeros(t.shape);
 }

@@ -3,6 +3,7 @@
  * gives the same bits everywhere. Its state can be saved and restored for exact resume.
  */
 import seedrandom from 'seedrandom';
+import { ScopedSetting } from './scoped-setting';
 
 /** Everything needed to continue a generator bit-identically. */
 export interface RngState {
@@ -10,6 +11,10 @@ export interface RngState {
   spare: number | null;
 }
 
+/**
+ * A seeded generator (ARC4, as seedrandom): the same seed gives the same draws on every
+ * platform.
+ */
 export class Rng {
   private prng: seedrandom.StatefulPRNG<seedrandom.State.Arc4>;
   /** A spare standard normal from the last Box-Muller pair. */
@@ -66,14 +71,20 @@ export class Rng {
   }
 }
 
-let global = new Rng(0);
+/** The generator layer initialisation draws from by default. */
+const global = new ScopedSetting(new Rng(0));
 
 /** Reseeds the generator that layer initialisation uses by default (as torch.manual_seed). */
 export function manualSeed(seed: string | number): void {
-  global = new Rng(seed);
+  global.value = new Rng(seed);
 }
 
 /** The default generator for parameter initialisation. */
 export function globalRng(): Rng {
-  return global;
+  return global.value;
+}
+
+/** Runs `fn` with `rng` as the default generator, then restores the one before. */
+export function withGlobalRng<T>(rng: Rng, fn: () => T): T {
+  return global.during(rng, fn);
 }

@@ -25,6 +25,7 @@ export function stridesOf(shape: Shape): number[] {
   return strides;
 }
 
+/** A shape as error messages print it: `[2, 3, 224, 224]`. */
 export function formatShape(shape: Shape): string {
   return `[${shape.join(', ')}]`;
 }
@@ -42,6 +43,16 @@ export function checkShape(shape: Shape, what: string): void {
       throw new Error(`${what}: invalid shape ${formatShape(shape)} (dimensions must be non-negative integers)`);
     }
   }
+}
+
+/**
+ * The shape of a tensor class's storage (Tensor, IntTensor, BoolTensor): checked, checked
+ * against the data's length, and frozen.
+ */
+export function storageShape(shape: Shape, length: number, what: string): readonly number[] {
+  checkShape(shape, what);
+  if (length !== sizeOf(shape)) throw new Error(`${what}: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${length}`);
+  return Object.freeze([...shape]);
 }
 
 /** The broadcast shape of two shapes, or an error naming the op and both shapes. */
@@ -97,7 +108,9 @@ export function broadcastIndex(shape: Shape, outShape: Shape): Int32Array {
  * How to walk a broadcast output with plain strided loops instead of an index map: the output
  * dimensions coalesced as far as every operand allows, and each operand's stride (in elements,
  * 0 where it is broadcast) along each of them. Kernels run the last dimension as their inner loop
- * and an odometer over the others.
+ * and an odometer over the others. Each walk (here, in tensor/kernels/elementwise.ts and in
+ * permute) writes its odometer out with its one to three offsets in locals, where a shared one
+ * would keep them in an array read on every row; the repeat is the price of speed.
  *
  * Coalescing drops output dimensions of size 1 and merges neighbours that every operand walks
  * contiguously (or not at all), so BNext's [N, C, H, W] op [1, C, 1, 1] becomes three loops
@@ -177,4 +190,37 @@ export function normalizeDims(dims: number | readonly number[] | undefined, ndim
   const out = [...new Set(list.map((d) => normalizeDim(d, ndim, op)))].sort((x, y) => x - y);
   if (out.length !== list.length) throw new Error(`${op}: repeated dimension in [${list.join(', ')}]`);
   return out;
+}
+
+/**
+ * Calls visit for every line of a tensor along `dim`: the offset of the line's first element,
+ * the step between its elements, and its length (the softmax ops and their gradients).
+ */
+export function forEachLine(shape: readonly number[], dim: number, visit: (base: number, step: number, size: number) => void): void {
+  // The shape as [outer, size, inner] around dim.
+  const size = shape[dim];
+  const inner = stridesOf(shape)[dim];
+  const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1);
+  for (let o = 0; o < outer; o++) {
+    for (let i = 0; i < inner; i++) visit(o * size * inner + i, inner, size);
+  }
+}
+
+/**
+ * For each element k of `index`, the flat offset in x that gather reads: k's own coordinates,
+ * with the one along `dim` replaced by index[k]. The gradient adds back along the same offsets.
+ */
+export function gatherSources(xShape: Shape, dim: number, indexShape: Shape, index: Int32Array): Int32Array {
+  const xStrides = stridesOf(xShape);
+  const iStrides = stridesOf(indexShape);
+  const source = new Int32Array(index.length);
+  for (let k = 0; k < source.length; k++) {
+    let rem = k;
+    for (let a = 0; a < indexShape.length; a++) {
+      const c = Math.floor(rem / iStrides[a]);
+      rem -= c * iStrides[a];
+      source[k] += (a === dim ? index[k] : c) * xStrides[a];
+    }
+  }
+  return source;
 }

@@ -5,15 +5,35 @@
  * Tensors are always contiguous: reshape shares storage, every other layout change copies. This
  * keeps every kernel a plain loop over a typed array.
  */
-import { checkShape, formatShape, type Shape, sizeOf } from './shape';
-import type { GraphNode } from '../autograd/node';
+import { formatShape, type Shape, storageShape } from './shape';
+import type { OpAttrs, OpName } from '../autograd/op-attrs';
 
-/** Set by the autograd module when it loads; keeps this file free of an import cycle. */
+/**
+ * The backward pass, handed over by autograd/graph.ts when it loads: that module imports the ops
+ * (through the gradient rules), which import this one, so this one cannot import it. See the
+ * doc comment of autograd/graph.ts for who loads it.
+ */
 let backwardImpl: ((root: Tensor, gradient?: Tensor) => void) | null = null;
 export function setBackwardImpl(impl: (root: Tensor, gradient?: Tensor) => void): void {
   backwardImpl = impl;
 }
 
+/**
+ * The record autograd keeps of the operation that produced a tensor: which op, its inputs, its
+ * output and the attributes its backward rule needs (the ops and their attributes are listed in
+ * autograd/op-attrs.ts). It is declared here, beside Tensor, because each refers to the other.
+ */
+export interface GraphNode<K extends OpName = OpName> {
+  op: K;
+  inputs: Tensor[];
+  output: Tensor;
+  attrs: OpAttrs[K];
+}
+
+/**
+ * A float32 tensor: row-major data, a shape, and the autograd bookkeeping (gradient, producing
+ * op).
+ */
 export class Tensor {
   readonly data: Float32Array;
   readonly shape: readonly number[];
@@ -27,12 +47,8 @@ export class Tensor {
   retainsGrad = false;
 
   constructor(data: Float32Array, shape: Shape, requiresGrad = false) {
-    checkShape(shape, 'Tensor');
-    if (data.length !== sizeOf(shape)) {
-      throw new Error(`Tensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${data.length}`);
-    }
     this.data = data;
-    this.shape = Object.freeze([...shape]);
+    this.shape = storageShape(shape, data.length, 'Tensor');
     this.requiresGrad = requiresGrad;
   }
 
@@ -50,9 +66,9 @@ export class Tensor {
     return this.data[0];
   }
 
-  /** Back-propagates from this tensor; see `autograd/graph.ts`. */
+  /** Back-propagates from this tensor: `backward(this, gradient)` of autograd/graph.ts, once loaded. */
   backward(gradient?: Tensor): void {
-    if (!backwardImpl) throw new Error('backward: the autograd module is not loaded (import from src/index)');
+    if (!backwardImpl) throw new Error('backward: the autograd module is not loaded (import src/index.ts, or backward from src/autograd/graph.ts)');
     backwardImpl(this, gradient);
   }
 
@@ -75,33 +91,5 @@ export class Tensor {
 
   toString(): string {
     return `Tensor(${formatShape(this.shape)}${this.requiresGrad ? ', requiresGrad' : ''})`;
-  }
-}
-
-/** An integer tensor (class indices, argmax results). Not differentiable. */
-export class IntTensor {
-  readonly data: Int32Array;
-  readonly shape: readonly number[];
-  constructor(data: Int32Array, shape: Shape) {
-    checkShape(shape, 'IntTensor');
-    if (data.length !== sizeOf(shape)) {
-      throw new Error(`IntTensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${data.length}`);
-    }
-    this.data = data;
-    this.shape = Object.freeze([...shape]);
-  }
-}
-
-/** A boolean tensor stored as 0/1 bytes (masks for `where`). Not differentiable. */
-export class BoolTensor {
-  readonly data: Uint8Array;
-  readonly shape: readonly number[];
-  constructor(data: Uint8Array, shape: Shape) {
-    checkShape(shape, 'BoolTensor');
-    if (data.length !== sizeOf(shape)) {
-      throw new Error(`BoolTensor: shape ${formatShape(shape)} needs ${sizeOf(shape)} elements, data has ${data.length}`);
-    }
-    this.data = data;
-    this.shape = Object.freeze([...shape]);
   }
 }

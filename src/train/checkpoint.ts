@@ -11,21 +11,25 @@
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../io/atomic';
-import { readSafetensors, writeSafetensors } from '../io/safetensors';
+import { readSafetensors, writeSafetensors } from '../io/files';
 import { type StoredArray, toTensor } from '../io/stored';
-import { readStateDict, writeStateDict } from '../nn/serialize';
+import { readStateDict, writeStateDict } from '../nn/state-dict-file';
 import type { Module } from '../nn/module';
 import type { AdamW, GroupState } from '../optim/adamw';
 import type { SchedulerState } from '../optim/lr-schedule';
 import type { RngState } from '../tensor/random';
 import type { RunningMetrics } from './metrics';
 import type { LogRecord } from './log';
+import { fingerprintDifferences, parseFingerprint, ResumeMismatchError, type RunFingerprint } from './fingerprint';
 
 export const CHECKPOINT_FILE = 'checkpoint.json';
 
 export interface TrainState {
-  /** Identifies the run, so a checkpoint is not resumed into another configuration. */
-  fingerprint: string;
+  /**
+   * Every setting that changes the result (fingerprint.ts), so a checkpoint is not resumed into
+   * another configuration; a JSON string of fewer settings in older checkpoints.
+   */
+  fingerprint: RunFingerprint | string;
   epoch: number;
   /** The next batch of `epoch` to run (0 at an epoch boundary). */
   batch: number;
@@ -81,12 +85,23 @@ export function hasCheckpoint(dir: string): boolean {
   return existsSync(join(dir, CHECKPOINT_FILE));
 }
 
+/**
+ * Throws ResumeMismatchError, naming every differing setting with both values, unless the
+ * checkpoint in `dir` was written by a run with this fingerprint. Reads only.
+ */
+export function checkResumable(dir: string, fingerprint: RunFingerprint): void {
+  checkFingerprint(readIndex(dir), dir, fingerprint);
+}
+
+function checkFingerprint(index: CheckpointIndex, dir: string, fingerprint: RunFingerprint): void {
+  const differences = fingerprintDifferences(parseFingerprint(index.state.fingerprint), fingerprint);
+  if (differences.length > 0) throw new ResumeMismatchError(join(dir, CHECKPOINT_FILE), differences);
+}
+
 /** Restores model and optimizer in place and returns the rest of the state. */
-export function loadCheckpoint(dir: string, model: Module, optimizer: AdamW, fingerprint: string): TrainState {
+export function loadCheckpoint(dir: string, model: Module, optimizer: AdamW, fingerprint: RunFingerprint): TrainState {
   const index = readIndex(dir);
-  if (index.state.fingerprint !== fingerprint) {
-    throw new Error(`${join(dir, CHECKPOINT_FILE)}: the checkpoint is of another run configuration (${index.state.fingerprint}), not ${fingerprint}`);
-  }
+  checkFingerprint(index, dir, fingerprint);
   const modelPath = join(dir, index.model);
   model.loadStateDict(readStateDict(modelPath), { source: modelPath });
   const optimizerPath = join(dir, index.optimizer);

@@ -1,4 +1,6 @@
-/** The four charts of a run's curves.png (paper Fig. 8): loss, top-1, learning rate, temperature. */
+/**
+ * The four charts of a run's curves.png (paper Fig. 8): loss, top-1, learning rate, temperature.
+ */
 import type { LogRecord } from './log';
 import { type Chart, writeCharts } from './plot';
 
@@ -18,6 +20,7 @@ export function curveCharts(history: readonly LogRecord[]): Chart[] {
   return charts;
 }
 
+/** Writes the loss, top-1, learning-rate and temperature curves of a run as a PNG. */
 export function writeCurves(path: string, history: readonly LogRecord[]): void {
   writeCharts(path, curveCharts(history));
 }

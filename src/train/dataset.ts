@@ -2,10 +2,12 @@
  * What the trainer reads: a data set of labelled samples that hands out batches by sample index.
  * The index is also how a teacher's precomputed logits are looked up (distill/teacher.ts).
  */
-import { IntTensor, Tensor } from '../tensor/tensor';
+import { Tensor } from '../tensor/tensor';
+import { IntTensor } from '../tensor/int-tensor';
 import type { Rng } from '../tensor/random';
 import { type DigitSet, MNIST_CLASSES, MNIST_SIZE } from '../data/mnist';
 
+/** A labelled data set the trainer and `evaluate` read in batches by sample index. */
 export interface Dataset {
   readonly name: string;
   readonly count: number;

@@ -1,6 +1,7 @@
 /** The training log: one JSON object per epoch in `log.jsonl`, rewritten atomically each epoch. */
 import { writeFileAtomic } from '../io/atomic';
 
+/** One epoch's record in log.jsonl. */
 export interface LogRecord {
   epoch: number;
   lr: number;

@@ -4,7 +4,7 @@
  * canvas and encoded with fast-png.
  */
 import { createImage, type RgbImage } from '../data/image';
-import { writePng } from '../data/png';
+import { writePng } from '../data/files';
 import { drawText, GLYPH_HEIGHT, textWidth } from './font';
 
 export type Rgb = readonly [number, number, number];

@@ -8,8 +8,8 @@
  *    ends fully binary; the teachers' logits are computed once on the centred training digits;
  * 3. the student's BatchNorm statistics are recalibrated on centred training digits (torch's
  *    update_bn; batchnorm-recalibration.ts says why), it is evaluated on the held-out digits with
- *    the float engine and the packed XNOR engine, and the run writes its weights, curves and
- *    `summary.json`.
+ *    the float engine and the packed XNOR engine, and the run writes its weights, curves,
+ *    `summary.json` and a batch of held-out digits to run `bnext forward` on.
  */
 import { join } from 'node:path';
 import { statSync } from 'node:fs';
@@ -26,22 +26,27 @@ import type { ArchOptions } from '../models/factory';
 import { binaryByEndTemperature, modelIsFullyBinary } from '../optim/temperature';
 import { countParameters, knowledgeComplexity } from '../distill/knowledge-complexity';
 import { LogitsFileTeacher } from '../distill/teacher';
-import { writeNpy } from '../io/npy';
+import { writeNpy } from '../io/files';
+import { fromIntTensor, fromTensor } from '../io/stored';
 import { Tensor } from '../tensor/tensor';
-import { bnxContentsOf, loadPackedModel, writeBnx } from '../engine/index';
+import { bnxContentsOf } from '../engine/load';
+import { loadPackedModel, writeBnx } from '../engine/bnx-file';
 import type { BNextModel } from '../models/factory';
+import { BATCH_SIZE, checkNumber, EPOCHS, POSITIVE, SEED, WORKERS } from '../tensor/arguments';
 
 /**
  * The side of the canvas the digits are centred on. MNIST digits are scaled into a 20x20 box
  * inside their 28x28 frame, so a 24x24 canvas crops only (nearly always empty) margin, and every
- * map of the network has 0.56x the positions of a 32x32 canvas: the student's training epoch ran
- * 1.33x faster (same process conditions) at the same held-out top-1 (6-epoch runs: 95.86 vs
- * 96.01 after 4 epochs, 96.71 vs 96.01 after 5; closing note of issue 5).
+ * map of the network has 0.56x the positions of a 32x32 canvas: the student's epoch ran 1.33x
+ * faster at the same held-out top-1 (docs/performance.md, "The digits recipe").
  */
 export const DIGITS_SIZE = 24;
 export const DIGITS_SHIFT = 2;
 
-/** The embedded digits as the trainer reads them: centred on 24x24, shifted by up to 2 px in training. */
+/**
+ * The embedded digits as the trainer reads them: centred on 24x24, shifted by up to 2 px in
+ * training.
+ */
 export function digitsDatasets(): { train: DigitDataset; test: DigitDataset } {
   const digits = loadMnist();
   return {
@@ -53,6 +58,7 @@ export function digitsDatasets(): { train: DigitDataset; test: DigitDataset } {
 /** The student: BNext C=16, stages 1:1:0:0, stride-2 stem, one input channel, 10 classes. */
 export const DIGITS_STUDENT: ArchOptions = { arch: 'bnext', baseWidth: 16, stages: [1, 1, 0, 0], stemStride: 2, inChannels: 1, numClasses: 10 };
 
+/** `runDigitsRecipe`'s options. */
 export interface RecipeOptions {
   outDir: string;
   seed: number;
@@ -62,18 +68,15 @@ export interface RecipeOptions {
   teacherLr: number;
   studentLr: number;
   /**
-   * The teachers' AdamW betas. As for the student (below), (0.9, 0.999) suit a run this short:
-   * over 4 epochs cnn-m reached 98.00% held-out top-1 with the paper's (0.99, 0.999) at lr 3e-3,
-   * 98.35% with (0.9, 0.999), 98.50% with (0.9, 0.999) at lr 6e-3; and the stronger teachers
-   * made the better student (96.81%, 97.01%, 97.06% in the same three recipes; closing note of
-   * issue 5).
+   * The teachers' AdamW betas: (0.9, 0.999), as for the student (below), gave the stronger teachers
+   * in a run this short, and the stronger teachers the better student (docs/performance.md, "The
+   * digits recipe").
    */
   teacherBetas: [number, number];
   /**
-   * The student's AdamW betas. The paper's (0.99, 0.999) suit its
-   * 512 epochs; over the recipe's ~1,500 steps a first moment averaged over ~100 steps lags the
-   * gradient: (0.9, 0.999) reached 96.56% held-out top-1 where (0.99, 0.999) reached 95.76%,
-   * same seed and epochs (4 then; closing note of issue 5).
+   * The student's AdamW betas. The paper's (0.99, 0.999) suit its 512 epochs; over the recipe's
+   * ~1,500 steps a first moment averaged over ~100 steps lags the gradient, and (0.9, 0.999)
+   * trained the better student (docs/performance.md, "The digits recipe").
    */
   studentBetas: [number, number];
   /**
@@ -93,6 +96,7 @@ export interface RecipeOptions {
   progress?: boolean;
 }
 
+/** The default recipe's options (`npm start`), all but the output folder. */
 export const RECIPE_DEFAULTS: Omit<RecipeOptions, 'outDir'> = {
   seed: 0,
   teacherEpochs: 4,
@@ -107,6 +111,7 @@ export const RECIPE_DEFAULTS: Omit<RecipeOptions, 'outDir'> = {
   workers: availableParallelism() >= 2 ? 2 : 1,
 };
 
+/** A trained teacher of the recipe: its size, held-out top-1 and Knowledge Complexity. */
 export interface TeacherSummary {
   name: string;
   params: number;
@@ -114,6 +119,7 @@ export interface TeacherSummary {
   kc: number;
 }
 
+/** The recipe's results (summary.json). */
 export interface RecipeSummary {
   student: string;
   testTop1Float: number;
@@ -135,7 +141,24 @@ function finalTestTop1(result: TrainResult): number {
   return result.recalibration ? result.recalibration.testTop1After : result.history[result.history.length - 1].testTop1;
 }
 
+/** Refuses options out of range, by name, before anything is trained or written. */
+function checkRecipeOptions(o: RecipeOptions): void {
+  checkNumber(o.seed, 'recipe: seed', SEED);
+  checkNumber(o.teacherEpochs, 'recipe: teacherEpochs', EPOCHS);
+  checkNumber(o.studentEpochs, 'recipe: studentEpochs', EPOCHS);
+  checkNumber(o.batchSize, 'recipe: batchSize', BATCH_SIZE);
+  checkNumber(o.teacherLr, 'recipe: teacherLr', POSITIVE);
+  checkNumber(o.studentLr, 'recipe: studentLr', POSITIVE);
+  checkNumber(o.batchNormSamples, 'recipe: batchNormSamples', { integer: true, min: 0 });
+  checkNumber(o.workers, 'recipe: workers', WORKERS);
+}
+
+/**
+ * The default recipe (`bnext recipe`, `npm start`): trains two teachers, distills them into a
+ * fully binary BNext, packs and evaluates it.
+ */
 export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> {
+  checkRecipeOptions(o);
   const started = performance.now();
   const { train: trainSet, test: testSet } = o.data ?? digitsDatasets();
   const common = { train: trainSet, test: testSet, batchSize: o.batchSize, warmupEpochs: 0, seed: o.seed, maxGradNorm: 5, workers: o.workers, progress: o.progress ?? true };
@@ -156,8 +179,8 @@ export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> 
     // (as for a teacher trained elsewhere, distill/teacher.ts) and kept beside its weights for
     // `bnext train --teacher-logits`: the student's steps then run no teacher (14% of a
     // single-thread step), at the price of targets from the centred digit where the student sees
-    // it shifted (one-worker runs, seed 0: held-out top-1 96.26% against 96.56% with the
-    // teachers run on every batch, within seed-to-seed noise).
+    // it shifted, which cost no accuracy beyond seed-to-seed noise (docs/performance.md, "The
+    // digits recipe").
     const logits = new Tensor(predictLogits(floatClassifier(model), trainSet), [trainSet.count, 10]);
     const logitsFile = join(dir, 'train-logits.npy');
     writeNpy(logitsFile, { dtype: 'F32', shape: [...logits.shape], data: logits.data });
@@ -202,5 +225,20 @@ export async function runDigitsRecipe(o: RecipeOptions): Promise<RecipeSummary> 
     testTop1BeforeRecalibration: result.recalibration ? result.recalibration.testTop1Before : null,
   };
   writeJson(join(o.outDir, 'summary.json'), summary);
+  writeSampleBatch(o.outDir, testSet);
   return summary;
+}
+
+/** How many held-out digits `sample-batch.npy` holds. */
+export const SAMPLE_BATCH = 16;
+
+/**
+ * The first held-out digits as the student reads them, [16, 1, 24, 24] float32 with their labels
+ * (int64): an input for `bnext forward` and `--train --target` on the run's weights (README).
+ */
+function writeSampleBatch(outDir: string, testSet: DigitDataset): void {
+  const n = Math.min(SAMPLE_BATCH, testSet.count);
+  const { x, y } = testSet.batch(Int32Array.from({ length: n }, (_, i) => i), null);
+  writeNpy(join(outDir, 'sample-batch.npy'), fromTensor(x));
+  writeNpy(join(outDir, 'sample-targets.npy'), fromIntTensor(y));
 }

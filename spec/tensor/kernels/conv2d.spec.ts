@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { Rng } from '../../../src/tensor/random';
+import { conv2dBackwardFilter, conv2dBackwardInput, conv2dForward } from '../../../src/tensor/kernels/conv2d';
 import {
-  conv2dBackwardFilter, conv2dBackwardFilterReference, conv2dBackwardInput, conv2dBackwardInputReference,
-  conv2dForward, conv2dForwardReference, conv2dGeometry, type Conv2dParams,
-} from '../../../src/tensor/kernels/conv2d';
+  conv2dBackwardFilterReference, conv2dBackwardInputReference, conv2dForwardReference,
+} from '../../../src/tensor/kernels/reference/conv2d';
+import { conv2dGeometry, type Conv2dParams } from '../../../src/tensor/kernels/conv2d-geometry';
 import { expectClose, randomArray } from './helpers';
 
 interface Case {

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Rng } from '../../../src/tensor/random';
-import { gemmPacked, KC, MC, MR, NC, NR, sgemm, sgemmReference, type MatrixRef } from '../../../src/tensor/kernels/gemm';
+import { gemmPacked, KC, MC, MR, NC, NR, sgemm } from '../../../src/tensor/kernels/gemm';
+import { type MatrixRef, sgemmReference } from '../../../src/tensor/kernels/reference/gemm';
 import { expectClose, randomArray } from './helpers';
 
 /**
@@ -78,6 +79,29 @@ describe('sgemm', () => {
     expect(Array.from(C)).to.deep.equal([1, 2, 3, 4, 5, 6]);
     sgemm(2, 2, 0, A, A, C, 1, 3, false);
     expect(Array.from(C)).to.deep.equal([1, 0, 0, 4, 0, 0]);
+  });
+
+  it('gives each element of C the same bits whatever the size of the call (full or edge tile), with and without accumulate', () => {
+    // A batch's rows are the rows of C: a row must not change when the batch grows (parallel inference relies on it).
+    const rng = new Rng('gemm-edges');
+    for (const [M, N, K] of [[17, 11, 5], [9, 19, KC + 3]]) {
+      const A = { data: randomArray(rng, M * K), offset: 0, ld: K, trans: false };
+      const B = { data: randomArray(rng, K * N), offset: 0, ld: N, trans: false };
+      for (const accumulate of [false, true]) {
+        const C0 = randomArray(rng, M * N);
+        const whole = C0.slice();
+        sgemm(M, N, K, A, B, whole, 0, N, accumulate);
+        for (let i = 0; i < M; i++) {
+          // Row i alone (an edge tile of one row) and its first N - 3 columns (an edge tile in N).
+          const row = C0.slice(i * N, (i + 1) * N);
+          sgemm(1, N, K, { ...A, offset: i * K }, B, row, 0, N, accumulate);
+          expect([...row], `M=${M} N=${N} K=${K} row ${i} accumulate=${accumulate}`).to.deep.equal([...whole.subarray(i * N, (i + 1) * N)]);
+          const part = C0.slice(i * N, (i + 1) * N);
+          sgemm(1, N - 3, K, { ...A, offset: i * K }, B, part, 0, N, accumulate);
+          expect([...part.subarray(0, N - 3)], `M=${M} N=${N} K=${K} row ${i}, ${N - 3} columns`).to.deep.equal([...whole.subarray(i * N, i * N + N - 3)]);
+        }
+      }
+    }
   });
 
   it('does not write outside the addressed sub-matrix of C', () => {

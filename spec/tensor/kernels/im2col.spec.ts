@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { Rng } from '../../../src/tensor/random';
-import { conv2dGeometry } from '../../../src/tensor/kernels/conv2d';
+import { conv2dGeometry } from '../../../src/tensor/kernels/conv2d-geometry';
 import { col2im, im2col } from '../../../src/tensor/kernels/im2col';
 import { randomArray } from './helpers';
 

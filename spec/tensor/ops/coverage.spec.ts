@@ -13,7 +13,6 @@ const NOT_OPS: Record<string, string> = {
   asTensor: 'wraps a number as a scalar tensor; exercised by the number-operand golden cases',
   matmulRaw: 'the graph-free product under matmul and its gradient; covered by the matmul goldens',
   conv2dAttrs: 'normalises conv2d options; covered by the conv2d goldens',
-  splitAround: 'index helper of softmax and its gradient',
   scalar: 'a one-element tensor; trivial',
   zerosLike: 'zeros of a shape; trivial',
   rand: 'our seeded generator, not PyTorch\'s: reproducibility and moments in create.spec.ts',

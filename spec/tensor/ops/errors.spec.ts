@@ -4,7 +4,9 @@
  */
 import { expect } from 'chai';
 import * as T from '../../../src/tensor/ops/index';
-import { BoolTensor, IntTensor, type Tensor } from '../../../src/tensor/tensor';
+import type { Tensor } from '../../../src/tensor/tensor';
+import { BoolTensor } from '../../../src/tensor/bool-tensor';
+import { IntTensor } from '../../../src/tensor/int-tensor';
 
 const x23 = (): Tensor => T.zeros([2, 3]);
 

@@ -7,7 +7,7 @@ import * as T from '../../../src/tensor/ops/index';
 import { checkCase, ELEMENTWISE, expectGolden, loadGolden, measure, REDUCTION } from '../../helpers/golden';
 import type { StoredArray } from '../../../src/io/stored';
 import { gradients } from '../../../src/autograd/gradients/index';
-import type { GradientRule } from '../../../src/autograd/node';
+import type { GradientRule } from '../../../src/autograd/gradient-rule';
 
 const stored = (values: number[], shape = [values.length]): StoredArray => ({ dtype: 'F32', shape, data: Float32Array.from(values) });
 

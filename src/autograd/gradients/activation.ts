@@ -1,8 +1,7 @@
 /** Backward rules of PReLU, softmax and log-softmax. */
 import { Tensor } from '../../tensor/tensor';
-import { splitAround } from '../../tensor/ops/activation';
-import { channelPlanes } from '../../tensor/shape';
-import type { GradientRule } from '../node';
+import { channelPlanes, forEachLine } from '../../tensor/shape';
+import type { GradientRule } from '../gradient-rule';
 import { uninitializedArray } from '../buffer-pool';
 
 /**
@@ -43,30 +42,24 @@ export const preluGrad: GradientRule<'PRelu'> = (dy, { inputs: [x, weight] }) =>
 
 /** dx = y · (dy - Σ dy·y) along the softmax dimension. */
 export const softmaxGrad: GradientRule<'Softmax'> = (dy, { output: y, attrs: { dim } }) => {
-  const { outer, size, inner } = splitAround(y.shape, dim);
   const dx = new Float32Array(y.size);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * size * inner + i;
-      let dot = 0;
-      for (let j = 0; j < size; j++) dot += dy.data[base + j * inner] * y.data[base + j * inner];
-      for (let j = 0; j < size; j++) dx[base + j * inner] = y.data[base + j * inner] * (dy.data[base + j * inner] - dot);
-    }
-  }
+  forEachLine(y.shape, dim, (base, step, size) => {
+    const end = base + size * step;
+    let dot = 0;
+    for (let k = base; k < end; k += step) dot += dy.data[k] * y.data[k];
+    for (let k = base; k < end; k += step) dx[k] = y.data[k] * (dy.data[k] - dot);
+  });
   return [new Tensor(dx, y.shape)];
 };
 
 /** dx = dy - softmax(x) · Σ dy along the dimension. */
 export const logSoftmaxGrad: GradientRule<'LogSoftmax'> = (dy, { output: y, attrs: { dim } }) => {
-  const { outer, size, inner } = splitAround(y.shape, dim);
   const dx = new Float32Array(y.size);
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * size * inner + i;
-      let total = 0;
-      for (let j = 0; j < size; j++) total += dy.data[base + j * inner];
-      for (let j = 0; j < size; j++) dx[base + j * inner] = dy.data[base + j * inner] - Math.exp(y.data[base + j * inner]) * total;
-    }
-  }
+  forEachLine(y.shape, dim, (base, step, size) => {
+    const end = base + size * step;
+    let total = 0;
+    for (let k = base; k < end; k += step) total += dy.data[k];
+    for (let k = base; k < end; k += step) dx[k] = dy.data[k] - Math.exp(y.data[k]) * total;
+  });
   return [new Tensor(dx, y.shape)];
 };

@@ -8,7 +8,7 @@ import { broadcastLoops, type Shape, shapesEqual, sizeOf } from '../../tensor/sh
 import { sumToShapeKernel } from '../../tensor/kernels/elementwise';
 import { compare, div, log, mul, neg, pow, powScalar, sign, sub, sumToShape, where } from '../../tensor/ops/elementwise';
 import { zeros } from '../../tensor/create';
-import type { GradientRule } from '../node';
+import type { GradientRule } from '../gradient-rule';
 import { passInRange } from './mask';
 
 export const negGrad: GradientRule<'Neg'> = (dy) => [neg(dy)];

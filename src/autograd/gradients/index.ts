@@ -1,8 +1,9 @@
 /**
  * The gradient registry: one backward rule per op name. Its type requires an entry for every op
- * in `OpAttrs`, so an op without a rule does not compile.
+ * in `OpAttrs`, so an op without a rule does not compile. Only the backward pass (graph.ts)
+ * imports it: the rules call the ops, so the ops must not reach it (see graph.ts).
  */
-import type { GradientRegistry } from '../node';
+import type { GradientRegistry } from '../gradient-rule';
 import * as ew from './elementwise';
 import * as red from './reduce';
 import * as lay from './layout';

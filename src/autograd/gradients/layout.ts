@@ -1,9 +1,9 @@
 /** Backward rules of the layout ops: move the gradient back to where each element came from. */
 import { Tensor } from '../../tensor/tensor';
-import { stridesOf } from '../../tensor/shape';
+import { gatherSources, stridesOf } from '../../tensor/shape';
 import { narrow, permute, reshape } from '../../tensor/ops/layout';
 import { sumToShape } from '../../tensor/ops/elementwise';
-import type { GradientRule } from '../node';
+import type { GradientRule } from '../gradient-rule';
 
 export const reshapeGrad: GradientRule<'Reshape'> = (dy, { inputs: [x] }) => [reshape(dy, x.shape)];
 
@@ -38,18 +38,8 @@ export const expandGrad: GradientRule<'Expand'> = (dy, { inputs: [x] }) => [sumT
 
 /** Scatter-add: each gathered element sends its gradient back to its source position. */
 export const gatherGrad: GradientRule<'Gather'> = (dy, { inputs: [x], attrs: { dim, index } }) => {
-  const xStrides = stridesOf(x.shape);
-  const iStrides = stridesOf(index.shape);
+  const source = gatherSources(x.shape, dim, index.shape, index.data);
   const out = new Float32Array(x.size);
-  for (let k = 0; k < dy.size; k++) {
-    let rem = k;
-    let dst = 0;
-    for (let a = 0; a < index.shape.length; a++) {
-      const c = Math.floor(rem / iStrides[a]);
-      rem -= c * iStrides[a];
-      dst += (a === dim ? index.data[k] : c) * xStrides[a];
-    }
-    out[dst] += dy.data[k];
-  }
+  for (let k = 0; k < dy.size; k++) out[source[k]] += dy.data[k];
   return [new Tensor(out, x.shape)];
 };

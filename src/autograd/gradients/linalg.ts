@@ -2,8 +2,9 @@
 import { Tensor } from '../../tensor/tensor';
 import { matmulRaw } from '../../tensor/ops/matmul';
 import { sumToShape } from '../../tensor/ops/elementwise';
-import { conv2dBackwardFilter, conv2dBackwardInput, conv2dGeometry } from '../../tensor/kernels/conv2d';
-import type { GradientRule } from '../node';
+import { conv2dBackwardFilter, conv2dBackwardInput } from '../../tensor/kernels/conv2d';
+import { conv2dGeometry } from '../../tensor/kernels/conv2d-geometry';
+import type { GradientRule } from '../gradient-rule';
 import { uninitializedArray } from '../buffer-pool';
 
 /** For y = a @ b: da = dy @ bᵀ, db = aᵀ @ dy, each summed over broadcast batch dims. */

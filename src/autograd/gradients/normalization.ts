@@ -4,7 +4,7 @@
  * evaluation (μ, σ constants): dx = w·σ⁻¹·dy. In both, dw = Σ dy·x̂ and db = Σ dy.
  */
 import { Tensor } from '../../tensor/tensor';
-import type { GradientRule } from '../node';
+import type { GradientRule } from '../gradient-rule';
 import { uninitializedArray } from '../buffer-pool';
 
 export const batchNormGrad: GradientRule<'BatchNorm'> = (dy, { inputs: [x, weight, bias], attrs: { mean, invstd, training } }) => {

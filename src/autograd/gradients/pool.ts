@@ -1,7 +1,8 @@
 /** Backward rules of the pooling ops. */
 import { Tensor } from '../../tensor/tensor';
-import { adaptiveAvgPool2dBackward, avgPool2dBackward, poolGeometry } from '../../tensor/kernels/pool2d';
-import type { GradientRule } from '../node';
+import { adaptiveAvgPool2dBackward, avgPool2dBackward } from '../../tensor/kernels/pool2d';
+import { poolGeometry } from '../../tensor/kernels/pool2d-geometry';
+import type { GradientRule } from '../gradient-rule';
 import { uninitializedArray } from '../buffer-pool';
 
 export const avgPool2dGrad: GradientRule<'AvgPool2d'> = (dy, { inputs: [x], attrs }) => {

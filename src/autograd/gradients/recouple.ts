@@ -7,7 +7,7 @@
  *             subtracted in float32 (the two contributions autograd would add).
  */
 import { Tensor } from '../../tensor/tensor';
-import type { GradientRule } from '../node';
+import type { GradientRule } from '../gradient-rule';
 import { uninitializedArray } from '../buffer-pool';
 
 const f32 = Math.fround;

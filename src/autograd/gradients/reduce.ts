@@ -1,7 +1,8 @@
 /** Backward rules of the reductions: spread the gradient back over each reduced slice. */
 import { Tensor } from '../../tensor/tensor';
 import { broadcastIndex, keptShape } from '../../tensor/shape';
-import type { GradientRule, ReduceAttrs } from '../node';
+import type { GradientRule } from '../gradient-rule';
+import type { ReduceAttrs } from '../op-attrs';
 
 /** The gradient of each slice, copied to every input element of that slice, times `scale`. */
 function spread(dy: Tensor, x: Tensor, attrs: ReduceAttrs, scale: number): Float32Array {

@@ -14,11 +14,11 @@ Knowledge Complexity (paper Eq. 3): KC = log10(1 + Params / (Accuracy * 1e6 + 1e
 top-1 as a fraction. Lower KC: more accuracy per parameter; the paper prefers low-KC teachers.
 
   --params P             the teacher's parameter count: 5288548, 5.29M or 530K
-  --arch A               count the parameters of one of our architectures instead (options below)
   --top1 A               the teacher's top-1 accuracy in percent, e.g. 77.53
   --table8               recompute paper Table 8 (torchvision parameter counts, the paper's top-1)
   --json                 print JSON
 
+Instead of --params, --arch counts the parameters of one of our architectures:
 ${ARCH_USAGE}`;
 
 const SUFFIX: Readonly<Record<string, number>> = { '': 1, k: 1e3, K: 1e3, m: 1e6, M: 1e6 };

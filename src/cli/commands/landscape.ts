@@ -10,14 +10,14 @@ import { dirname, join } from 'node:path';
 import type { Command } from '../command';
 import { intOption, numberOption, parseArgs, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
-import { buildAnyModel, describeConfig, loadRun, resolveAnyConfig } from '../../models/zoo';
+import { buildAnyModel, describeConfig, resolveAnyConfig } from '../../models/zoo';
 import type { Module } from '../../nn/module';
 import { withoutInit } from '../../nn/init';
-import { loadWeights } from '../../nn/serialize';
+import { loadWeights } from '../../nn/state-dict-file';
 import { DIGITS_SIZE, DIGITS_STUDENT, digitsDatasets } from '../../train/recipe';
 import { ProgressBar } from '../../train/progress';
-import { writeJson } from '../../train/run-folder';
-import { writeNpy } from '../../io/npy';
+import { loadRun, writeJson } from '../../train/run-folder';
+import { writeNpy } from '../../io/files';
 import {
   checkDirections, checkGrid, type Directions, lossLandscape, randomDirections, readDirections, spreadSubset, writeDirections,
 } from '../../analysis/landscape';

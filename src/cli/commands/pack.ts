@@ -10,18 +10,20 @@ import type { Command } from '../command';
 import { parseArgs, requireOption, UsageError } from '../args';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { resolveConfig } from '../../models/factory';
-import { loadModel } from '../model-io';
-import { writeBnx } from '../../engine/bnx';
+import { loadModel, stateDictKeyUsage, WEIGHTS_VALUED, weightsOptionsFrom } from '../model-io';
+import { writeBnx } from '../../engine/bnx-file';
 import { bnxContentsOf } from '../../engine/load';
 import { parseQuantization, type QuantizationScheme } from '../../quantize/scheme';
 
-const USAGE = `usage: bnext pack --arch A [options] --weights W.safetensors --out M.bnx [--quantize Q]
+const USAGE = `usage: bnext pack --arch A [options] --weights W --out M.bnx [--quantize Q]
 
 Packs a state_dict whose binary convolutions are fully binary (temperature below the threshold:
 1e-7 for BNext, 1e-5 for BNext-18) into a .bnx file: binary-conv weights at 1 bit, every other
 float tensor as float32, with the architecture, a tensor table and a CRC-32.
 ${ARCH_USAGE}
-  --weights W            state_dict (safetensors, PyTorch names; a 'module.' prefix is stripped)
+  --weights W            state_dict with PyTorch names (a 'module.' prefix is stripped):
+                         safetensors or a torch.save file (.pth/.pth.tar/.pt)
+${stateDictKeyUsage(25)}
   --out M                the .bnx file to write (atomically)
   --quantize Q           post-training quantization (paper Table 1 "Q", Table 7, Eqs. 5-6):
                            none   everything float32 (default)
@@ -48,12 +50,12 @@ export const pack: Command = {
   summary: 'write a fully binary model as a .bnx file for the packed XNOR engine',
   usage: USAGE,
   async run(argv) {
-    const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'out', 'quantize'], [...ARCH_FLAGS], 'pack');
+    const args = parseArgs(argv, [...ARCH_VALUED, 'weights', 'out', 'quantize', ...WEIGHTS_VALUED], [...ARCH_FLAGS], 'pack');
     const config = resolveConfig(archOptionsFrom(args, 'pack'));
     const weights = requireOption(args, 'weights', 'pack');
     const out = requireOption(args, 'out', 'pack');
     const quantize = schemeFrom(args.options.get('quantize'));
-    const contents = bnxContentsOf(loadModel(config, weights), { quantize });
+    const contents = bnxContentsOf(loadModel(config, weights, weightsOptionsFrom(args)), { quantize });
     writeBnx(out, contents);
     let bits = 0;
     let floats = 0;

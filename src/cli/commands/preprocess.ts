@@ -5,10 +5,11 @@
  * stream the data loader gives sample i of epoch 0.
  */
 import type { Command } from '../command';
-import { intOption, parseArgs, requireOption, UsageError } from '../args';
-import { readImage } from '../../data/decode';
+import { intOption, optionalIntOption, parseArgs, requireOption, UsageError } from '../args';
+import { IMAGE_SIDE, SEED } from '../../tensor/arguments';
+import { readImage } from '../../data/files';
 import { isPipelineName, makePipeline, PIPELINE_NAMES, runPipeline } from '../../data/pipelines';
-import { writeNpy } from '../../io/npy';
+import { writeNpy } from '../../io/files';
 import { Rng } from '../../tensor/random';
 
 const USAGE = `usage: bnext preprocess --pipeline P [--size S] [--seed N] [--randaugment POLICY|none] --out X.npy image...
@@ -37,9 +38,8 @@ export const preprocess: Command = {
     if (!isPipelineName(name)) throw new UsageError(`preprocess: unknown --pipeline '${name}' (choose ${PIPELINE_NAMES.join(', ')})`);
     const out = requireOption(args, 'out', 'preprocess');
     if (args.positionals.length === 0) throw new UsageError('preprocess: no images given');
-    const size = args.options.has('size') ? intOption(args, 'size', 0, 'preprocess') : undefined;
-    if (size !== undefined && size < 1) throw new UsageError(`preprocess: --size must be positive, got ${size}`);
-    const seed = intOption(args, 'seed', 0, 'preprocess');
+    const size = optionalIntOption(args, 'size', 'preprocess', IMAGE_SIDE);
+    const seed = intOption(args, 'seed', 0, 'preprocess', SEED);
     const policy = args.options.get('randaugment');
     if (policy !== undefined && name !== 'imagenet-train') throw new UsageError('preprocess: --randaugment applies to --pipeline imagenet-train only');
     const pipeline = makePipeline(name, { size, randAugment: policy === 'none' ? null : policy });

@@ -1,6 +1,7 @@
 /** `bnext recipe` (what `npm start` runs): the paper's training pipeline on the embedded digits. */
 import type { Command } from '../command';
-import { intOption, numberOption, optionalBetasOption, parseArgs, UsageError } from '../args';
+import { intOption, numberOption, optionalBetasOption, parseArgs } from '../args';
+import { BATCH_SIZE, EPOCHS, POSITIVE, SEED, WORKERS } from '../../tensor/arguments';
 import { RECIPE_DEFAULTS, runDigitsRecipe } from '../../train/recipe';
 
 const USAGE = `usage: bnext recipe [--out DIR] [--seed S] [--teacher-epochs N] [--student-epochs N] [--batch-size B] [--lr LR]
@@ -28,16 +29,15 @@ export const recipe: Command = {
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, ['out', 'seed', 'teacher-epochs', 'student-epochs', 'batch-size', 'lr', 'betas', 'workers'], [], 'recipe');
-    const workers = intOption(args, 'workers', RECIPE_DEFAULTS.workers, 'recipe');
-    if (workers < 1) throw new UsageError(`recipe: --workers must be at least 1, got ${workers}`);
+    const workers = intOption(args, 'workers', RECIPE_DEFAULTS.workers, 'recipe', WORKERS);
     const s = await runDigitsRecipe({
       ...RECIPE_DEFAULTS,
       outDir: args.options.get('out') ?? 'runs/digits',
-      seed: intOption(args, 'seed', RECIPE_DEFAULTS.seed, 'recipe'),
-      teacherEpochs: intOption(args, 'teacher-epochs', RECIPE_DEFAULTS.teacherEpochs, 'recipe'),
-      studentEpochs: intOption(args, 'student-epochs', RECIPE_DEFAULTS.studentEpochs, 'recipe'),
-      batchSize: intOption(args, 'batch-size', RECIPE_DEFAULTS.batchSize, 'recipe'),
-      studentLr: numberOption(args, 'lr', RECIPE_DEFAULTS.studentLr, 'recipe'),
+      seed: intOption(args, 'seed', RECIPE_DEFAULTS.seed, 'recipe', SEED),
+      teacherEpochs: intOption(args, 'teacher-epochs', RECIPE_DEFAULTS.teacherEpochs, 'recipe', EPOCHS),
+      studentEpochs: intOption(args, 'student-epochs', RECIPE_DEFAULTS.studentEpochs, 'recipe', EPOCHS),
+      batchSize: intOption(args, 'batch-size', RECIPE_DEFAULTS.batchSize, 'recipe', BATCH_SIZE),
+      studentLr: numberOption(args, 'lr', RECIPE_DEFAULTS.studentLr, 'recipe', POSITIVE),
       studentBetas: optionalBetasOption(args, 'recipe') ?? RECIPE_DEFAULTS.studentBetas,
       workers,
     });

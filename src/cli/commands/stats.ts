@@ -1,10 +1,10 @@
 /** `bnext stats`: parameters, BOPs, FLOPs, OPs and size per stage and in total (paper Table 2). */
 import type { Command } from '../command';
-import { intOption, parseArgs, UsageError } from '../args';
+import { intOption, parseArgs } from '../args';
+import { IMAGE_SIDE } from '../../tensor/arguments';
 import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
 import { buildModel, resolveConfig } from '../../models/factory';
-import { countModel, type ModelStats } from '../../models/stats';
-import { featureWidths } from '../../models/config';
+import { countModel, type ModelStats, tableRowOf } from '../../models/stats';
 import { withoutInit } from '../../nn/init';
 
 const USAGE = `usage: bnext stats --arch A [options] [--resolution R] [--json]
@@ -15,21 +15,6 @@ convs and linear layers), OPs = BOPs/64 + FLOPs and the size with 1-bit binary w
 ${ARCH_USAGE}
   --resolution R         input height and width (default 224)
   --json                 print one JSON object with the totals`;
-
-/** Table rows: the stem, each stage (by feature width), and the head. */
-function stageOf(widths: number[] | null): (path: string) => string {
-  return (path) => {
-    const parts = path.split('.');
-    if (widths) {
-      if (parts[0] !== 'feature' || parts.length < 2) return 'head';
-      const i = Number(parts[1]);
-      if (i === 0) return 'stem';
-      return `${widths[i]} channels`;
-    }
-    const layer = /^layer(\d)$/.exec(parts[0]);
-    return layer ? `layer${layer[1]}` : parts[0] === 'prelu' || parts[0] === 'fc' || parts[0] === 'pool1' ? 'head' : 'stem';
-  };
-}
 
 function formatRow(name: string, s: ModelStats): string {
   const sci = (v: number): string => v.toExponential(4);
@@ -42,12 +27,11 @@ export const stats: Command = {
   usage: USAGE,
   async run(argv) {
     const args = parseArgs(argv, [...ARCH_VALUED, 'resolution'], [...ARCH_FLAGS, 'json'], 'stats');
-    const resolution = intOption(args, 'resolution', 224, 'stats');
-    if (resolution < 1) throw new UsageError(`stats: --resolution must be positive, got ${resolution}`);
+    const resolution = intOption(args, 'resolution', 224, 'stats', IMAGE_SIDE);
     const config = resolveConfig(archOptionsFrom(args, 'stats'));
     // Counting does not depend on the weights: skip drawing them.
     const model = withoutInit(() => buildModel(config));
-    const { total, rows } = countModel(model, config.inChannels, resolution, stageOf(config.arch === 'bnext' ? featureWidths(config) : null));
+    const { total, rows } = countModel(model, config.inChannels, resolution, tableRowOf(model));
     if (args.flags.has('json')) {
       console.log(JSON.stringify(total));
       return 0;

@@ -6,15 +6,17 @@
 import { basename, join } from 'node:path';
 import type { Command } from '../command';
 import { intOption, numberOption, optionalBetasOption, optionalIntOption, parseArgs, UsageError } from '../args';
-import { ARCH_FLAGS, ARCH_USAGE, ARCH_VALUED, archOptionsFrom } from '../arch-options';
-import { type AnyModelConfig, buildAnyModel, describeConfig, loadRun, resolveAnyConfig } from '../../models/zoo';
-import { train } from '../../train/trainer';
-import { prepareRunFolder } from '../../train/run-folder';
+import { ARCH_FLAGS, ARCH_VALUED, archOptionsFrom, archUsage } from '../arch-options';
+import { type AnyModelConfig, buildAnyModel, describeConfig, resolveAnyConfig } from '../../models/zoo';
+import { checkResume, train, type TrainOptions } from '../../train/trainer';
+import { BATCH_SIZE, COUNT, EPOCHS, POSITIVE, SEED, WORKERS } from '../../tensor/arguments';
+import { loadRun, prepareRunFolder } from '../../train/run-folder';
 import { writeCurves } from '../../train/curves';
 import { manualSeed } from '../../tensor/random';
 import { binaryByEndTemperature, paperTemperature, type TemperatureSchedule } from '../../optim/temperature';
 import { ENSEMBLE_FORMS, type EnsembleForm } from '../../distill/ensemble';
-import { LogitsFileTeacher, ModuleTeacher, type Teacher } from '../../distill/teacher';
+import { ModuleTeacher, type Teacher } from '../../distill/teacher';
+import { loadLogitsTeacher } from '../../distill/teacher-file';
 import { countParameters } from '../../distill/knowledge-complexity';
 import { DIGITS_SHIFT, DIGITS_SIZE, DIGITS_STUDENT, digitsDatasets } from '../../train/recipe';
 
@@ -26,7 +28,8 @@ Trains on the embedded MNIST digits (7,996 training, 2,004 held-out; centred on 
 shifts of up to ${DIGITS_SHIFT} pixels in training). Without --arch: a BNext with C=16, stages 1:1:0:0,
 stem stride 2 and a one-channel stem.
 
-${ARCH_USAGE}
+${archUsage(DIGITS_STUDENT, 'bnext-t | bnext-s | bnext-m | bnext-l | bnext-18 | bnext | cnn-s | cnn-m')}
+  (the digits need --classes 10 and --in-channels 1)
   --epochs N               epochs (default 4)
   --batch-size B           batch size (default 64)
   --lr LR                  peak learning rate (default 2e-3)
@@ -59,7 +62,7 @@ export interface TrainCliResult {
 }
 
 function teacherFrom(arg: string, isFile: boolean, numSamples: number, numClasses: number): Teacher {
-  if (isFile) return LogitsFileTeacher.load(arg, { numSamples, numClasses }, basename(arg));
+  if (isFile) return loadLogitsTeacher(arg, { numSamples, numClasses }, basename(arg));
   const { config, model } = loadRun(arg);
   if (config.numClasses !== numClasses) throw new UsageError(`teacher ${arg} has ${config.numClasses} classes, the student ${numClasses}`);
   return new ModuleTeacher(basename(arg), model, numClasses);
@@ -69,17 +72,14 @@ export async function runTrain(argv: string[]): Promise<TrainCliResult> {
   const args = parseArgs(argv, [...ARCH_VALUED, ...TRAIN_VALUED], [...ARCH_FLAGS, 'resume', 'lr-per-step'], 'train');
   const config = resolveAnyConfig(archOptionsFrom(args, 'train', DIGITS_STUDENT));
   if (config.inChannels !== 1 || config.numClasses !== 10) throw new UsageError(`train: the digits need --in-channels 1 and --classes 10, got ${config.inChannels} and ${config.numClasses}`);
-  const epochs = intOption(args, 'epochs', 4, 'train');
-  const batchSize = intOption(args, 'batch-size', 64, 'train');
-  const lr = numberOption(args, 'lr', 2e-3, 'train');
+  const epochs = intOption(args, 'epochs', 4, 'train', EPOCHS);
+  const batchSize = intOption(args, 'batch-size', 64, 'train', BATCH_SIZE);
+  const lr = numberOption(args, 'lr', 2e-3, 'train', POSITIVE);
   const lrPerStep = args.flags.has('lr-per-step');
-  const warmup = intOption(args, 'warmup', 0, 'train');
-  const seed = intOption(args, 'seed', 0, 'train');
-  const workers = intOption(args, 'workers', 1, 'train');
-  if (workers < 1) throw new UsageError(`train: --workers must be at least 1, got ${workers}`);
-  const recalibrate = optionalIntOption(args, 'recalibrate-bn', 'train');
-  if (recalibrate !== undefined && recalibrate < 1) throw new UsageError(`train: --recalibrate-bn must be a positive number of images, got ${recalibrate}`);
-  if (epochs < 1 || batchSize < 1 || !(lr > 0) || warmup < 0) throw new UsageError('train: epochs, batch size and lr must be positive, warm-up non-negative');
+  const warmup = intOption(args, 'warmup', 0, 'train', { min: 0, max: epochs });
+  const seed = intOption(args, 'seed', 0, 'train', SEED);
+  const workers = intOption(args, 'workers', 1, 'train', WORKERS);
+  const recalibrate = optionalIntOption(args, 'recalibrate-bn', 'train', COUNT);
   const betas = optionalBetasOption(args, 'train');
   const kd = (args.options.get('kd') ?? 'script') as EnsembleForm;
   if (!ENSEMBLE_FORMS.includes(kd)) throw new UsageError(`train: --kd must be one of ${ENSEMBLE_FORMS.join(', ')}, got '${kd}'`);
@@ -103,15 +103,18 @@ export async function runTrain(argv: string[]): Promise<TrainCliResult> {
   const strong = strongArgs.length ? teacherFrom(strongArgs[0][0], strongArgs[0][1], trainSet.count, config.numClasses) : null;
   const assistants = assistantArgs.map(([a, isFile]) => teacherFrom(a, isFile, trainSet.count, config.numClasses));
 
-  prepareRunFolder(outDir, config, { epochs, batchSize, lr, warmup, lrPerStep, betas: betas ?? null, temperature: schedule, kd, seed, workers, teachers: strongArgs.map(([a]) => a), assistants: assistantArgs.map(([a]) => a) });
   manualSeed(seed);
   const model = buildAnyModel(config);
-  console.log(`${name}: ${describeConfig(config)}, ${countParameters(model)} parameters; ${epochs} epochs of ${trainSet.count} digits`);
-  const result = await train({
+  const options: TrainOptions = {
     name, model, train: trainSet, test: testSet, outDir, epochs, batchSize, lr, betas, warmupEpochs: warmup, lrPerStep, temperature,
     distillation: strong ? { strong, assistants, form: kd } : null, seed, maxGradNorm: 5, resume: args.flags.has('resume'), workers,
     ...(recalibrate !== undefined ? { recalibrateBatchNorm: recalibrate } : {}),
-  });
+  };
+  // A resume under other settings is refused before config.json or any checkpoint is touched.
+  checkResume(options);
+  prepareRunFolder(outDir, config, { epochs, batchSize, lr, warmup, lrPerStep, betas: betas ?? null, temperature: schedule, kd, seed, workers, teachers: strongArgs.map(([a]) => a), assistants: assistantArgs.map(([a]) => a) });
+  console.log(`${name}: ${describeConfig(config)}, ${countParameters(model)} parameters; ${epochs} epochs of ${trainSet.count} digits`);
+  const result = await train(options);
   writeCurves(join(outDir, 'curves.png'), result.history);
   if (!result.completed) console.log(`${name}: stopped; checkpoint saved in ${outDir} (continue with --resume)`);
   return { config, outDir, completed: result.completed };

@@ -5,10 +5,15 @@
  * last `resetRunningStats()` (factor 1 / num_batches_tracked), what BatchNorm recalibration uses.
  */
 import { Module } from '../module';
-import { IntTensor, Tensor } from '../../tensor/tensor';
+import { Tensor } from '../../tensor/tensor';
+import { IntTensor } from '../../tensor/int-tensor';
 import { batchNorm } from '../../tensor/ops/normalization';
 import { formatShape } from '../../tensor/shape';
 
+/**
+ * Batch normalization over N, H, W per channel, with running statistics for evaluation (as
+ * PyTorch).
+ */
 export class BatchNorm2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor;

@@ -5,11 +5,16 @@ import { conv2d, type Conv2dOptions } from '../../tensor/ops/conv';
 import { defaultBias, defaultWeight } from '../init';
 import type { Rng } from '../../tensor/random';
 
+/**
+ * Conv2d's options: stride, padding, dilation, groups, whether it has a bias, and the generator
+ * of its initial weights.
+ */
 export interface Conv2dLayerOptions extends Conv2dOptions {
   bias?: boolean;
   rng?: Rng;
 }
 
+/** A 2-D convolution layer with PyTorch's default initialisation. */
 export class Conv2d extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;

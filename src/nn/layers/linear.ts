@@ -8,6 +8,7 @@ import { formatShape } from '../../tensor/shape';
 import { defaultBias, defaultWeight } from '../init';
 import type { Rng } from '../../tensor/random';
 
+/** A fully connected layer, y = x W^T + b, with PyTorch's default initialisation. */
 export class Linear extends Module {
   readonly weight: Tensor;
   readonly bias: Tensor | null;

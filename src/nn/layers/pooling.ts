@@ -4,6 +4,7 @@ import { Tensor } from '../../tensor/tensor';
 import { adaptiveAvgPool2d, avgPool2d, maxPool2d } from '../../tensor/ops/pool';
 import { flatten } from '../../tensor/ops/layout';
 
+/** 2-D average pooling (kernel, stride, padding) as a layer. */
 export class AvgPool2d extends Module {
   constructor(readonly kernel: number, readonly stride = kernel, readonly padding = 0) {
     super();
@@ -14,6 +15,7 @@ export class AvgPool2d extends Module {
   }
 }
 
+/** 2-D max pooling (kernel, stride, padding) as a layer. */
 export class MaxPool2d extends Module {
   constructor(readonly kernel: number, readonly stride = kernel, readonly padding = 0) {
     super();
@@ -24,6 +26,7 @@ export class MaxPool2d extends Module {
   }
 }
 
+/** Average pooling to a fixed output size, as PyTorch's AdaptiveAvgPool2d. */
 export class AdaptiveAvgPool2d extends Module {
   constructor(readonly outputSize: number | [number, number]) {
     super();

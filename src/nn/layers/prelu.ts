@@ -3,6 +3,7 @@ import { Module } from '../module';
 import { Tensor } from '../../tensor/tensor';
 import { prelu } from '../../tensor/ops/activation';
 
+/** PReLU with one learned slope per channel (or one shared). */
 export class PReLU extends Module {
   readonly weight: Tensor;
 

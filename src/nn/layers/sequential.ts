@@ -2,6 +2,7 @@
 import { Module } from '../module';
 import { Tensor } from '../../tensor/tensor';
 
+/** Layers applied in order, named 0, 1, 2, … in the state_dict. */
 export class Sequential extends Module {
   readonly layers: readonly Module[];
 

@@ -10,7 +10,7 @@
  * for the same bits. conv2d.ts sends a convolution here when `denseApplies` says so.
  */
 import { sgemm } from './gemm';
-import type { Conv2dGeometry } from './conv2d';
+import type { Conv2dGeometry } from './conv2d-geometry';
 
 /** Whether this convolution is a 1x1 kernel on 1x1 maps without padding or groups. */
 export function denseApplies(g: Conv2dGeometry): boolean {

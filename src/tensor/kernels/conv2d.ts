@@ -3,7 +3,7 @@
  * zero padding, dilation and groups: the forward pass and the two gradients.
  *
  * 3x3 convolutions with stride 1 or 2 and at least two channels each way go to Winograd's
- * minimal filtering (winograd.ts: for stride 1, 36 instead of 144 multiplications per 4x4
+ * minimal filtering (winograd/conv3x3.ts: for stride 1, 36 instead of 144 multiplications per 4x4
  * outputs and channel pair; for stride 2, 81 instead of 144). A 1x1 convolution of 1x1 maps is
  * one GEMM on the tensors as they are (conv2d-dense.ts). All others are GEMMs per group over an
  * im2col matrix (see im2col.ts), with K = Cin/groups * kH * kW and P = outH * outW
@@ -19,69 +19,18 @@
  * on a map that is not small goes image by image without im2col: its input plane already is the
  * column matrix. Buffers are module-level scratch, grown on demand.
  *
- * The *Reference functions are the direct loops: the oracle of the specs and the "naive"
- * line of the benchmark.
+ * reference/conv2d.ts holds the direct loops these compute faster: they run instead when the
+ * reference kernels are chosen (kernel-choice.ts), and are the oracle of the specs and the
+ * "naive" line of the benchmark.
  */
-import { formatShape, type Shape } from '../shape';
+import type { Conv2dGeometry } from './conv2d-geometry';
 import { sgemm } from './gemm';
+import type { MatrixRef } from './reference/gemm';
 import { col2im, im2col } from './im2col';
-import { winogradApplies, winogradBackwardFilter, winogradBackwardInput, winogradForward } from './winograd';
+import { winogradApplies, winogradBackwardFilter, winogradBackwardInput, winogradForward } from './winograd/conv3x3';
 import { denseApplies, denseBackwardFilter, denseBackwardInput, denseForward } from './conv2d-dense';
-
-export interface Conv2dGeometry {
-  n: number;
-  cIn: number;
-  h: number;
-  w: number;
-  cOut: number;
-  kh: number;
-  kw: number;
-  strideH: number;
-  strideW: number;
-  padH: number;
-  padW: number;
-  dilH: number;
-  dilW: number;
-  groups: number;
-  outH: number;
-  outW: number;
-}
-
-export interface Conv2dParams {
-  stride: [number, number];
-  padding: [number, number];
-  dilation: [number, number];
-  groups: number;
-}
-
-/** Validates input and weight shapes against the parameters; errors name both shapes. */
-export function conv2dGeometry(xShape: Shape, wShape: Shape, p: Conv2dParams, op = 'conv2d'): Conv2dGeometry {
-  if (xShape.length !== 4) throw new Error(`${op}: input must be 4-D NCHW, got shape ${formatShape(xShape)}`);
-  if (wShape.length !== 4) throw new Error(`${op}: weight must be 4-D [Cout, Cin/groups, kH, kW], got shape ${formatShape(wShape)}`);
-  const [n, cIn, h, w] = xShape;
-  const [cOut, cInG, kh, kw] = wShape;
-  const g = p.groups;
-  if (!Number.isInteger(g) || g < 1 || cIn % g !== 0 || cOut % g !== 0) {
-    throw new Error(`${op}: groups=${g} must divide input channels ${cIn} and output channels ${cOut}`);
-  }
-  if (cInG * g !== cIn) {
-    throw new Error(`${op}: weight ${formatShape(wShape)} expects ${cInG * g} input channels (groups=${g}), input ${formatShape(xShape)} has ${cIn}`);
-  }
-  for (const v of [...p.stride, ...p.dilation]) if (!Number.isInteger(v) || v < 1) throw new Error(`${op}: stride and dilation must be positive integers, got stride ${p.stride} dilation ${p.dilation}`);
-  for (const v of p.padding) if (!Number.isInteger(v) || v < 0) throw new Error(`${op}: padding must be non-negative integers, got ${p.padding}`);
-  const outH = Math.floor((h + 2 * p.padding[0] - p.dilation[0] * (kh - 1) - 1) / p.stride[0]) + 1;
-  const outW = Math.floor((w + 2 * p.padding[1] - p.dilation[1] * (kw - 1) - 1) / p.stride[1]) + 1;
-  if (outH < 1 || outW < 1) {
-    throw new Error(`${op}: input ${formatShape(xShape)} is smaller than the dilated kernel ${formatShape(wShape)} with padding ${p.padding}`);
-  }
-  return {
-    n, cIn, h, w, cOut, kh, kw,
-    strideH: p.stride[0], strideW: p.stride[1],
-    padH: p.padding[0], padW: p.padding[1],
-    dilH: p.dilation[0], dilW: p.dilation[1],
-    groups: g, outH, outW,
-  };
-}
+import { usingReferenceKernels } from './kernel-choice';
+import { conv2dBackwardFilterReference, conv2dBackwardInputReference, conv2dForwardReference } from './reference/conv2d';
 
 /** Most floats the column buffer holds at once (4 MB). */
 const COL_BUDGET = 1 << 20;
@@ -128,6 +77,72 @@ function imagesPerGemm(g: Conv2dGeometry, depth: number): number {
 const POINTWISE_BATCH_BELOW = 32;
 
 /**
+ * How a convolution that goes to GEMMs is cut up (see above): the GEMM depth, and whether
+ * `images` images share one column matrix (images > 1) or each image goes alone, without
+ * im2col when `pointwise`, else in bands of `bandHeight` output rows.
+ */
+interface GemmPlan {
+  cInG: number;
+  cOutG: number;
+  /** Cin/groups · kH · kW. */
+  depth: number;
+  inPlane: number;
+  outPlane: number;
+  images: number;
+  pointwise: boolean;
+  bandHeight: number;
+}
+
+function planOf(g: Conv2dGeometry): GemmPlan {
+  const cInG = g.cIn / g.groups;
+  const depth = cInG * g.kh * g.kw;
+  return {
+    cInG, cOutG: g.cOut / g.groups, depth, inPlane: g.h * g.w, outPlane: g.outH * g.outW,
+    images: imagesPerGemm(g, depth), pointwise: isPointwise(g), bandHeight: bandRows(g, depth),
+  };
+}
+
+/** Calls visit for each group and chunk of images side by side: images n0 .. n0+count-1, width = count·outPlane columns. */
+function forEachChunk(g: Conv2dGeometry, p: GemmPlan, visit: (grp: number, n0: number, count: number, width: number) => void): void {
+  for (let grp = 0; grp < g.groups; grp++) {
+    for (let n0 = 0; n0 < g.n; n0 += p.images) {
+      const count = Math.min(p.images, g.n - n0);
+      visit(grp, n0, count, count * p.outPlane);
+    }
+  }
+}
+
+/** Calls visit for each image and group alone, with the offsets of its input and output planes. */
+function forEachImage(g: Conv2dGeometry, p: GemmPlan, visit: (grp: number, inAt: number, outAt: number) => void): void {
+  for (let n = 0; n < g.n; n++) {
+    for (let grp = 0; grp < g.groups; grp++) visit(grp, (n * g.cIn + grp * p.cInG) * p.inPlane, (n * g.cOut + grp * p.cOutG) * p.outPlane);
+  }
+}
+
+/** Calls visit for each band of output rows [oy0, oy1), width = its output positions. */
+function forEachBand(g: Conv2dGeometry, p: GemmPlan, visit: (oy0: number, oy1: number, width: number) => void): void {
+  for (let oy0 = 0; oy0 < g.outH; oy0 += p.bandHeight) {
+    const oy1 = Math.min(g.outH, oy0 + p.bandHeight);
+    visit(oy0, oy1, (oy1 - oy0) * g.outW);
+  }
+}
+
+/** The column matrix of a chunk's images side by side (im2col of each). */
+function chunkColumns(x: Float32Array, g: Conv2dGeometry, p: GemmPlan, grp: number, n0: number, count: number, col: Float32Array): void {
+  for (let i = 0; i < count; i++) im2col(x, ((n0 + i) * g.cIn + grp * p.cInG) * p.inPlane, g, p.cInG, 0, g.outH, col, i * p.outPlane, count * p.outPlane);
+}
+
+/** A row-major matrix operand of the GEMM. */
+function matrix(data: Float32Array, offset: number, ld: number, trans = false): MatrixRef {
+  return { data, offset, ld, trans };
+}
+
+/** Group grp's weights [Cout/groups x depth] as an operand, transposed when asked. */
+function groupWeights(w: Float32Array, p: GemmPlan, grp: number, trans: boolean): MatrixRef {
+  return matrix(w, grp * p.cOutG * p.depth, p.depth, trans);
+}
+
+/**
  * Copies one chunk of NCHW planes (channels c0 .. c0+rows-1 of images n0 .. n0+images-1) into the
  * matrix [rows x images * plane], image by image along the columns, or back when `toMatrix` is
  * false (overwriting the planes).
@@ -146,237 +161,98 @@ function gatherPlanes(t: Float32Array, channels: number, c0: number, rows: numbe
 
 /** out[n, co, oy, ox] = bias[co] + sum over ci, ky, kx of x[n, ci, iy, ix] * w[co, ci, ky, kx]. Overwrites out. */
 export function conv2dForward(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, out: Float32Array): void {
+  if (usingReferenceKernels()) return conv2dForwardReference(x, w, bias, g, out);
   if (winogradApplies(g)) return winogradForward(x, w, bias, g, out);
   if (denseApplies(g)) return denseForward(x, w, bias, g, out);
-  const cInG = g.cIn / g.groups;
-  const cOutG = g.cOut / g.groups;
-  const depth = cInG * g.kh * g.kw;
-  const inPlane = g.h * g.w;
-  const outPlane = g.outH * g.outW;
-  const images = imagesPerGemm(g, depth);
-  if (images > 1) {
-    const col = colBuffer(depth * images * outPlane);
-    const rows = rowBuffer(cOutG * images * outPlane);
-    for (let grp = 0; grp < g.groups; grp++) {
-      const weights = { data: w, offset: grp * cOutG * depth, ld: depth, trans: false };
-      for (let n0 = 0; n0 < g.n; n0 += images) {
-        const count = Math.min(images, g.n - n0);
-        const width = count * outPlane;
-        for (let i = 0; i < count; i++) im2col(x, ((n0 + i) * g.cIn + grp * cInG) * inPlane, g, cInG, 0, g.outH, col, i * outPlane, width);
-        // The GEMM adds onto the bias, as the per-image path does, so both round alike.
-        if (bias) for (let co = 0; co < cOutG; co++) rows.fill(bias[grp * cOutG + co], co * width, (co + 1) * width);
-        sgemm(cOutG, width, depth, weights, { data: col, offset: 0, ld: width, trans: false }, rows, 0, width, bias !== null);
-        gatherPlanes(out, g.cOut, grp * cOutG, cOutG, n0, count, outPlane, rows, false);
-      }
-    }
+  const p = planOf(g);
+  // The GEMMs add onto the bias, in both paths, so both round alike.
+  const hasBias = bias !== null;
+  if (p.images > 1) {
+    const col = colBuffer(p.depth * p.images * p.outPlane);
+    const rows = rowBuffer(p.cOutG * p.images * p.outPlane);
+    forEachChunk(g, p, (grp, n0, count, width) => {
+      chunkColumns(x, g, p, grp, n0, count, col);
+      if (bias) for (let co = 0; co < p.cOutG; co++) rows.fill(bias[grp * p.cOutG + co], co * width, (co + 1) * width);
+      sgemm(p.cOutG, width, p.depth, groupWeights(w, p, grp, false), matrix(col, 0, width), rows, 0, width, hasBias);
+      gatherPlanes(out, g.cOut, grp * p.cOutG, p.cOutG, n0, count, p.outPlane, rows, false);
+    });
     return;
   }
-  const pointwise = isPointwise(g);
-  const bandHeight = bandRows(g, depth);
-  const col = pointwise ? colScratch : colBuffer(depth * bandHeight * g.outW);
-  for (let n = 0; n < g.n; n++) {
-    for (let grp = 0; grp < g.groups; grp++) {
-      const xOff = (n * g.cIn + grp * cInG) * inPlane;
-      const outOff = (n * g.cOut + grp * cOutG) * outPlane;
-      const weights = { data: w, offset: grp * cOutG * depth, ld: depth, trans: false };
-      if (bias) {
-        for (let co = 0; co < cOutG; co++) out.fill(bias[grp * cOutG + co], outOff + co * outPlane, outOff + (co + 1) * outPlane);
-      }
-      if (pointwise) {
-        sgemm(cOutG, outPlane, depth, weights, { data: x, offset: xOff, ld: inPlane, trans: false }, out, outOff, outPlane, bias !== null);
-        continue;
-      }
-      for (let oy0 = 0; oy0 < g.outH; oy0 += bandHeight) {
-        const oy1 = Math.min(g.outH, oy0 + bandHeight);
-        const width = (oy1 - oy0) * g.outW;
-        im2col(x, xOff, g, cInG, oy0, oy1, col);
-        sgemm(cOutG, width, depth, weights, { data: col, offset: 0, ld: width, trans: false }, out, outOff + oy0 * g.outW, outPlane, bias !== null);
-      }
+  const col = p.pointwise ? colScratch : colBuffer(p.depth * p.bandHeight * g.outW);
+  forEachImage(g, p, (grp, xAt, outAt) => {
+    if (bias) for (let co = 0; co < p.cOutG; co++) out.fill(bias[grp * p.cOutG + co], outAt + co * p.outPlane, outAt + (co + 1) * p.outPlane);
+    const weights = groupWeights(w, p, grp, false);
+    if (p.pointwise) {
+      sgemm(p.cOutG, p.outPlane, p.depth, weights, matrix(x, xAt, p.inPlane), out, outAt, p.outPlane, hasBias);
+      return;
     }
-  }
+    forEachBand(g, p, (oy0, oy1, width) => {
+      im2col(x, xAt, g, p.cInG, oy0, oy1, col);
+      sgemm(p.cOutG, width, p.depth, weights, matrix(col, 0, width), out, outAt + oy0 * g.outW, p.outPlane, hasBias);
+    });
+  });
 }
 
 /** dx = gradient of the forward with respect to x, given dy. Overwrites dx. */
 export function conv2dBackwardInput(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
+  if (usingReferenceKernels()) return conv2dBackwardInputReference(dy, w, g, dx);
   if (winogradApplies(g)) return winogradBackwardInput(dy, w, g, dx);
   if (denseApplies(g)) return denseBackwardInput(dy, w, g, dx);
-  const cInG = g.cIn / g.groups;
-  const cOutG = g.cOut / g.groups;
-  const depth = cInG * g.kh * g.kw;
-  const inPlane = g.h * g.w;
-  const outPlane = g.outH * g.outW;
-  const images = imagesPerGemm(g, depth);
-  if (images > 1) {
-    const col = colBuffer(depth * images * outPlane);
-    const rows = rowBuffer(cOutG * images * outPlane);
-    dx.fill(0, 0, g.n * g.cIn * inPlane);
-    for (let grp = 0; grp < g.groups; grp++) {
-      const weightsT = { data: w, offset: grp * cOutG * depth, ld: depth, trans: true };
-      for (let n0 = 0; n0 < g.n; n0 += images) {
-        const count = Math.min(images, g.n - n0);
-        const width = count * outPlane;
-        gatherPlanes(dy, g.cOut, grp * cOutG, cOutG, n0, count, outPlane, rows, true);
-        sgemm(depth, width, cOutG, weightsT, { data: rows, offset: 0, ld: width, trans: false }, col, 0, width, false);
-        for (let i = 0; i < count; i++) col2im(col, g, cInG, 0, g.outH, dx, ((n0 + i) * g.cIn + grp * cInG) * inPlane, i * outPlane, width);
-      }
-    }
+  const p = planOf(g);
+  // col2im adds onto dx; the pointwise GEMM overwrites it.
+  if (!(p.images === 1 && p.pointwise)) dx.fill(0, 0, g.n * g.cIn * p.inPlane);
+  if (p.images > 1) {
+    const col = colBuffer(p.depth * p.images * p.outPlane);
+    const rows = rowBuffer(p.cOutG * p.images * p.outPlane);
+    forEachChunk(g, p, (grp, n0, count, width) => {
+      gatherPlanes(dy, g.cOut, grp * p.cOutG, p.cOutG, n0, count, p.outPlane, rows, true);
+      sgemm(p.depth, width, p.cOutG, groupWeights(w, p, grp, true), matrix(rows, 0, width), col, 0, width, false);
+      for (let i = 0; i < count; i++) col2im(col, g, p.cInG, 0, g.outH, dx, ((n0 + i) * g.cIn + grp * p.cInG) * p.inPlane, i * p.outPlane, width);
+    });
     return;
   }
-  const pointwise = isPointwise(g);
-  const bandHeight = bandRows(g, depth);
-  const col = pointwise ? colScratch : colBuffer(depth * bandHeight * g.outW);
-  if (!pointwise) dx.fill(0, 0, g.n * g.cIn * inPlane);
-  for (let n = 0; n < g.n; n++) {
-    for (let grp = 0; grp < g.groups; grp++) {
-      const dxOff = (n * g.cIn + grp * cInG) * inPlane;
-      const dyOff = (n * g.cOut + grp * cOutG) * outPlane;
-      const weightsT = { data: w, offset: grp * cOutG * depth, ld: depth, trans: true };
-      if (pointwise) {
-        sgemm(depth, outPlane, cOutG, weightsT, { data: dy, offset: dyOff, ld: outPlane, trans: false }, dx, dxOff, inPlane, false);
-        continue;
-      }
-      for (let oy0 = 0; oy0 < g.outH; oy0 += bandHeight) {
-        const oy1 = Math.min(g.outH, oy0 + bandHeight);
-        const width = (oy1 - oy0) * g.outW;
-        sgemm(depth, width, cOutG, weightsT, { data: dy, offset: dyOff + oy0 * g.outW, ld: outPlane, trans: false }, col, 0, width, false);
-        col2im(col, g, cInG, oy0, oy1, dx, dxOff);
-      }
+  const col = p.pointwise ? colScratch : colBuffer(p.depth * p.bandHeight * g.outW);
+  forEachImage(g, p, (grp, dxAt, dyAt) => {
+    const weightsT = groupWeights(w, p, grp, true);
+    if (p.pointwise) {
+      sgemm(p.depth, p.outPlane, p.cOutG, weightsT, matrix(dy, dyAt, p.outPlane), dx, dxAt, p.inPlane, false);
+      return;
     }
-  }
+    forEachBand(g, p, (oy0, oy1, width) => {
+      sgemm(p.depth, width, p.cOutG, weightsT, matrix(dy, dyAt + oy0 * g.outW, p.outPlane), col, 0, width, false);
+      col2im(col, g, p.cInG, oy0, oy1, dx, dxAt);
+    });
+  });
 }
 
 /** dw = gradient of the forward with respect to w, given dy, summed over the batch. Overwrites dw. */
 export function conv2dBackwardFilter(dy: Float32Array, x: Float32Array, g: Conv2dGeometry, dw: Float32Array): void {
+  if (usingReferenceKernels()) return conv2dBackwardFilterReference(dy, x, g, dw);
   if (winogradApplies(g)) return winogradBackwardFilter(dy, x, g, dw);
   if (denseApplies(g)) return denseBackwardFilter(dy, x, g, dw);
-  const cInG = g.cIn / g.groups;
-  const cOutG = g.cOut / g.groups;
-  const depth = cInG * g.kh * g.kw;
-  const inPlane = g.h * g.w;
-  const outPlane = g.outH * g.outW;
-  const images = imagesPerGemm(g, depth);
+  const p = planOf(g);
   // Every GEMM below adds onto dw, one chunk of images (or one image and band) at a time.
-  dw.fill(0, 0, g.cOut * depth);
-  if (images > 1) {
-    const col = colBuffer(depth * images * outPlane);
-    const rows = rowBuffer(cOutG * images * outPlane);
-    for (let grp = 0; grp < g.groups; grp++) {
-      const dwOff = grp * cOutG * depth;
-      for (let n0 = 0; n0 < g.n; n0 += images) {
-        const count = Math.min(images, g.n - n0);
-        const width = count * outPlane;
-        for (let i = 0; i < count; i++) im2col(x, ((n0 + i) * g.cIn + grp * cInG) * inPlane, g, cInG, 0, g.outH, col, i * outPlane, width);
-        gatherPlanes(dy, g.cOut, grp * cOutG, cOutG, n0, count, outPlane, rows, true);
-        sgemm(cOutG, depth, width, { data: rows, offset: 0, ld: width, trans: false }, { data: col, offset: 0, ld: width, trans: true }, dw, dwOff, depth, true);
-      }
-    }
+  dw.fill(0, 0, g.cOut * p.depth);
+  if (p.images > 1) {
+    const col = colBuffer(p.depth * p.images * p.outPlane);
+    const rows = rowBuffer(p.cOutG * p.images * p.outPlane);
+    forEachChunk(g, p, (grp, n0, count, width) => {
+      chunkColumns(x, g, p, grp, n0, count, col);
+      gatherPlanes(dy, g.cOut, grp * p.cOutG, p.cOutG, n0, count, p.outPlane, rows, true);
+      sgemm(p.cOutG, p.depth, width, matrix(rows, 0, width), matrix(col, 0, width, true), dw, grp * p.cOutG * p.depth, p.depth, true);
+    });
     return;
   }
-  const pointwise = isPointwise(g);
-  const bandHeight = bandRows(g, depth);
-  const col = pointwise ? colScratch : colBuffer(depth * bandHeight * g.outW);
-  for (let n = 0; n < g.n; n++) {
-    for (let grp = 0; grp < g.groups; grp++) {
-      const xOff = (n * g.cIn + grp * cInG) * inPlane;
-      const dyOff = (n * g.cOut + grp * cOutG) * outPlane;
-      const dwOff = grp * cOutG * depth;
-      if (pointwise) {
-        sgemm(cOutG, depth, outPlane, { data: dy, offset: dyOff, ld: outPlane, trans: false }, { data: x, offset: xOff, ld: inPlane, trans: true }, dw, dwOff, depth, true);
-        continue;
-      }
-      for (let oy0 = 0; oy0 < g.outH; oy0 += bandHeight) {
-        const oy1 = Math.min(g.outH, oy0 + bandHeight);
-        const width = (oy1 - oy0) * g.outW;
-        im2col(x, xOff, g, cInG, oy0, oy1, col);
-        sgemm(cOutG, depth, width, { data: dy, offset: dyOff + oy0 * g.outW, ld: outPlane, trans: false }, { data: col, offset: 0, ld: width, trans: true }, dw, dwOff, depth, true);
-      }
+  const col = p.pointwise ? colScratch : colBuffer(p.depth * p.bandHeight * g.outW);
+  forEachImage(g, p, (grp, xAt, dyAt) => {
+    const dwAt = grp * p.cOutG * p.depth;
+    if (p.pointwise) {
+      sgemm(p.cOutG, p.depth, p.outPlane, matrix(dy, dyAt, p.outPlane), matrix(x, xAt, p.inPlane, true), dw, dwAt, p.depth, true);
+      return;
     }
-  }
-}
-
-/** Direct loops: out[n, co, oy, ox] = bias[co] + sum over ci, ky, kx of x[...] * w[...] */
-export function conv2dForwardReference(x: Float32Array, w: Float32Array, bias: Float32Array | null, g: Conv2dGeometry, out: Float32Array): void {
-  const cInG = g.cIn / g.groups;
-  const cOutG = g.cOut / g.groups;
-  for (let n = 0; n < g.n; n++) {
-    for (let co = 0; co < g.cOut; co++) {
-      const grp = Math.floor(co / cOutG);
-      for (let oy = 0; oy < g.outH; oy++) {
-        for (let ox = 0; ox < g.outW; ox++) {
-          let s = bias ? bias[co] : 0;
-          for (let ci = 0; ci < cInG; ci++) {
-            const c = grp * cInG + ci;
-            for (let ky = 0; ky < g.kh; ky++) {
-              const iy = oy * g.strideH - g.padH + ky * g.dilH;
-              if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.kw; kx++) {
-                const ix = ox * g.strideW - g.padW + kx * g.dilW;
-                if (ix < 0 || ix >= g.w) continue;
-                s += x[((n * g.cIn + c) * g.h + iy) * g.w + ix] * w[((co * cInG + ci) * g.kh + ky) * g.kw + kx];
-              }
-            }
-          }
-          out[((n * g.cOut + co) * g.outH + oy) * g.outW + ox] = s;
-        }
-      }
-    }
-  }
-}
-
-/** Direct loops: dx = gradient of the forward with respect to x, given dy. Overwrites dx. */
-export function conv2dBackwardInputReference(dy: Float32Array, w: Float32Array, g: Conv2dGeometry, dx: Float32Array): void {
-  dx.fill(0);
-  const cInG = g.cIn / g.groups;
-  const cOutG = g.cOut / g.groups;
-  for (let n = 0; n < g.n; n++) {
-    for (let co = 0; co < g.cOut; co++) {
-      const grp = Math.floor(co / cOutG);
-      for (let oy = 0; oy < g.outH; oy++) {
-        for (let ox = 0; ox < g.outW; ox++) {
-          const d = dy[((n * g.cOut + co) * g.outH + oy) * g.outW + ox];
-          for (let ci = 0; ci < cInG; ci++) {
-            const c = grp * cInG + ci;
-            for (let ky = 0; ky < g.kh; ky++) {
-              const iy = oy * g.strideH - g.padH + ky * g.dilH;
-              if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.kw; kx++) {
-                const ix = ox * g.strideW - g.padW + kx * g.dilW;
-                if (ix < 0 || ix >= g.w) continue;
-                dx[((n * g.cIn + c) * g.h + iy) * g.w + ix] += d * w[((co * cInG + ci) * g.kh + ky) * g.kw + kx];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}
-
-/** Direct loops: dw = gradient of the forward with respect to w, given dy. Overwrites dw. */
-export function conv2dBackwardFilterReference(dy: Float32Array, x: Float32Array, g: Conv2dGeometry, dw: Float32Array): void {
-  dw.fill(0);
-  const cInG = g.cIn / g.groups;
-  const cOutG = g.cOut / g.groups;
-  for (let n = 0; n < g.n; n++) {
-    for (let co = 0; co < g.cOut; co++) {
-      const grp = Math.floor(co / cOutG);
-      for (let oy = 0; oy < g.outH; oy++) {
-        for (let ox = 0; ox < g.outW; ox++) {
-          const d = dy[((n * g.cOut + co) * g.outH + oy) * g.outW + ox];
-          for (let ci = 0; ci < cInG; ci++) {
-            const c = grp * cInG + ci;
-            for (let ky = 0; ky < g.kh; ky++) {
-              const iy = oy * g.strideH - g.padH + ky * g.dilH;
-              if (iy < 0 || iy >= g.h) continue;
-              for (let kx = 0; kx < g.kw; kx++) {
-                const ix = ox * g.strideW - g.padW + kx * g.dilW;
-                if (ix < 0 || ix >= g.w) continue;
-                dw[((co * cInG + ci) * g.kh + ky) * g.kw + kx] += d * x[((n * g.cIn + c) * g.h + iy) * g.w + ix];
-              }
-            }
-          }
-        }
-      }
-    }
-  }
+    forEachBand(g, p, (oy0, oy1, width) => {
+      im2col(x, xAt, g, p.cInG, oy0, oy1, col);
+      sgemm(p.cOutG, p.depth, width, matrix(dy, dyAt + oy0 * g.outW, p.outPlane), matrix(col, 0, width, true), dw, dwAt, p.depth, true);
+    });
+  });
 }

@@ -17,29 +17,21 @@
  * NR-wide B panels, each staying in L1 while every MR-tall A panel of the block passes over it.
  * Packing handles the four transpose combinations, so there is one micro-kernel.
  *
- * Choices measured on the project machine (micro-kernel alone, interleaved medians): panels
- * stored as Float64 ran ~15% faster than Float32 (no float-to-double conversion per load);
- * 8x8 tiles ran ~10% faster than 4x4 (4.4 vs 4.0 GFLOP/s), tied with 6x8 and ahead of 4x8,
- * although V8 spills most of the 64 accumulators: each load then feeds 8 multiply-adds instead
- * of 4, and the loads with their checks are the bottleneck. Cache-block sizes mattered less
- * than the noise of the shared machine. Products are summed in double and rounded to float32
- * once per KC-deep block. Packing buffers are module-level and grow on demand, so calls do not
- * allocate.
+ * Panels are stored as Float64 (no conversion per load) and the tile is 8x8 (each loaded value
+ * feeds 8 multiply-adds, and the loads with their checks are the bottleneck); products are
+ * summed in double and rounded to float32 once per KC-deep block. The measurements behind these
+ * choices are in docs/performance.md, "Float GEMM". Packing buffers are module-level and grow on
+ * demand, so calls do not allocate.
  *
  * `gemmPacked` runs the same micro-kernel on operands a caller has packed itself, into a
  * float64 C (Winograd's transforms write packed panels directly).
  *
- * `sgemmReference` is the plain triple loop: the oracle of the specs and the "naive" line of
- * the benchmark.
+ * reference/gemm.ts defines the operation (and its operands, `MatrixRef`) by the plain triple
+ * loop, which runs instead when the reference kernels are chosen (kernel-choice.ts) and is the
+ * oracle of the specs and the "naive" line of the benchmark.
  */
-export interface MatrixRef {
-  data: Float32Array;
-  offset: number;
-  /** Row stride in elements. */
-  ld: number;
-  /** Whether the stored matrix is the transpose of the operand. */
-  trans: boolean;
-}
+import { type MatrixRef, sgemmReference } from './reference/gemm';
+import { usingReferenceKernels } from './kernel-choice';
 
 /** Rows of a micro-tile (rows of A per packed panel). */
 export const MR = 8;
@@ -54,10 +46,17 @@ export const NC = 512;
 
 let packedA = new Float64Array(MC * KC);
 let packedB = new Float64Array(KC * NC);
-/** Receives a micro-tile whose store is clipped at the right or bottom edge of C. */
-const edgeTile = new Float32Array(MR * NR);
+/**
+ * Receives a micro-tile whose store is clipped at the right or bottom edge of C. It holds the
+ * tile's sums in double, as a full tile's registers do, so that an edge element is rounded to
+ * float32 once, as it would be in a full tile: an element's bits then do not depend on where
+ * the edge falls, i.e. on how many rows or columns share the call (a row of a batch gets the
+ * same logits whatever the batch size).
+ */
+const edgeTile = new Float64Array(MR * NR);
 
 export function sgemm(M: number, N: number, K: number, A: MatrixRef, B: MatrixRef, C: Float32Array, cOffset: number, ldc: number, accumulate: boolean): void {
+  if (usingReferenceKernels()) return sgemmReference(M, N, K, A, B, C, cOffset, ldc, accumulate);
   if (M <= 0 || N <= 0) return;
   if (K <= 0) {
     if (!accumulate) for (let i = 0; i < M; i++) C.fill(0, cOffset + i * ldc, cOffset + i * ldc + N);
@@ -88,7 +87,7 @@ export function sgemm(M: number, N: number, K: number, A: MatrixRef, B: MatrixRe
  * with row stride ldc, every tile stored whole, so the caller pads C, like the panels, to
  * multiples of 8 (rows and columns of padding hold whatever the padded panels give).
  *
- * Winograd's transforms (winograd.ts) write their outputs straight into this layout, saving a
+ * Winograd's transforms (winograd/) write their outputs straight into this layout, saving a
  * packing pass, and keep all intermediates in double: nothing is rounded to float32 between the
  * transforms and the GEMM. Depth is still taken KC at a time, so that the two panels the
  * micro-kernel streams stay in L1; a depth step of a panel is 8 consecutive values, so a depth
@@ -130,7 +129,7 @@ function macroKernel(mc: number, nc: number, kc: number, C: Float32Array, cOffse
       if (mr === MR && nr === NR) {
         microKernel8x8(kc, pa, aOff, pb, bOff, C, cOff, ldc, add);
       } else {
-        microKernel8x8(kc, pa, aOff, pb, bOff, edgeTile, 0, NR, false);
+        microKernel8x8Double(kc, pa, aOff, pb, bOff, edgeTile, 0, NR, false);
         storeEdgeTile(mr, nr, C, cOff, ldc, add);
       }
     }
@@ -206,8 +205,8 @@ function microKernel8x8(kc: number, pa: Float64Array, aOff: number, pb: Float64A
 /**
  * microKernel8x8 with a float64 C, for gemmPacked: the same code, kept separate so that each
  * stores to one kind of typed array. With one kernel for both kinds, V8 compiled its stores
- * generically, boxing every stored double as a heap object; splitting it made a BNext training
- * step 4-8% faster (fewer young-generation collections).
+ * generically, boxing every stored double (docs/performance.md, "Float GEMM"): the repeat is the
+ * price of speed.
  */
 function microKernel8x8Double(kc: number, pa: Float64Array, aOff: number, pb: Float64Array, bOff: number, C: Float64Array, cOff: number, ldc: number, add: boolean): void {
   let c00 = 0, c01 = 0, c02 = 0, c03 = 0, c04 = 0, c05 = 0, c06 = 0, c07 = 0;
@@ -343,23 +342,4 @@ function packPanels(src: Float32Array, start: number, sr: number, sk: number, ro
 
 function roundUp(n: number, m: number): number {
   return Math.ceil(n / m) * m;
-}
-
-/** The plain triple loop, accumulating each dot product in double precision. */
-export function sgemmReference(M: number, N: number, K: number, A: MatrixRef, B: MatrixRef, C: Float32Array, cOffset: number, ldc: number, accumulate: boolean): void {
-  const a = A.data;
-  const b = B.data;
-  // Strides of op(A) along i and k, and of op(B) along k and j.
-  const aI = A.trans ? 1 : A.ld;
-  const aK = A.trans ? A.ld : 1;
-  const bK = B.trans ? 1 : B.ld;
-  const bJ = B.trans ? B.ld : 1;
-  for (let i = 0; i < M; i++) {
-    for (let j = 0; j < N; j++) {
-      let s = 0;
-      for (let k = 0; k < K; k++) s += a[A.offset + i * aI + k * aK] * b[B.offset + k * bK + j * bJ];
-      const c = cOffset + i * ldc + j;
-      C[c] = accumulate ? C[c] + s : s;
-    }
-  }
 }

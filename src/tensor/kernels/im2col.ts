@@ -17,8 +17,11 @@
  *
  * BNext's late stages have 4x4 and 2x2 maps, so a row segment here is often 2-4 values: the
  * padding is zeroed with plain loops, not `fill`, whose call costs more than such a write.
+ * The two functions walk the same (channel, tap, row) nest, each with its copy loop inside: a
+ * shared walk would call the copy through a function per row segment, in the hottest loops of
+ * training after the GEMM. The repeat is the price of speed.
  */
-import type { Conv2dGeometry } from './conv2d';
+import type { Conv2dGeometry } from './conv2d-geometry';
 
 export function im2col(
   x: Float32Array, xOffset: number, g: Conv2dGeometry, channels: number, oy0: number, oy1: number,

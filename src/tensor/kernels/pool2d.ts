@@ -1,38 +1,18 @@
 /**
- * 2-D pooling kernels in NCHW, with PyTorch's conventions: floor output size (ceil_mode off),
- * max pooling pads with -infinity, average pooling counts padded zeros unless told otherwise,
- * and adaptive pooling uses the bins [floor(i*H/out), ceil((i+1)*H/out)).
+ * 2-D pooling kernels in NCHW with PyTorch's conventions (pool2d-geometry.ts): average, max and
+ * adaptive average pooling, forward and backward.
+ *
+ * Average pooling has one fast path, BNext's downsampling shortcut (2x2 windows, stride 2, no
+ * padding), which sums the same four values in the same order as the general loops without
+ * computing window bounds, so it gives the same bits; every other geometry, and every call when
+ * the reference kernels are chosen (kernel-choice.ts), runs the plain loops of
+ * reference/pool2d.ts. Max pooling and adaptive average pooling have no fast variant: their
+ * loops below are already the definition.
  */
-import { formatShape, type Shape } from '../shape';
-
-export interface PoolGeometry {
-  n: number;
-  c: number;
-  h: number;
-  w: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  outH: number;
-  outW: number;
-}
-
-export function poolGeometry(shape: Shape, kernel: [number, number], stride: [number, number], padding: [number, number], op: string): PoolGeometry {
-  if (shape.length !== 4) throw new Error(`${op}: input must be 4-D NCHW, got shape ${formatShape(shape)}`);
-  const [n, c, h, w] = shape;
-  const [kh, kw] = kernel;
-  const [sh, sw] = stride;
-  const [ph, pw] = padding;
-  if (kh < 1 || kw < 1 || sh < 1 || sw < 1) throw new Error(`${op}: kernel ${kernel} and stride ${stride} must be positive`);
-  if (2 * ph > kh || 2 * pw > kw) throw new Error(`${op}: padding ${padding} must be at most half the kernel ${kernel}`);
-  const outH = Math.floor((h + 2 * ph - kh) / sh) + 1;
-  const outW = Math.floor((w + 2 * pw - kw) / sw) + 1;
-  if (outH < 1 || outW < 1) throw new Error(`${op}: input ${formatShape(shape)} is smaller than the kernel ${kernel}`);
-  return { n, c, h, w, kh, kw, sh, sw, ph, pw, outH, outW };
-}
+import type { PoolGeometry } from './pool2d-geometry';
+import { adaptiveBins } from './pool2d-geometry';
+import { usingReferenceKernels } from './kernel-choice';
+import { avgPool2dBackwardReference, avgPool2dForwardReference } from './reference/pool2d';
 
 /** 2x2 windows with stride 2 and no padding: BNext's downsampling shortcut, worth its own loops. */
 function isHalving(g: PoolGeometry): boolean {
@@ -40,58 +20,21 @@ function isHalving(g: PoolGeometry): boolean {
 }
 
 export function avgPool2dForward(x: Float32Array, g: PoolGeometry, countIncludePad: boolean, out: Float32Array): void {
-  if (isHalving(g)) return halvingAverage(x, g, out);
-  const planes = g.n * g.c;
-  for (let p = 0; p < planes; p++) {
-    const xBase = p * g.h * g.w;
-    const oBase = p * g.outH * g.outW;
-    for (let oy = 0; oy < g.outH; oy++) {
-      const y0 = oy * g.sh - g.ph;
-      const y1 = Math.min(y0 + g.kh, g.h + g.ph);
-      for (let ox = 0; ox < g.outW; ox++) {
-        const x0 = ox * g.sw - g.pw;
-        const x1 = Math.min(x0 + g.kw, g.w + g.pw);
-        const padded = (y1 - y0) * (x1 - x0);
-        let s = 0;
-        let count = 0;
-        for (let y = Math.max(y0, 0); y < Math.min(y1, g.h); y++) {
-          for (let xx = Math.max(x0, 0); xx < Math.min(x1, g.w); xx++) {
-            s += x[xBase + y * g.w + xx];
-            count++;
-          }
-        }
-        out[oBase + oy * g.outW + ox] = s / (countIncludePad ? padded : count);
-      }
-    }
-  }
+  if (isHalving(g) && !usingReferenceKernels()) halvingAverage(x, g, out);
+  else avgPool2dForwardReference(x, g, countIncludePad, out);
 }
 
+/** Overwrites dx. */
 export function avgPool2dBackward(dy: Float32Array, g: PoolGeometry, countIncludePad: boolean, dx: Float32Array): void {
-  dx.fill(0);
-  if (isHalving(g)) return halvingAverageBackward(dy, g, dx);
-  const planes = g.n * g.c;
-  for (let p = 0; p < planes; p++) {
-    const xBase = p * g.h * g.w;
-    const oBase = p * g.outH * g.outW;
-    for (let oy = 0; oy < g.outH; oy++) {
-      const y0 = oy * g.sh - g.ph;
-      const y1 = Math.min(y0 + g.kh, g.h + g.ph);
-      for (let ox = 0; ox < g.outW; ox++) {
-        const x0 = ox * g.sw - g.pw;
-        const x1 = Math.min(x0 + g.kw, g.w + g.pw);
-        const ya = Math.max(y0, 0);
-        const yb = Math.min(y1, g.h);
-        const xa = Math.max(x0, 0);
-        const xb = Math.min(x1, g.w);
-        const divisor = countIncludePad ? (y1 - y0) * (x1 - x0) : (yb - ya) * (xb - xa);
-        const d = dy[oBase + oy * g.outW + ox] / divisor;
-        for (let y = ya; y < yb; y++) for (let xx = xa; xx < xb; xx++) dx[xBase + y * g.w + xx] += d;
-      }
-    }
-  }
+  if (isHalving(g) && !usingReferenceKernels()) halvingAverageBackward(dy, g, dx);
+  else avgPool2dBackwardReference(dy, g, countIncludePad, dx);
 }
 
-/** avgPool2dForward for 2x2 windows, stride 2: the same sums in the same order, without the window bounds. */
+/**
+ * avgPool2dForward for 2x2 windows, stride 2: the same sums in the same order, without the window
+ * bounds. It and its backward below walk the same planes and rows, each with its own arithmetic
+ * inline (a shared walk would call it per output): the repeat is the price of speed.
+ */
 function halvingAverage(x: Float32Array, g: PoolGeometry, out: Float32Array): void {
   const planes = g.n * g.c;
   let o = 0;
@@ -106,6 +49,8 @@ function halvingAverage(x: Float32Array, g: PoolGeometry, out: Float32Array): vo
 
 /** avgPool2dBackward for 2x2 windows, stride 2: each input gets a quarter of its one window's gradient. */
 function halvingAverageBackward(dy: Float32Array, g: PoolGeometry, dx: Float32Array): void {
+  // An odd last row or column lies in no window.
+  if (g.h % 2 === 1 || g.w % 2 === 1) dx.fill(0, 0, g.n * g.c * g.h * g.w);
   const planes = g.n * g.c;
   let o = 0;
   for (let p = 0; p < planes; p++) {
@@ -153,10 +98,6 @@ export function maxPool2dForward(x: Float32Array, g: PoolGeometry, out: Float32A
   }
 }
 
-export function adaptiveBins(inSize: number, outSize: number, i: number): [number, number] {
-  return [Math.floor((i * inSize) / outSize), Math.ceil(((i + 1) * inSize) / outSize)];
-}
-
 /** The bins [start, end) of every output index, computed once per call rather than per plane. */
 function adaptiveBinTable(inSize: number, outSize: number): Int32Array {
   const table = new Int32Array(2 * outSize);
@@ -164,36 +105,36 @@ function adaptiveBinTable(inSize: number, outSize: number): Int32Array {
   return table;
 }
 
-export function adaptiveAvgPool2dForward(x: Float32Array, n: number, c: number, h: number, w: number, outH: number, outW: number, out: Float32Array): void {
+/**
+ * Calls visit for every output of adaptive pooling over n·c planes of h x w: its flat index, the
+ * flat index of its plane's first input, and its bin, rows [y0, y1) by columns [x0, x1).
+ */
+function forEachAdaptiveBin(
+  n: number, c: number, h: number, w: number, outH: number, outW: number,
+  visit: (o: number, plane: number, y0: number, y1: number, x0: number, x1: number) => void,
+): void {
   const rows = adaptiveBinTable(h, outH);
   const cols = adaptiveBinTable(w, outW);
   for (let p = 0; p < n * c; p++) {
-    const xBase = p * h * w;
     for (let oy = 0; oy < outH; oy++) {
-      const y0 = rows[2 * oy], y1 = rows[2 * oy + 1];
-      for (let ox = 0; ox < outW; ox++) {
-        const x0 = cols[2 * ox], x1 = cols[2 * ox + 1];
-        let s = 0;
-        for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) s += x[xBase + y * w + xx];
-        out[(p * outH + oy) * outW + ox] = s / ((y1 - y0) * (x1 - x0));
-      }
+      for (let ox = 0; ox < outW; ox++) visit((p * outH + oy) * outW + ox, p * h * w, rows[2 * oy], rows[2 * oy + 1], cols[2 * ox], cols[2 * ox + 1]);
     }
   }
 }
 
+export function adaptiveAvgPool2dForward(x: Float32Array, n: number, c: number, h: number, w: number, outH: number, outW: number, out: Float32Array): void {
+  forEachAdaptiveBin(n, c, h, w, outH, outW, (o, plane, y0, y1, x0, x1) => {
+    let s = 0;
+    for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) s += x[plane + y * w + xx];
+    out[o] = s / ((y1 - y0) * (x1 - x0));
+  });
+}
+
+/** Overwrites dx. */
 export function adaptiveAvgPool2dBackward(dy: Float32Array, n: number, c: number, h: number, w: number, outH: number, outW: number, dx: Float32Array): void {
   dx.fill(0);
-  const rows = adaptiveBinTable(h, outH);
-  const cols = adaptiveBinTable(w, outW);
-  for (let p = 0; p < n * c; p++) {
-    const xBase = p * h * w;
-    for (let oy = 0; oy < outH; oy++) {
-      const y0 = rows[2 * oy], y1 = rows[2 * oy + 1];
-      for (let ox = 0; ox < outW; ox++) {
-        const x0 = cols[2 * ox], x1 = cols[2 * ox + 1];
-        const d = dy[(p * outH + oy) * outW + ox] / ((y1 - y0) * (x1 - x0));
-        for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) dx[xBase + y * w + xx] += d;
-      }
-    }
-  }
+  forEachAdaptiveBin(n, c, h, w, outH, outW, (o, plane, y0, y1, x0, x1) => {
+    const d = dy[o] / ((y1 - y0) * (x1 - x0));
+    for (let y = y0; y < y1; y++) for (let xx = x0; xx < x1; xx++) dx[plane + y * w + xx] += d;
+  });
 }

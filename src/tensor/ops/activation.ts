@@ -1,6 +1,6 @@
 /** PReLU with a per-channel weight, softmax and log-softmax along a dimension. */
-import { record } from '../../autograd/graph';
-import { channelPlanes, formatShape, normalizeDim, stridesOf } from '../shape';
+import { record } from '../../autograd/record';
+import { channelPlanes, forEachLine, formatShape, normalizeDim } from '../shape';
 import { Tensor } from '../tensor';
 import { uninitializedArray } from '../../autograd/buffer-pool';
 
@@ -34,34 +34,23 @@ export function prelu(x: Tensor, weight: Tensor): Tensor {
   return record('PRelu', [x, weight], new Tensor(out, x.shape), {});
 }
 
-/** Views a shape as [outer, size, inner] around `dim`. */
-export function splitAround(shape: readonly number[], dim: number): { outer: number; size: number; inner: number } {
-  const size = shape[dim];
-  const inner = stridesOf(shape)[dim];
-  const outer = shape.slice(0, dim).reduce((a, b) => a * b, 1);
-  return { outer, size, inner };
-}
-
 function softmaxInto(x: Tensor, dim: number, logarithm: boolean): Float32Array {
-  const { outer, size, inner } = splitAround(x.shape, dim);
   const out = new Float32Array(x.size);
   const d = x.data;
-  for (let o = 0; o < outer; o++) {
-    for (let i = 0; i < inner; i++) {
-      const base = o * size * inner + i;
-      // Subtract the maximum so exp never overflows.
-      let m = -Infinity;
-      for (let j = 0; j < size; j++) m = Math.max(m, d[base + j * inner]);
-      let s = 0;
-      for (let j = 0; j < size; j++) s += Math.exp(d[base + j * inner] - m);
-      if (logarithm) {
-        const lse = m + Math.log(s);
-        for (let j = 0; j < size; j++) out[base + j * inner] = d[base + j * inner] - lse;
-      } else {
-        for (let j = 0; j < size; j++) out[base + j * inner] = Math.exp(d[base + j * inner] - m) / s;
-      }
+  forEachLine(x.shape, dim, (base, step, size) => {
+    const end = base + size * step;
+    // Subtract the maximum so exp never overflows.
+    let m = -Infinity;
+    for (let k = base; k < end; k += step) m = Math.max(m, d[k]);
+    let s = 0;
+    for (let k = base; k < end; k += step) s += Math.exp(d[k] - m);
+    if (logarithm) {
+      const lse = m + Math.log(s);
+      for (let k = base; k < end; k += step) out[k] = d[k] - lse;
+    } else {
+      for (let k = base; k < end; k += step) out[k] = Math.exp(d[k] - m) / s;
     }
-  }
+  });
   return out;
 }
 

@@ -1,9 +1,10 @@
 /** 2-D convolution in NCHW (cross-correlation, as torch.nn.functional.conv2d). */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { formatShape, pairOf } from '../shape';
 import { Tensor } from '../tensor';
-import { conv2dForward, conv2dGeometry } from '../kernels/conv2d';
-import type { Conv2dAttrs } from '../../autograd/node';
+import { conv2dForward } from '../kernels/conv2d';
+import { conv2dGeometry } from '../kernels/conv2d-geometry';
+import type { Conv2dAttrs } from '../../autograd/op-attrs';
 import { uninitializedArray } from '../../autograd/buffer-pool';
 
 export interface Conv2dOptions {

@@ -2,9 +2,10 @@
  * Elementwise ops with NumPy/PyTorch broadcasting. Numbers passed where a tensor is expected
  * are treated as constant scalars (no gradient).
  */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { broadcastIndex, broadcastLoops, broadcastShapes, formatShape, type Shape, shapesEqual, sizeOf } from '../shape';
-import { BoolTensor, Tensor } from '../tensor';
+import { Tensor } from '../tensor';
+import { BoolTensor } from '../bool-tensor';
 import { binaryBroadcastKernel, binaryKernel, type BinaryOp, sumToShapeKernel, unaryKernel, type UnaryOp } from '../kernels/elementwise';
 import { uninitializedArray } from '../../autograd/buffer-pool';
 

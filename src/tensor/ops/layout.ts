@@ -2,9 +2,10 @@
  * Layout ops. Reshape shares storage; permute, narrow, concat and expand copy into a new
  * contiguous tensor, so every kernel downstream sees plain row-major data.
  */
-import { record } from '../../autograd/graph';
-import { broadcastIndex, broadcastShapes, formatShape, normalizeDim, type Shape, shapesEqual, sizeOf, stridesOf } from '../shape';
-import { IntTensor, Tensor } from '../tensor';
+import { record } from '../../autograd/record';
+import { broadcastIndex, broadcastShapes, formatShape, gatherSources, normalizeDim, type Shape, shapesEqual, sizeOf, stridesOf } from '../shape';
+import { Tensor } from '../tensor';
+import { IntTensor } from '../int-tensor';
 
 /** A view with a new shape (one dimension may be -1, inferred). Shares storage. */
 export function reshape(x: Tensor, shape: Shape): Tensor {
@@ -125,25 +126,10 @@ export function gather(x: Tensor, dim: number, index: IntTensor): Tensor {
     throw new Error(`gather: index shape ${formatShape(index.shape)} does not fit input ${formatShape(x.shape)} along dim ${d}`);
   }
   const size = x.shape[d];
-  const xStrides = stridesOf(x.shape);
-  const iStrides = stridesOf(index.shape);
+  for (const j of index.data) if (j < 0 || j >= size) throw new Error(`gather: index ${j} is out of range for dimension ${d} of size ${size}`);
+  const source = gatherSources(x.shape, d, index.shape, index.data);
   const out = new Float32Array(index.data.length);
-  for (let k = 0; k < out.length; k++) {
-    let rem = k;
-    let src = 0;
-    for (let a = 0; a < index.shape.length; a++) {
-      const c = Math.floor(rem / iStrides[a]);
-      rem -= c * iStrides[a];
-      if (a === d) {
-        const j = index.data[k];
-        if (j < 0 || j >= size) throw new Error(`gather: index ${j} is out of range for dimension ${d} of size ${size}`);
-        src += j * xStrides[a];
-      } else {
-        src += c * xStrides[a];
-      }
-    }
-    out[k] = x.data[src];
-  }
+  for (let k = 0; k < out.length; k++) out[k] = x.data[source[k]];
   return record('Gather', [x], new Tensor(out, index.shape), { dim: d, index });
 }
 

@@ -1,5 +1,5 @@
 /** Batched matrix multiply with broadcasting of the batch dimensions, as torch.matmul for rank >= 2. */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { broadcastIndex, broadcastShapes, formatShape, sizeOf } from '../shape';
 import { Tensor } from '../tensor';
 import { sgemm } from '../kernels/gemm';

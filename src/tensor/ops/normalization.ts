@@ -3,7 +3,7 @@
  * normalises with the biased batch variance and updates the running statistics with the
  * unbiased one; in evaluation it uses the running statistics.
  */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { formatShape } from '../shape';
 import { Tensor } from '../tensor';
 import { uninitializedArray } from '../../autograd/buffer-pool';

@@ -1,8 +1,9 @@
 /** Average, max and adaptive-average pooling over NCHW tensors (torch.nn.functional semantics). */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { formatShape, pairOf } from '../shape';
 import { Tensor } from '../tensor';
-import { adaptiveAvgPool2dForward, avgPool2dForward, maxPool2dForward, poolGeometry } from '../kernels/pool2d';
+import { adaptiveAvgPool2dForward, avgPool2dForward, maxPool2dForward } from '../kernels/pool2d';
+import { poolGeometry } from '../kernels/pool2d-geometry';
 
 export interface Pool2dOptions {
   /** Defaults to the kernel size, as in PyTorch. */

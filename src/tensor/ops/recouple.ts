@@ -1,6 +1,6 @@
 /**
- * The squeeze of Info-Recoupling (paper Sec. 3.2; spec "Units"): a unit's squeeze-and-expand
- * reads only the per-channel mean over H x W of
+ * The squeeze of Info-Recoupling (paper Sec. 3.2; docs/paper-map.md, "Units and blocks"): a unit's
+ * squeeze-and-expand reads only the per-channel mean over H x W of
  *     mix = scale·inp + (1 - scale)·main,     scale [1, C, 1, 1], inp and main [N, C, H, W],
  * (its first layer is AdaptiveAvgPool2d(1)). This op gives that mean, [N, C, 1, 1], in one pass
  * over inp and main, without the full-size mix and the three full-size intermediates that
@@ -12,7 +12,7 @@
  * recouple.spec.ts checks this against the composition). The gradient rule is in
  * autograd/gradients/recouple.ts.
  */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { formatShape, shapesEqual } from '../shape';
 import { Tensor } from '../tensor';
 

@@ -1,7 +1,8 @@
 /** Reductions over dimensions, with PyTorch's `keepdim`. */
-import { record } from '../../autograd/graph';
+import { record } from '../../autograd/record';
 import { broadcastIndex, keptShape, normalizeDim, normalizeDims, stridesOf } from '../shape';
-import { IntTensor, Tensor } from '../tensor';
+import { Tensor } from '../tensor';
+import { IntTensor } from '../int-tensor';
 
 /** The output shape with reduced dims kept as 1, and the shape actually returned. */
 function reducedShapes(shape: readonly number[], dims: number[], keepdim: boolean): { kept: number[]; out: number[] } {
