@@ -74,6 +74,17 @@ describe('cli: bnext landscape', function () {
     expect(Array.from(readNpy(`${again}.npy`).data as Float32Array)).to.deep.equal(Array.from(loss.data as Float32Array));
   });
 
+  it('gives the same bits for the same --seed, and another landscape for another seed', async () => {
+    const grid = (seed: number, out: string) => ['--run', runDir, '--grid', '3', '--range', '0.5', '--samples', '4', '--seed', String(seed), '--out', join(root, out)];
+    await run(grid(7, 'seed-7a'));
+    await run(grid(7, 'seed-7b'));
+    await run(grid(8, 'seed-8'));
+    const bytes = (out: string, suffix: string) => readFileSync(join(root, out + suffix));
+    for (const suffix of ['.npy', '-top1.npy', '-directions.safetensors', '.png']) expect(bytes('seed-7b', suffix).equals(bytes('seed-7a', suffix)), suffix).to.equal(true);
+    expect(bytes('seed-8', '-directions.safetensors').equals(bytes('seed-7a', '-directions.safetensors'))).to.equal(false);
+    expect(bytes('seed-8', '.npy').equals(bytes('seed-7a', '.npy'))).to.equal(false);
+  });
+
   it('refuses bad options, a missing model, directions of another model and an unwritable output before computing', async () => {
     expect(await usageError(['--run', runDir, '--grid', '4'])).to.match(/--grid.*odd.*got 4/);
     expect(await usageError(['--run', runDir, '--grid', 'many'])).to.equal("landscape: --grid must be an integer, got 'many'");
