@@ -53,12 +53,12 @@ interface Sample {
 }
 
 /** Runs a process to completion and times it; throws with its output if it fails. */
-function timeProcess(command: string, args: readonly string[], cwd: string): Sample {
+function timeProcess(command: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = userEnv()): Sample {
   const cpuFile = join(cwd, 'time.txt');
   const withTime = existsSync(TIME);
   const [cmd, argv] = withTime ? [TIME, ['-f', '%U %S', '-o', cpuFile, command, ...args]] : [command, [...args]];
   const t0 = performance.now();
-  const r = spawnSync(cmd, argv, { cwd, encoding: 'utf8', env: userEnv() });
+  const r = spawnSync(cmd, argv, { cwd, encoding: 'utf8', env });
   const wall = performance.now() - t0;
   if (r.status !== 0) throw new Error(`${command} ${args.join(' ')} failed (${r.status}):\n${r.stdout}\n${r.stderr}`);
   let cpu: number | null = null;
@@ -147,9 +147,10 @@ model.eval()
 x = torch.from_numpy(np.load(inp))
 with torch.no_grad():
     t0 = time.perf_counter()
-    model(x)
-    t1 = time.perf_counter()
     y = model(x)
+    t1 = time.perf_counter()
+    if len(sys.argv) < 5:
+        y = model(x)
     t2 = time.perf_counter()
 print(json.dumps({'cold': (t1 - t0) * 1000, 'warm': (t2 - t1) * 1000, 'top1': int(y.argmax(1)[0]), 'version': torch.__version__}))
 `;
@@ -171,10 +172,10 @@ function torchUnavailable(): string | null {
   return null;
 }
 
+const TORCH_ENV = { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' };
+
 function torchEval(weights: string, input: string): TorchSample {
-  const r = spawnSync(PYTHON, ['-c', TORCH_SCRIPT, ROOT, weights, input], {
-    encoding: 'utf8', env: { ...process.env, OMP_NUM_THREADS: '1', MKL_NUM_THREADS: '1' },
-  });
+  const r = spawnSync(PYTHON, ['-c', TORCH_SCRIPT, ROOT, weights, input], { encoding: 'utf8', env: TORCH_ENV });
   if (r.status !== 0) throw new Error(`PyTorch evaluation failed (${r.status}): ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   return JSON.parse(r.stdout.trim().split('\n').pop()!) as TorchSample;
 }
@@ -234,6 +235,9 @@ async function run(): Promise<void> {
     const samples = processes.map((): Sample[] => []);
     const phases = phaseKinds.map((): Record<string, [number, number]>[] => []);
     const torch: TorchSample[] = [];
+    // PyTorch as a whole process too (start Python, import torch, build, load, one eval): the
+    // like-for-like peer of a whole bnext process.
+    const torchProcess: Sample[] = [];
     const ourTop1 = new Set<number>();
     for (let round = 0; round < ROUNDS; round++) {
       const jobs: (() => void)[] = [
@@ -246,7 +250,10 @@ async function run(): Promise<void> {
           if (r.status !== 0) throw new Error(`phases of ${kind} failed: ${r.stderr}`);
           phases[i].push(JSON.parse(r.stdout.trim()) as Record<string, [number, number]>);
         }),
-        ...(whyNoTorch ? [] : [() => { torch.push(torchEval(safetensors, input)); }]),
+        ...(whyNoTorch ? [] : [
+          () => { torch.push(torchEval(safetensors, input)); },
+          () => { torchProcess.push(timeProcess(PYTHON, ['-c', TORCH_SCRIPT, ROOT, safetensors, input, 'once'], dir, TORCH_ENV)); },
+        ]),
       ];
       for (let j = 0; j < jobs.length; j++) jobs[(round + j) % jobs.length]();
     }
@@ -262,6 +269,8 @@ async function run(): Promise<void> {
       torchWarm = median(torch.map((t) => t.warm));
       rows.push([`PyTorch ${torch[0].version} eval in-process, 1 thread (warm call)`, fmt(torchWarm), '', '']);
       rows.push([`PyTorch ${torch[0].version} eval in-process, 1 thread (first call)`, fmt(median(torch.map((t) => t.cold))), '', '']);
+      const wall = median(torchProcess.map((t) => t.wall));
+      rows.push([`PyTorch ${torch[0].version} whole process (import, build, load safetensors, one eval), 1 thread`, fmt(wall), `+${fmt(wall - floor)}`, fmt(median(torchProcess.map((t) => t.cpu ?? 0)))]);
     }
     console.log(`\nwhole processes (median of ${ROUNDS}):`);
     console.log(formatTable(['', 'wall ms', 'over node -e 0', 'CPU ms'], rows));
@@ -270,6 +279,9 @@ async function run(): Promise<void> {
     console.log(`\nbnext --help: ${fmt(help)} ms over node -e 0 (target: within 150 ms)`);
     if (torchWarm !== null) {
       console.log(`bnext forward --engine xnor from .bnx, whole process: ${fmt(forwardBnx)} ms = ${(forwardBnx / torchWarm).toFixed(2)}x PyTorch's in-process eval (target: below 1x)`);
+      const torchWhole = median(torchProcess.map((t) => t.wall));
+      const forwardSt = median(samples[3].map((s) => s.wall));
+      console.log(`whole process against whole process: .bnx ${(forwardBnx / torchWhole).toFixed(2)}x, safetensors ${(forwardSt / torchWhole).toFixed(2)}x PyTorch's (${fmt(torchWhole)} ms)`);
       const torchTop1 = new Set(torch.map((t) => t.top1));
       console.log(`top-1 class: ours ${[...ourTop1].join('/')}, PyTorch ${[...torchTop1].join('/')} (same weights and input)`);
     } else {

@@ -74,7 +74,11 @@ export interface OpAttrs {
   RecouplingMean: NoAttrs;
   // binary networks (paper Eq. 1/2)
   SignSTE: { clip: number };
-  BinaryWeight: NoAttrs;
+  /**
+   * `gradient`: straight-through (training), or the gradient of the evaluation value, sign(w)
+   * (zero) or clamp(w / temperature, -1, 1).
+   */
+  BinaryWeight: { gradient: 'straight-through' | 'sign' | 'clamp'; temperature: number };
 }
 
 export type OpName = keyof OpAttrs;

@@ -5,8 +5,10 @@
  * - Activations: value sign(x) (sign(0) = 0, as torch.sign); gradient that of
  *   clamp(x, -1.5, 1.5), i.e. the incoming gradient where |x| <= 1.5, else 0.
  * - Weights (progressive binarization): with temperature t, clamp(w / max(t, 1e-8), -1, 1),
- *   and sign(w) once t is below a threshold (1e-7 in BNext, 1e-5 in BNext-18). The gradient
- *   passes to the latent weight unchanged.
+ *   and sign(w) once t is below a threshold (1e-7 in BNext, 1e-5 in BNext-18). In training the
+ *   gradient passes to the latent weight unchanged; in evaluation the value has no
+ *   straight-through term, so the gradient is that of the expression itself: sign's (zero) or
+ *   the clamp's (dy / t where -1 <= w / t <= 1), as the official evaluation forward gives.
  *
  * The official code forms the training-mode values as `(b - r).detach() + r`. In float32 that
  * sum is not always exactly b (e.g. 1 - 0.1 rounds, and adding 0.1 back may land one ulp off),
@@ -81,7 +83,7 @@ export function isFullyBinary(temperature: number, threshold = BNEXT_SIGN_THRESH
 /**
  * The binary (or, while t is above the threshold, soft-clamped) weight used by the convolution.
  * In training the value is formed as (b - w) + w in float32, like the official code, and the
- * gradient is the identity (straight-through).
+ * gradient is the identity (straight-through); in evaluation it is b, with b's own gradient.
  */
 export function binarizeWeight(w: Tensor, temperature: number, training: boolean, threshold = BNEXT_SIGN_THRESHOLD): Tensor {
   const out = new Float32Array(w.size);
@@ -99,5 +101,6 @@ export function binarizeWeight(w: Tensor, temperature: number, training: boolean
     }
     out[i] = training ? f32(f32(b - v) + v) : b;
   }
-  return record('BinaryWeight', [w], new Tensor(out, w.shape), {});
+  const gradient = training ? 'straight-through' : sign ? 'sign' : 'clamp';
+  return record('BinaryWeight', [w], new Tensor(out, w.shape), { gradient, temperature: t });
 }

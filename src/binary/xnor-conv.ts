@@ -33,6 +33,8 @@ import { type KernelTables, PIXEL_BLOCK, xnorKernel } from './xnor-kernel';
 import { type XnorGeometry, xnorGeometry } from './xnor-geometry';
 import { usingReferenceKernels } from '../tensor/kernels/kernel-choice';
 import { xnorConv2dReference } from './reference/xnor-conv';
+import { packActivations, packWeights } from './pack';
+import { identityEpilogue } from './channel-epilogue';
 
 /** Per-pixel tables, grown on demand and reused from call to call. */
 const tables: KernelTables = {
@@ -60,6 +62,7 @@ export function xnorConv2d(input: PackedActivations, weights: PackedWeights, str
     xnorConv2dReference(input, weights, g, out, epilogue);
     return g;
   }
+  if (!warmedUp) warmUp();
   const hasZeros = input.zeros.length > 0 || weights.zeros.length > 0;
   if (!hasZeros) {
     runBlocked(input, weights, g, out, epilogue);
@@ -152,4 +155,45 @@ function applyEpilogue(out: Float32Array, g: XnorGeometry, e: ChannelEpilogue): 
       for (let i = 0; i < plane; i++) out[o + i] = applyChannelEpilogue(e, co, out[o + i]);
     }
   }
+}
+
+let warmedUp = false;
+
+/**
+ * Runs every path of the kernel once on tiny inputs (3x3 and 1x1, full and partial blocks, with
+ * and without the epilogue) before the first real call. V8 optimizes a function with the type
+ * feedback it has seen; a path never run has none, so the first convolution that takes it throws
+ * the optimized kernel away and compiles it again. Without this, the first forward of BNext-T
+ * compiled xnorKernel 7-8 times (docs/performance.md, "Start-up").
+ */
+function warmUp(): void {
+  warmedUp = true;
+  // 70 channels are 3 words a pixel (the 1x1 loop's word pairs and its odd last word); 9 output
+  // channels and 18 or 8 output pixels make full and partial blocks; values of x.5 are never 0.
+  const channels = 70;
+  const x = new Float32Array(2 * channels * 3 * 3);
+  for (let i = 0; i < x.length; i++) x[i] = (i * 7919) % 13 - 6.5;
+  for (const k of [3, 1]) {
+    const w = new Float32Array(9 * channels * k * k);
+    for (let i = 0; i < w.length; i++) w[i] = (i * 104729) % 11 - 5.5;
+    const input = packActivations(x, [2, channels, 3, 3], (k - 1) / 2);
+    const weights = packWeights(w, [9, channels, k, k]);
+    const out = new Float32Array(2 * 9 * 3 * 3);
+    for (const e of [null, fractionalEpilogue(9)]) {
+      for (const stride of [1, 2]) xnorConv2d(input, weights, stride, out, e);
+    }
+  }
+}
+
+/**
+ * An epilogue of non-integer values: with whole numbers V8 records small-integer arithmetic and
+ * the first real BatchNorm's fractions would throw the optimized code away again.
+ */
+function fractionalEpilogue(channels: number): ChannelEpilogue {
+  const e = identityEpilogue(channels);
+  e.center.fill(0.25);
+  e.scale.fill(0.5);
+  e.shift.fill(-0.125);
+  for (let c = 0; c < channels; c++) e.gain[2 * c] = 0.25;
+  return e;
 }

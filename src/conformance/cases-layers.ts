@@ -53,9 +53,7 @@ function layerCase(seed: number, c: LayerCase): CaseDef {
   const dy = normal(rng, output.shape);
   backwardWith(output, dy);
   const isSign = module instanceof BinaryActivation;
-  // In evaluation mode the official binary weight is sign(w) (or clamp(w / t)) without the
-  // straight-through term, so its latent weight's gradient is not bnext's: left out.
-  const grads = gradientArrays(module, x).filter(([name]) => c.training || !name.endsWith('binary_conv.weight') && !(module instanceof BinaryConv2d && name === 'weight'));
+  const grads = gradientArrays(module, x);
   const outputs: CaseDef['outputs'] = [
     { file: npyFile('y', stored(output)), tolerance: isSign ? SIGN_FORMATION : LAYER },
     { file: tensorsFile('grads', grads), tolerance: isSign ? EXACT : c.training && trace.length > 1 ? UNIT_GRADIENTS : LAYER, trace: 'backward' },
