@@ -12,6 +12,7 @@ import { writeStateDict } from '../../src/nn/state-dict-file';
 import { readNpy } from '../../src/io/files';
 import { decodePng } from '../../src/data/png';
 import { randomDirections, writeDirections } from '../../src/analysis/landscape';
+import { refusal } from '../helpers/commands';
 
 /** Runs the command with its console output and progress line captured. */
 async function run(argv: string[]): Promise<string[]> {
@@ -29,14 +30,11 @@ async function run(argv: string[]): Promise<string[]> {
   return lines;
 }
 
+/** The one-line refusal of bad input, before any computing. */
 async function usageError(argv: string[]): Promise<string> {
-  try {
-    await landscape.run(argv);
-  } catch (e) {
-    expect(e).to.be.instanceOf(UsageError);
-    return (e as Error).message;
-  }
-  return expect.fail(`landscape ${argv.join(' ')} did not fail`);
+  const e = await refusal(landscape, argv);
+  expect(e).to.be.instanceOf(UsageError);
+  return e.message;
 }
 
 describe('cli: bnext landscape', function () {
