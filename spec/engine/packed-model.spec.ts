@@ -4,6 +4,8 @@ import { Rng } from '../../src/tensor/random';
 import { Tensor } from '../../src/tensor/tensor';
 import type { ArchOptions } from '../../src/models/factory';
 import { packModel } from '../../src/engine/packed-model';
+import { createModel } from '../../src/models/create';
+import { setTemperature } from '../../src/optim/temperature';
 import { argmaxRows, randomInput, randomModel, relativeError } from './helpers';
 
 const CASES: { name: string; options: ArchOptions; input: number[] }[] = [
@@ -41,6 +43,19 @@ describe('engine/packed-model', () => {
     const want = noGrad(() => model.call(x));
     const got = packModel(model).run(x);
     expect(relativeError(got.data, want.data)).to.be.below(1e-5);
+  });
+
+  it('a freshly initialised model on a two-level image (integer sums with exact ties at 0): the float model\'s logits bit for bit', () => {
+    // Fresh BatchNorm statistics (mean 0, variance 1) pass a convolution's exact 0 on to the next
+    // sign; a float kernel that leaves 1e-14 there flips that sign (docs/conventions.md, "sign(0)").
+    for (const seed of [0, 1]) {
+      const model = createModel('bnext', { baseWidth: 16, stages: [1, 1, 0, 0], numClasses: 10, inChannels: 1, seed });
+      setTemperature(model, 1e-8);
+      model.eval();
+      const x = randomInput(new Rng(`two levels ${seed}`), [4, 1, 24, 24]);
+      for (let i = 0; i < x.data.length; i++) x.data[i] = x.data[i] > 0.5 ? 1 : 0;
+      expect([...packModel(model).run(x).data], `seed ${seed}`).to.deep.equal([...noGrad(() => model.call(x)).data]);
+    }
   });
 
   it('refuses weights that are not fully binary, naming the layer and the threshold', () => {

@@ -66,8 +66,10 @@ export class BinaryConv2d extends Module {
   forward(x: Tensor): Tensor {
     if (this.training || this.clampInEval) clampInPlace(this.weight, -1.5, 1.5);
     const options = { stride: this.stride, padding: Math.floor(this.kernelSize / 2) };
-    // Training with sign(w): the forward runs on packed bits, the backward stays the float one (binary-conv-op.ts).
-    if (this.training && isFullyBinary(this.temperature.data[0], this.threshold)) return binaryConv2d(x, this.binaryWeight(), options);
+    // With sign(w) the forward runs on packed bits and gives the exact integers, where a float
+    // kernel (Winograd's transforms) may leave 1e-14 on an exact 0 that the next sign turns into
+    // +1; the backward stays the float one (binary-conv-op.ts).
+    if (isFullyBinary(this.temperature.data[0], this.threshold)) return binaryConv2d(x, this.binaryWeight(), options);
     return conv2d(x, this.binaryWeight(), null, options);
   }
 }
