@@ -10,7 +10,7 @@
  */
 import { expect } from 'chai';
 import { spawnSync, type SpawnSyncReturns } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -71,10 +71,11 @@ export function readmeExample(): string {
   return m[1];
 }
 
-/** The TypeScript code blocks of docs/api.md, each a module of its own. */
+/** The TypeScript code blocks of docs/api.md and of the tutorial (docs/learn/), each a module of its own. */
 function docsExamples(): string[] {
-  const text = readFileSync(join(ROOT, 'docs', 'api.md'), 'utf8');
-  return [...text.matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]);
+  const learn = join(ROOT, 'docs', 'learn');
+  const pages = [join(ROOT, 'docs', 'api.md'), ...readdirSync(learn).filter((f) => f.endsWith('.md')).sort().map((f) => join(learn, f))];
+  return pages.flatMap((page) => [...readFileSync(page, 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m) => m[1]));
 }
 
 /** Imports the installed package, loads weights, runs both engines; prints one JSON line. */
@@ -198,18 +199,18 @@ describe('package: the npm tarball installed in an empty folder @slow', function
     expect(stats.params).to.be.above(1e6);
   });
 
-  it('TypeScript files using the API, and every example of docs/api.md, type-check against the shipped declarations (nodenext, skipLibCheck off)', () => {
+  it('TypeScript files using the API, and every example of docs/api.md and docs/learn/, type-check against the shipped declarations (nodenext, skipLibCheck off)', () => {
     writeFileSync(join(app, 'typed.ts'), TYPED);
     writeFileSync(join(app, 'wrong.ts'), WRONG);
     const examples = docsExamples().map((code, i) => {
-      writeFileSync(join(app, `api-example-${i + 1}.ts`), code);
-      return `api-example-${i + 1}.ts`;
+      writeFileSync(join(app, `docs-example-${i + 1}.ts`), code);
+      return `docs-example-${i + 1}.ts`;
     });
     expect(examples.length).to.be.above(5);
     writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({
       compilerOptions: { target: 'ES2022', module: 'nodenext', moduleResolution: 'nodenext', strict: true, noEmit: true, skipLibCheck: false, types: [] },
       files: ['typed.ts', 'wrong.ts', ...examples],
     }));
-    ok(run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app), 'tsc on typed.ts, wrong.ts and the docs/api.md examples');
+    ok(run(process.execPath, [join(ROOT, 'node_modules', 'typescript', 'bin', 'tsc'), '-p', app], app), 'tsc on typed.ts, wrong.ts and the docs/api.md and docs/learn/ examples');
   });
 });

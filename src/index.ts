@@ -37,8 +37,10 @@ export { forwardWithActivations, type ActivationsOptions, type ForwardActivation
 // Binarization (paper Sec. 3; docs/bnx-format.md for the bit layout).
 export { BinaryActivation, BinaryConv2d } from './binary/layers';
 export { binaryActivation, binarizeWeight, isFullyBinary, BNEXT_SIGN_THRESHOLD, BNEXT18_SIGN_THRESHOLD } from './binary/binarize';
-export { packWeights, unpackWeights } from './binary/pack';
-export type { PackedWeights } from './binary/packed-layout';
+export { packActivations, packWeights, unpackWeights } from './binary/pack';
+export { packedSign, type PackedActivations, type PackedWeights } from './binary/packed-layout';
+export { xnorConv2d } from './binary/xnor-conv';
+export { popcount32 } from './binary/popcount';
 
 // Models: by name, their configurations, statistics (Table 2).
 export { createModel, modelConfig, modelFromConfig, MODEL_NAMES, type BNextName, type ModelName, type ModelOptions } from './models/create';
@@ -58,7 +60,7 @@ export { parseNpy, serializeNpy } from './io/npy';
 export { toTensor, toIntTensor, fromTensor, fromIntTensor, type StoredArray, type StoredDType, type ToTensorOptions } from './io/stored';
 
 // The packed XNOR engine, .bnx bytes, post-training quantization (Table 7).
-export { packModel, type PackedModel, type PackedTrace, type PackModelOptions } from './engine/packed-model';
+export { packModel, type BinaryConvTrace, type PackedModel, type PackedTrace, type PackModelOptions } from './engine/packed-model';
 export { bnxContentsOf, bnxContentsOfStateDict, packedModelFromBnx, packedModelFromContents, packedModelFromStateDict, type BnxContentsOptions } from './engine/load';
 export { BNX_VERSION, BNX_VERSIONS, isBnx, parseBnx, serializeBnx, type BnxContents } from './engine/bnx';
 export { parseQuantization, PRESETS as QUANTIZATION_PRESETS, type BitWidths, type QuantizationScheme } from './quantize/scheme';

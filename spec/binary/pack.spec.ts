@@ -46,6 +46,12 @@ describe('binary/pack', () => {
     expect(() => packActivations(x, [1, 2, 2, 2], 0)).to.throw(/NaN at NCHW index 6/);
   });
 
+  it('refuses a pad that is not a non-negative integer', () => {
+    const x = new Float32Array(8);
+    expect(() => packActivations(x, [1, 2, 2, 2], -1)).to.throw(/pad must be a non-negative integer .*got -1/);
+    expect(() => packActivations(x, [1, 2, 2, 2], 0.5)).to.throw(/got 0.5/);
+  });
+
   it('reuses a buffer, clearing the border when the geometry changes', () => {
     const rng = new Rng('reuse');
     const big = Float32Array.from({ length: 64 * 6 * 6 }, () => rng.normal());

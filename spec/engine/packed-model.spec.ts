@@ -6,6 +6,8 @@ import type { ArchOptions } from '../../src/models/factory';
 import { packModel } from '../../src/engine/packed-model';
 import { createModel } from '../../src/models/create';
 import { setTemperature } from '../../src/optim/temperature';
+import { forwardWithActivations } from '../../src/nn/activations';
+import { packedSign } from '../../src/binary/packed-layout';
 import { argmaxRows, randomInput, randomModel, relativeError } from './helpers';
 
 const CASES: { name: string; options: ArchOptions; input: number[] }[] = [
@@ -78,6 +80,36 @@ describe('engine/packed-model', () => {
     expect([...engine.run(other).data]).to.deep.equal([...noGrad(() => model.call(other)).data]);
     expect([...engine.run(x).data]).to.deep.equal(first);
   });
+
+  for (const c of [CASES[0], CASES[5]]) {
+    it(`${c.name}: trace shows each binary convolution's signs and integer sums as the float model computes them`, () => {
+      const model = randomModel(c.options, `${c.name} trace`);
+      const x = randomInput(new Rng(`${c.name} trace input`), c.input);
+      const engine = packModel(model);
+      const trace = engine.trace(x);
+      const { activations } = forwardWithActivations(model, x);
+      expect([...trace.logits.data]).to.deep.equal([...engine.run(x).data]);
+      expect([...trace.binaryConvs.keys()]).to.deep.equal([...engine.binaryWeights.keys()]);
+      for (const [key, conv] of trace.binaryConvs) {
+        const path = key.replace(/\.binary_conv\.weight$/, '');
+        // The float model binarizes move(x) = x + shift and convolves the ±1 tensors to exact integers.
+        const shifted = activations.get(`${path}.move`)!;
+        const [n, ch, h, w] = shifted.shape;
+        expect(conv.input.shape, key).to.deep.equal(shifted.shape);
+        expect(conv.weights, key).to.equal(engine.binaryWeights.get(key));
+        let wrongSigns = 0;
+        for (let b = 0; b < n; b++) for (let k = 0; k < ch; k++) for (let y = 0; y < h; y++) for (let xx = 0; xx < w; xx++) {
+          const v = shifted.data[((b * ch + k) * h + y) * w + xx];
+          if (packedSign(conv.packed, b, k, y, xx) !== (v < 0 ? -1 : 1)) wrongSigns++;
+        }
+        expect(wrongSigns, `${key}: packed signs against sign(move(x))`).to.equal(0);
+        const floatSums = activations.get(`${path}.binary_conv`)!;
+        expect(conv.sums.shape, key).to.deep.equal(floatSums.shape);
+        const off = conv.sums.data.findIndex((v, i) => !Number.isInteger(v) || v !== floatSums.data[i]);
+        expect(off, `${key}: integer sums against the float model's convolution of the signs`).to.equal(-1);
+      }
+    });
+  }
 
   it('keeps its own copy of the float parameters', () => {
     const model = randomModel({ arch: 'bnext', baseWidth: 8, stages: [1, 0, 0, 0], numClasses: 10 }, 'copy');

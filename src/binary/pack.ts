@@ -26,6 +26,7 @@ const NO_ZEROS = new Int32Array(0);
 export function packActivations(x: Float32Array, shape: readonly number[], pad: number, bias: Float32Array | null = null, reuse?: PackedActivations): PackedActivations {
   if (shape.length !== 4) throw new Error(`packActivations: expected an NCHW shape, got ${formatShape(shape)}`);
   const [n, c, h, w] = shape;
+  if (!Number.isInteger(pad) || pad < 0) throw new Error(`packActivations: pad must be a non-negative integer (k // 2 of the kernel), got ${pad}`);
   if (x.length < n * c * h * w) throw new Error(`packActivations: shape ${formatShape(shape)} needs ${n * c * h * w} values, got ${x.length}`);
   if (bias && bias.length !== c) throw new Error(`packActivations: bias has ${bias.length} values for ${c} channels`);
   if (usingReferenceKernels()) {

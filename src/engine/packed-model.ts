@@ -91,6 +91,31 @@ export interface PackedTrace {
   logits: Tensor;
   /** Each step's output (a copy), in the order the engine runs them. */
   layers: Map<string, Tensor>;
+  /**
+   * What each binary convolution read and computed, by the state_dict key of its weight (the
+   * keys of `binaryWeights`), in the order the engine runs them: for looking inside the
+   * XNOR-popcount arithmetic (docs/conventions.md, "Packed signs", "Zero padding of ±1 maps").
+   */
+  binaryConvs: Map<string, BinaryConvTrace>;
+}
+
+/**
+ * One binary convolution of a trace (copies, not the engine's buffers). Its output is exactly
+ * the float convolution of sign(input + shift) by sign(weight) with zero padding k // 2: the
+ * integers `sums`, which BatchNorm and PReLU then take on in float32.
+ */
+export interface BinaryConvTrace {
+  /** The unit's input [N, C, H, W]: the float values before the learnable shift. */
+  input: Tensor;
+  /** The learnable shift [C] (`move.bias`): the signs packed are those of input + shift. */
+  shift: Float32Array;
+  /** sign(input + shift) packed as the kernel reads it, border of zero words included. */
+  packed: PackedActivations;
+  /** The packed weight (the same object as `binaryWeights.get(key)`). */
+  weights: PackedWeights;
+  stride: number;
+  /** The convolution's integer outputs [N, Cout, outH, outW], before BatchNorm and PReLU. */
+  sums: Tensor;
 }
 
 /** `packModel`'s options. */
@@ -157,13 +182,19 @@ export function packModel(model: BNextModel, options: PackModelOptions = {}): Pa
     trace(x: Tensor): PackedTrace {
       check(x);
       const layers = new Map<string, Tensor>();
-      // Steps write into buffers the next run reuses: each output is kept as a copy.
-      const logits = noGrad(() => steps.reduce((y, step) => {
-        const out = step.run(y);
-        layers.set(step.name, out.clone());
-        return out;
-      }, x));
-      return { logits, layers };
+      const convs = new Map<string, BinaryConvTrace>();
+      compiler.tracing.unit = (plan, input, packed) => convs.set(plan.key, traceBinaryConv(plan, input, packed));
+      try {
+        // Steps write into buffers the next run reuses: each output is kept as a copy.
+        const logits = noGrad(() => steps.reduce((y, step) => {
+          const out = step.run(y);
+          layers.set(step.name, out.clone());
+          return out;
+        }, x));
+        return { logits, layers, binaryConvs: convs };
+      } finally {
+        compiler.tracing.unit = null;
+      }
     },
   };
 }
@@ -261,6 +292,8 @@ class Buffers {
 interface UnitPlan {
   /** Names the unit's buffers. */
   id: number;
+  /** The state_dict key of its binary convolution's weight. */
+  key: string;
   kind: 'attention' | 'ffn';
   stride: number;
   moveBias: Float32Array;
@@ -279,11 +312,27 @@ interface UnitPlan {
   norm2: ChannelNorm | null;
 }
 
+/** What `trace` hears from each unit as it runs: its plan, its input, and the signs it packed. */
+type UnitRecorder = (plan: UnitPlan, input: Tensor, packed: PackedActivations) => void;
+
+/** A copy of what one binary convolution read, and its integer outputs without the epilogue. */
+function traceBinaryConv(plan: UnitPlan, input: Tensor, packed: PackedActivations): BinaryConvTrace {
+  const { n, height, width, pad, wordsPerPixel } = packed;
+  const words = packed.words.slice(0, n * (height + 2 * pad) * (width + 2 * pad) * wordsPerPixel);
+  const copy: PackedActivations = { ...packed, words, zeros: packed.zeros.slice() };
+  const shape = unitOutputShape(plan, input.shape);
+  const sums = new Float32Array(shape[0] * shape[1] * shape[2] * shape[3]);
+  xnorConv2d(copy, plan.weights, plan.stride, sums, null);
+  return { input: input.clone(), shift: plan.moveBias.slice(), packed: copy, weights: plan.weights, stride: plan.stride, sums: new Tensor(sums, shape) };
+}
+
 class Compiler {
   /** Packing scratch shared by every unit (the engine runs one unit at a time). */
   private readonly scratch: PackedActivations = packActivations(new Float32Array(0), [0, 0, 0, 0], 0);
   private readonly buffers = new Buffers();
   private units = 0;
+  /** Set by `trace` for the length of one run. */
+  readonly tracing: { unit: UnitRecorder | null } = { unit: null };
 
   constructor(
     private readonly weights: Map<string, PackedWeights>,
@@ -338,13 +387,13 @@ class Compiler {
     const par = branches.map((u) => this.unit(u));
     const serial = par.length === 1 ? [...seq, ...par] : seq;
     const parallel = par.length > 1 ? par : [];
-    const { scratch, buffers } = this;
+    const { scratch, buffers, tracing } = this;
     return (x) => {
       let y = x;
       for (const plan of serial) {
         const shape = unitOutputShape(plan, y.shape);
         const data = buffers.take(`${plan.id}.out`, shape[0] * shape[1] * shape[2] * shape[3]);
-        runUnit(plan, y, scratch, buffers, { data, offset: 0, total: shape[1] });
+        runUnit(plan, y, scratch, buffers, { data, offset: 0, total: shape[1] }, tracing.unit);
         y = new Tensor(data, shape);
       }
       if (parallel.length === 0) return y;
@@ -352,7 +401,7 @@ class Compiler {
       const [n, c, h, w] = unitOutputShape(parallel[0], y.shape);
       const total = c * parallel.length;
       const cat = buffers.take(`${parallel[0].id}.cat`, n * total * h * w);
-      parallel.forEach((plan, i) => runUnit(plan, y, scratch, buffers, { data: cat, offset: i * c, total }));
+      parallel.forEach((plan, i) => runUnit(plan, y, scratch, buffers, { data: cat, offset: i * c, total }, tracing.unit));
       return new Tensor(cat, [n, total, h, w]);
     };
   }
@@ -360,7 +409,7 @@ class Compiler {
   private unit(u: BinaryUnit): UnitPlan {
     const key = this.keys.get(u.binaryConv);
     const weights = key ? this.weights.get(key) : undefined;
-    if (!weights) throw new Error('packed engine: a binary convolution of the model has no packed weight');
+    if (!key || !weights) throw new Error('packed engine: a binary convolution of the model has no packed weight');
     const bnext18 = !(u instanceof ElmAttention || u instanceof FeedForwardUnit);
     const attention = u instanceof ElmAttention || (bnext18 && 'downsample' in u);
     // Which units clamp `scale` to [0, 1] in evaluation mode too (docs/paper-map.md, "Units and
@@ -381,6 +430,7 @@ class Compiler {
     const norm2 = attention || recouple ? channelNorm(n2.runningMean.data, n2.runningVar.data, n2.weight.data, n2.bias.data, n2.eps) : null;
     return {
       id: this.units++,
+      key,
       kind: attention ? 'attention' : 'ffn',
       stride: u.binaryConv.stride,
       moveBias: u.move.bias.data.slice(),
@@ -466,7 +516,7 @@ function unitOutputShape(plan: UnitPlan, shape: readonly number[]): [number, num
 }
 
 /** One unit: packed binary branch, residual, recoupling gate, fused end into `out`. */
-function runUnit(plan: UnitPlan, input: Tensor, scratch: PackedActivations, buffers: Buffers, out: OutputSlot): void {
+function runUnit(plan: UnitPlan, input: Tensor, scratch: PackedActivations, buffers: Buffers, out: OutputSlot, record: UnitRecorder | null): void {
   const [n, c] = input.shape;
   const [, cout, oh, ow] = unitOutputShape(plan, input.shape);
   const plane = oh * ow;
@@ -474,6 +524,7 @@ function runUnit(plan: UnitPlan, input: Tensor, scratch: PackedActivations, buff
   const main = buffers.take(`${plan.id}.main`, n * cout * plane);
   const take = (role: string, size: number): Float32Array => buffers.take(`${plan.id}.${role}`, size);
   xnorConv2d(packed, plan.weights, plan.stride, main, plan.branch);
+  if (record) record(plan, input, packed);
 
   // The residual: PReLU'd for ELM-Attention, pooled where the unit halves the map.
   let res: Tensor;
