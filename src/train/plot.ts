@@ -29,7 +29,8 @@ const MARGIN = { left: 60, right: 12, top: 22, bottom: 26 };
 const TEXT = 2;
 const AXIS: Rgb = [90, 90, 90];
 
-class Canvas {
+/** An RGB canvas on white with the few drawing primitives our figures need (also the loss landscapes', analysis/heatmap.ts). */
+export class Canvas {
   readonly img: RgbImage;
   constructor(readonly width: number, readonly height: number) {
     this.img = createImage(width, height);
@@ -61,7 +62,8 @@ class Canvas {
   }
 }
 
-function tick(v: number, log: boolean): string {
+/** A tick label: on a log10 axis `v` is the exponent. */
+export function tickLabel(v: number, log: boolean): string {
   // On a log axis, a whole decade prints as 1eN; ticks between decades keep one digit of mantissa.
   if (log) return Math.abs(v - Math.round(v)) < 1e-9 ? `1e${Math.round(v)}` : (10 ** v).toExponential(1).replace('+', '');
   const a = Math.abs(v);
@@ -93,13 +95,13 @@ function drawChart(cv: Canvas, chart: Chart, ox: number, oy: number): void {
   cv.line(x0, y1, x1, y1, AXIS);
   for (let i = 0; i <= 4; i++) {
     const v = ymin + ((ymax - ymin) * i) / 4;
-    const label = tick(v, chart.logY ?? false);
+    const label = tickLabel(v, chart.logY ?? false);
     cv.line(x0 - 3, py(v), x0, py(v), AXIS);
     cv.text(label, x0 - 5 - textWidth(label, TEXT), py(v) - GLYPH_HEIGHT, AXIS);
   }
   for (let i = 0; i <= 4; i++) {
     const v = xmin + ((xmax - xmin) * i) / 4;
-    const label = tick(Number(v.toFixed(1)), false);
+    const label = tickLabel(Number(v.toFixed(1)), false);
     cv.line(px(v), y1, px(v), y1 + 3, AXIS);
     cv.text(label, px(v) - textWidth(label, TEXT) / 2, y1 + 6, AXIS);
   }

@@ -28,4 +28,5 @@ export const commands: readonly CommandEntry[] = [
   { name: 'step', summary: 'run whole training steps (loss, backward, clipping, AdamW) on one batch and write the state after', load: async () => (await import('./step')).step },
   { name: 'export', summary: 'write a model in evaluation mode as a standard ONNX graph (bnext export onnx)', load: async () => (await import('./export-onnx')).exportCommand },
   { name: 'conformance', summary: "export a conformance bundle for other backends, or check a backend's results against one", load: async () => (await import('./conformance')).conformance },
+  { name: 'landscape', summary: 'the loss landscape around trained weights (paper Fig. 2): heat map, .npy grid, roughness', load: async () => (await import('./landscape')).landscape },
 ];
