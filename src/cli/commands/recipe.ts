@@ -8,8 +8,9 @@ const USAGE = `usage: bnext recipe [--out DIR] [--seed S] [--teacher-epochs N] [
                     [--betas B1,B2] [--workers N]
 
 Trains two full-precision teachers (cnn-s, cnn-m) on the embedded digits, prints their accuracy,
-size and Knowledge Complexity, distills them into a BNext student with progressive binarization
-that ends fully binary, evaluates it on the 2,004 held-out digits, and writes the run folder:
+size and Knowledge Complexity, distills the one of higher Knowledge Complexity into a BNext student
+with progressive binarization that ends fully binary, evaluates it on the 2,004 held-out digits
+(float and packed XNOR engine), and writes the run folder:
 teachers/, student/ (checkpoint, log, weights), curves.png and summary.json.
 
   --out DIR              run folder (default runs/digits)
